@@ -1,0 +1,69 @@
+// See boundary.hpp.
+#include "pg/boundary.hpp"
+
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+#include "core/error.hpp"
+
+extern "C" {
+#include "utils/elog.h"
+}
+
+namespace pg_backfill::pg {
+
+namespace {
+
+void
+CopyText(char *dst, size_t size, const char *src) noexcept {
+	size_t n = strnlen(src, size - 1);
+	std::memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+} // namespace
+
+void
+CaptureCurrentException(CapturedCppError *out) noexcept {
+	out->detail[0] = '\0';
+	out->hint[0] = '\0';
+	try {
+		throw;
+	} catch (const core::Error &e) {
+		CopyText(out->sqlstate, sizeof(out->sqlstate), e.SqlState());
+		CopyText(out->message, sizeof(out->message), e.what());
+		CopyText(out->detail, sizeof(out->detail), e.Detail().c_str());
+		CopyText(out->hint, sizeof(out->hint), e.Hint().c_str());
+	} catch (const std::bad_alloc &) {
+		CopyText(out->sqlstate, sizeof(out->sqlstate), "53200");
+		CopyText(out->message, sizeof(out->message), "out of memory");
+	} catch (const std::exception &e) {
+		CopyText(out->sqlstate, sizeof(out->sqlstate), "XX000");
+		CopyText(out->message, sizeof(out->message), e.what());
+	} catch (...) {
+		CopyText(out->sqlstate, sizeof(out->sqlstate), "XX000");
+		CopyText(out->message, sizeof(out->message), "unexpected C++ exception");
+	}
+}
+
+void
+RestoreErrorStacks(sigjmp_buf *exception_stack, ErrorContextCallback *context_stack, const char *site) {
+	if (PG_exception_stack != exception_stack) {
+		PG_exception_stack = exception_stack;
+		elog(WARNING, "pg_backfill: %s left PG_exception_stack changed; restored it", site);
+	}
+	error_context_stack = context_stack;
+}
+
+void
+RaiseCapturedError(const CapturedCppError *err, const char *site) {
+	const char *s = err->sqlstate;
+	ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])), errmsg_internal("%s", err->message),
+	                err->detail[0] ? errdetail_internal("%s", err->detail) : 0,
+	                err->hint[0] ? errhint("%s", err->hint) : 0,
+	                errcontext_msg("pg_backfill: %s", site)));
+	pg_unreachable();
+}
+
+} // namespace pg_backfill::pg
