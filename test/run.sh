@@ -13,53 +13,11 @@
 # refuses to run as root, so as root it re-runs itself as the postgres user.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")/.." && pwd)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation tap replay)
-
-if [ -z "${PG_BACKFILL_IN_BUILD:-}" ]; then
-	. "$here/test/deps.sh"
-	pg_backfill_install_deps
-	runas=()
-	user=$(id -un)
-	if [ "$(id -u)" -eq 0 ]; then
-		user=postgres
-		runas=(runuser -u postgres --)
-	fi
-	build=${PG_BACKFILL_BUILD_DIR:-${TMPDIR:-/tmp}/pg_backfill-build-$user-$(printf %s "$here" | md5sum | cut -c1-8)}
-	mkdir -p "$build"
-	# Build products in $build are excluded, so they survive for incremental builds.
-	rsync -a --delete --exclude .git --exclude '*.o' --exclude '*.d' --exclude '*.so' \
-		--exclude tmp_install --exclude 'tmp_check*' --exclude results --exclude output_iso \
-		--exclude 'regression.*' --exclude log --exclude test/unit/core_tests \
-		"$here/" "$build/"
-	[ "$(id -u)" -ne 0 ] || chown -R postgres: "$build"
-	shared=${PG_BACKFILL_SHARED:-$(cd "$here/.." && pwd)/shared}
-	cd "$build"
-	exec "${runas[@]}" env PG_BACKFILL_IN_BUILD=1 PG_BACKFILL_SHARED="$shared" REGRESS="${REGRESS:-}" \
-		bash "$build/test/run.sh" "${suites[@]}"
-fi
-
-cd "$here"
-jobs=$(nproc 2>/dev/null || echo 2)
-make -s -j"$jobs" >build.log 2>&1 || { cat build.log; exit 1; }
-
-# A private server tree: PostgreSQL finds its share and lib directories
-# relative to its own binaries, so a copy of /usr/lib/postgresql/15 and
-# /usr/share/postgresql/15 plus "make install DESTDIR=" is a complete,
-# writable installation.
-tmp_install=$here/tmp_install
-sys_bindir=$(pg_config --bindir)
-if [ "$(cat "$tmp_install/.version" 2>/dev/null)" != "$(pg_config --version)" ]; then
-	rm -rf "$tmp_install"
-	mkdir -p "$tmp_install$(dirname "$(dirname "$sys_bindir")")" "$tmp_install$(dirname "$(pg_config --sharedir)")"
-	cp -a "$(dirname "$sys_bindir")" "$tmp_install$(dirname "$(dirname "$sys_bindir")")/"
-	cp -a "$(pg_config --sharedir)" "$tmp_install$(dirname "$(pg_config --sharedir)")/"
-	pg_config --version >"$tmp_install/.version"
-fi
-make -s install DESTDIR="$tmp_install" >>build.log 2>&1 || { cat build.log; exit 1; }
-bindir=$tmp_install$sys_bindir
-export PATH="$bindir:$PATH"
+. "$(dirname "$0")/lib.sh"
+pg_backfill_enter_build "$(cd "$(dirname "$0")/.." && pwd)" test/run.sh "${suites[@]}"
+pg_backfill_build
 
 passed=0
 failed=0
