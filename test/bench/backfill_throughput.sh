@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): fills abalance_cents = abalance::bigint * 100 on a
+# freshly loaded copy of pgbench_accounts (scale 50 = 5 million rows), without
+# concurrent load, three ways:
+#   (a) one UPDATE statement,
+#   (b) a PL/pgSQL procedure committing every 10,000 rows by keyset
+#       (test/bench/hand_written_backfill.sql),
+#   (c) start_backfill(..., batch_delay => 0) + wait_backfill,
+# and prints rows/s for each and the ratios c/a and c/b. Each run starts from
+# an identical fresh copy (CREATE TABLE AS, primary key, VACUUM ANALYZE,
+# CHECKPOINT), so no method inherits another's dead tuples.
+#   SCALE=50 BATCH=10000 test/bench/backfill_throughput.sh
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+pg_backfill_enter_build "$(cd "$(dirname "$0")/../.." && pwd)" test/bench/backfill_throughput.sh "$@"
+pg_backfill_build
+
+scale=${SCALE:-50}
+batch=${BATCH:-10000}
+dir=$PWD/run_bench
+pg_backfill_start_cluster "$dir" "max_worker_processes = 16" "shared_buffers = '2GB'" \
+	"max_wal_size = '16GB'" "checkpoint_timeout = '30min'" "pg_backfill.guard = off"
+trap 'pg_backfill_stop_cluster "$dir"' EXIT
+sql() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+pgbench -i -q -s "$scale" >/dev/null 2>&1
+sql -c "CREATE EXTENSION pg_backfill"
+rows=$(sql -At -c "SELECT count(*) FROM pgbench_accounts")
+
+fresh_table() {
+	sql -c "DROP TABLE IF EXISTS bench" \
+		-c "CREATE TABLE bench AS SELECT * FROM pgbench_accounts" \
+		-c "ALTER TABLE bench ADD PRIMARY KEY (aid)" \
+		-c "ALTER TABLE bench ADD COLUMN abalance_cents bigint" \
+		-c "VACUUM ANALYZE bench" -c "CHECKPOINT"
+}
+
+# Runs "$@" on a fresh table; prints elapsed seconds; fails if any row is wrong.
+timed_fill() {
+	local start end wrong
+	fresh_table
+	start=$(date +%s.%N)
+	"$@" >/dev/null
+	end=$(date +%s.%N)
+	wrong=$(sql -At -c "SELECT count(*) FROM bench WHERE abalance_cents IS DISTINCT FROM abalance::bigint * 100")
+	[ "$wrong" -eq 0 ] || { echo "$wrong rows wrong after: $*" >&2; exit 1; }
+	awk -v s="$start" -v e="$end" 'BEGIN { print e - s }'
+}
+
+# start_backfill and wait_backfill in separate transactions, as a migration
+# script runs them (the worker starts once the job's transaction commits).
+fill_with_backfill() {
+	sql <<SQL
+SELECT start_backfill('bench', 'abalance_cents', 'abalance::bigint * 100',
+                      batch_size => $batch, batch_delay => '0') AS job \gset
+SELECT wait_backfill(:job);
+SQL
+}
+
+sql -f test/bench/hand_written_backfill.sql
+echo "table: $rows rows; batch size $batch for (b) and (c)"
+t_a=$(timed_fill sql -c "UPDATE bench SET abalance_cents = abalance::bigint * 100")
+t_b=$(timed_fill sql -c "CALL fill_by_hand($batch)")
+t_c=$(timed_fill fill_with_backfill)
+
+awk -v rows="$rows" -v a="$t_a" -v b="$t_b" -v c="$t_c" 'BEGIN {
+	printf "(a) one UPDATE:               %7.1f s  %9.0f rows/s\n", a, rows / a
+	printf "(b) PL/pgSQL keyset commits:  %7.1f s  %9.0f rows/s\n", b, rows / b
+	printf "(c) start_backfill + wait:    %7.1f s  %9.0f rows/s\n", c, rows / c
+	printf "c/a = %.2f   c/b = %.2f   (rows/s ratios; floor for c/a: 0.85)\n", a / c, b / c
+}'
