@@ -1,0 +1,145 @@
+// Fact collection for the DDL guard: which statements it looks at, and the
+// facts of the non-ALTER TABLE ones (CREATE INDEX, REINDEX, CLUSTER,
+// VACUUM FULL, REFRESH MATERIALIZED VIEW). ALTER TABLE is in
+// guard_alter_table.cpp.
+#include "pg/guard.hpp"
+
+extern "C" {
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "commands/defrem.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+}
+
+namespace pg_backfill::pg {
+
+namespace {
+
+using core::DdlCommand;
+
+// True if the DefElem list has option `name` set to true (VACUUM (FULL),
+// REINDEX (CONCURRENTLY)). PG regime: may ereport(ERROR) on a bad value.
+bool
+OptionSet(List *options, const char *name) {
+	ListCell *lc;
+	foreach (lc, options) {
+		DefElem *opt = (DefElem *)lfirst(lc);
+		if (strcmp(opt->defname, name) == 0)
+			return defGetBoolean(opt);
+	}
+	return false;
+}
+
+// CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] ... ON [ONLY] t.
+void
+IndexFacts(IndexStmt *stmt, List **findings) {
+	Oid relid = RangeVarGetRelid(stmt->relation, NoLock, false);
+	const char *tag = stmt->unique ? (stmt->concurrent ? "CREATE UNIQUE INDEX CONCURRENTLY" : "CREATE UNIQUE INDEX")
+	                               : (stmt->concurrent ? "CREATE INDEX CONCURRENTLY" : "CREATE INDEX");
+	GuardFinding *g = NewFinding(DdlCommand::kCreateIndex, tag, relid,
+	                             stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock);
+	g->facts.concurrently = stmt->concurrent;
+	if (stmt->idxname) {
+		g->facts.object_name = quote_identifier(stmt->idxname);
+		g->facts.object_raw = pstrdup(stmt->idxname);
+	}
+	// IF NOT EXISTS on an existing index, and ON ONLY a partitioned table
+	// (an invalid parent index, nothing built), do no work.
+	bool exists = stmt->if_not_exists && stmt->idxname &&
+	              OidIsValid(get_relname_relid(stmt->idxname, get_rel_namespace(relid)));
+	bool only_parent = g->facts.partitioned && !stmt->relation->inh;
+	g->facts.noop = exists || only_parent;
+	*findings = lappend(*findings, g);
+}
+
+// REINDEX TABLE / INDEX [CONCURRENTLY]; the other forms are not analysed.
+void
+ReindexFacts(ReindexStmt *stmt, List **findings) {
+	if (stmt->kind != REINDEX_OBJECT_TABLE && stmt->kind != REINDEX_OBJECT_INDEX)
+		return;
+	Oid relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	if (stmt->kind == REINDEX_OBJECT_INDEX)
+		relid = IndexGetRelation(relid, true);
+	if (!OidIsValid(relid))
+		return;
+	bool concurrently = OptionSet(stmt->params, "concurrently");
+	GuardFinding *g = NewFinding(DdlCommand::kReindex, stmt->kind == REINDEX_OBJECT_TABLE ? "REINDEX TABLE" : "REINDEX INDEX",
+	                             relid, concurrently ? ShareUpdateExclusiveLock : ShareLock);
+	g->facts.concurrently = concurrently;
+	*findings = lappend(*findings, g);
+}
+
+// A finding for an AccessExclusiveLock rewrite command on rv.
+void
+RewriteFacts(DdlCommand command, const char *tag, RangeVar *rv, int lock_mode, bool concurrently, List **findings) {
+	if (rv == NULL)
+		return;
+	Oid relid = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	GuardFinding *g = NewFinding(command, tag, relid, lock_mode);
+	g->facts.concurrently = concurrently;
+	*findings = lappend(*findings, g);
+}
+
+} // namespace
+
+bool
+IsGuardedStatement(Node *parsetree) {
+	switch (nodeTag(parsetree)) {
+	case T_AlterTableStmt:
+	case T_IndexStmt:
+	case T_ReindexStmt:
+	case T_ClusterStmt:
+	case T_VacuumStmt:
+	case T_RefreshMatViewStmt:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void
+CollectFacts(Node *parsetree, List **findings) {
+	switch (nodeTag(parsetree)) {
+	case T_AlterTableStmt:
+		CollectAlterTableFacts(parsetree, findings);
+		break;
+	case T_IndexStmt:
+		IndexFacts((IndexStmt *)parsetree, findings);
+		break;
+	case T_ReindexStmt:
+		ReindexFacts((ReindexStmt *)parsetree, findings);
+		break;
+	case T_ClusterStmt: {
+		ClusterStmt *stmt = (ClusterStmt *)parsetree;
+		RewriteFacts(DdlCommand::kCluster, "CLUSTER", stmt->relation, AccessExclusiveLock, false, findings);
+		break;
+	}
+	case T_VacuumStmt: {
+		VacuumStmt *stmt = (VacuumStmt *)parsetree;
+		if (!stmt->is_vacuumcmd || !OptionSet(stmt->options, "full"))
+			break;
+		ListCell *lc;
+		foreach (lc, stmt->rels)
+			RewriteFacts(DdlCommand::kVacuumFull, "VACUUM FULL", ((VacuumRelation *)lfirst(lc))->relation,
+			             AccessExclusiveLock, false, findings);
+		break;
+	}
+	case T_RefreshMatViewStmt: {
+		RefreshMatViewStmt *stmt = (RefreshMatViewStmt *)parsetree;
+		RewriteFacts(DdlCommand::kRefreshMatview, "REFRESH MATERIALIZED VIEW", stmt->relation,
+		             stmt->concurrent ? ExclusiveLock : AccessExclusiveLock, stmt->concurrent, findings);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+} // namespace pg_backfill::pg
