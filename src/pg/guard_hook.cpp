@@ -118,17 +118,31 @@ CheckLockQueue(List *findings, bool honoured, const char *query) {
 	                        "it gets the lock.")));
 }
 
+// One DEBUG1 line per analysed subcommand: the verdict the hook acted on,
+// in a fixed format that test/replay parses. PG regime.
+void
+LogFinding(const GuardFinding *g) {
+	const core::DdlVerdict *v = &g->verdict;
+	ereport(DEBUG1, (errmsg_internal("pg_backfill guard: relation=%s command=%s lock=%s rewrite=%d scan=%d "
+	                                 "index_build=%d fk_validation=%d verdict=%s",
+	                                 g->facts.relation, g->facts.command_tag, v->lock_mode, v->rewrite, v->scan,
+	                                 v->index_build, v->fk_validation, v->unsafe ? "unsafe" : "safe")));
+}
+
 // The guard proper, in the PG regime with only trivially destructible
 // locals. May ereport(ERROR).
 void
 GuardStatement(Node *parsetree, const char *query) {
 	GuardAnalysis analysis = AnalyzeStatement(parsetree);
+	if (analysis.failed)
+		ereport(DEBUG1, (errmsg_internal("pg_backfill guard: analysis failed: %s", analysis.error)));
 	CheckRunningBackfills(parsetree, &analysis);
 	bool honoured = AcknowledgementHonoured();
 	const char *note = UnhonouredNote(honoured);
 	ListCell *lc;
 	foreach (lc, analysis.findings) {
 		const GuardFinding *g = (const GuardFinding *)lfirst(lc);
+		LogFinding(g);
 		if (!g->verdict.unsafe)
 			continue;
 		if (honoured)
