@@ -281,40 +281,55 @@ RelationAccessMethod(Oid relid) {
 	return am;
 }
 
-// The old column's indexes that ALTER TYPE cannot reuse (CheckIndexCompatible):
-// any index over the column with expressions or a predicate, or whose
-// operator family the new type's default operator class does not share.
+// Columns of rel (as bitmapset offsets) that an index's expressions or
+// predicate use. PG regime.
+Bitmapset *
+IndexExpressionColumns(HeapTuple tup) {
+	Bitmapset *attrs = NULL;
+	const AttrNumber kAttrs[] = {Anum_pg_index_indexprs, Anum_pg_index_indpred};
+	for (AttrNumber a : kAttrs) {
+		bool isnull;
+		Datum d = SysCacheGetAttr(INDEXRELID, tup, a, &isnull);
+		if (!isnull)
+			pull_varattnos((Node *)stringToNode(TextDatumGetCString(d)), 1, &attrs);
+	}
+	return attrs;
+}
+
+// True if ALTER TYPE rebuilds an index over the column instead of reusing
+// it: CheckIndexCompatible refuses indexes with expressions or predicates,
+// invalid ones, a changed operator class (the old one if it was given
+// explicitly, else the new type's default) and polymorphic operator classes
+// over a changed type.
 bool
-IndexesNeedRebuild(Relation rel, AttrNumber attnum, Oid new_type) {
+IndexesNeedRebuild(Relation rel, AttrNumber attnum, Oid old_type, Oid new_type) {
 	List *indexes = RelationGetIndexList(rel);
 	ListCell *lc;
 	foreach (lc, indexes) {
-		Oid indexoid = lfirst_oid(lc);
-		HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+		HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
 		if (!HeapTupleIsValid(tup))
 			continue;
 		Form_pg_index index = (Form_pg_index)GETSTRUCT(tup);
-		bool has_exprs = !heap_attisnull(tup, Anum_pg_index_indexprs, NULL) ||
-		                 !heap_attisnull(tup, Anum_pg_index_indpred, NULL);
-		bool rebuild = false;
-		bool uses = has_exprs;  // conservative: an expression index may use the column
+		Bitmapset *expr_attrs = IndexExpressionColumns(tup);
+		bool uses = bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, expr_attrs);
+		for (int i = 0; i < index->indnatts; i++)
+			uses = uses || index->indkey.values[i] == attnum;
+		bool rebuild = uses && (expr_attrs != NULL || !index->indisvalid);
 		bool isnull;
-		Datum classes = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull);
-		oidvector *indclass = (oidvector *)DatumGetPointer(classes);
-		Oid am = RelationAccessMethod(indexoid);
-		for (int i = 0; i < index->indnkeyatts; i++) {
+		oidvector *indclass =
+		    (oidvector *)DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull));
+		Oid am = RelationAccessMethod(index->indexrelid);
+		for (int i = 0; uses && !rebuild && i < index->indnkeyatts; i++) {
 			if (index->indkey.values[i] != attnum)
 				continue;
-			uses = true;
-			Oid opclass = GetDefaultOpClass(new_type, am);
-			if (!OidIsValid(opclass) || get_opclass_family(opclass) != get_opclass_family(indclass->values[i]))
-				rebuild = true;
+			Oid old_opclass = indclass->values[i];
+			Oid new_opclass = old_opclass == GetDefaultOpClass(old_type, am) ? GetDefaultOpClass(new_type, am)
+			                                                                  : old_opclass;
+			rebuild = new_opclass != old_opclass ||
+			          (IsPolymorphicType(get_opclass_input_type(new_opclass)) && old_type != new_type);
 		}
-		for (int i = index->indnkeyatts; i < index->indnatts; i++)
-			if (index->indkey.values[i] == attnum)
-				uses = true;
 		ReleaseSysCache(tup);
-		if (uses && (rebuild || has_exprs || !index->indisvalid))
+		if (rebuild)
 			return true;
 	}
 	return false;
@@ -375,8 +390,29 @@ AlterTypeFacts(GuardFinding *g, Relation rel, AlterTableCmd *cmd) {
 	f->type_rewrite = ColumnChangeRequiresRewrite(planned, attnum);
 	if (!f->type_rewrite) {
 		f->type_rechecks = ChecksOnColumn(rel, attnum);
-		f->type_index_rebuild = IndexesNeedRebuild(rel, attnum, target);
+		f->type_index_rebuild = IndexesNeedRebuild(rel, attnum, att->atttypid, target);
 	}
+}
+
+// raw_expression_tree_walker callback: true at a column reference that
+// does not name an existing column of the relation in context.
+bool
+MissingColumnWalker(Node *node, void *context) {
+	if (node == NULL)
+		return false;
+	if (IsA(node, ColumnRef)) {
+		ColumnRef *ref = (ColumnRef *)node;
+		Node *last = (Node *)llast(ref->fields);
+		return !IsA(last, String) || get_attnum(*(Oid *)context, strVal(last)) == InvalidAttrNumber;
+	}
+	return raw_expression_tree_walker(node, (bool (*)())MissingColumnWalker, context);
+}
+
+// True if a raw expression names a column rel does not have (yet). PG regime.
+bool
+RawExpressionUsesMissingColumn(Node *raw, Relation rel) {
+	Oid relid = RelationGetRelid(rel);
+	return MissingColumnWalker(raw, &relid);
 }
 
 // ADD CONSTRAINT: CHECK, FOREIGN KEY, UNIQUE / PRIMARY KEY [USING INDEX], EXCLUDE.
@@ -385,14 +421,17 @@ AddConstraintFacts(GuardFinding *g, Relation rel, Constraint *c) {
 	core::DdlFacts *f = &g->facts;
 	f->not_valid = c->skip_validation;
 	switch (c->contype) {
-	case CONSTR_CHECK: {
+	case CONSTR_CHECK:
 		f->command = DdlCommand::kAddCheck;
 		SetConstraintName(f, c, rel, "check");
-		ParseState *pstate = RelationParseState(rel);
-		Node *expr = transformExpr(pstate, c->raw_expr, EXPR_KIND_CHECK_CONSTRAINT);
-		f->object_def = Deparse(expr, rel);
+		// The expression may use a column the same statement adds; deparse
+		// it for the hint only when every column it names exists already.
+		f->object_def = "<condition>";
+		if (!RawExpressionUsesMissingColumn(c->raw_expr, rel)) {
+			Node *expr = transformExpr(RelationParseState(rel), c->raw_expr, EXPR_KIND_CHECK_CONSTRAINT);
+			f->object_def = Deparse(expr, rel);
+		}
 		break;
-	}
 	case CONSTR_FOREIGN:
 		f->command = DdlCommand::kAddForeignKey;
 		SetConstraintName(f, c, rel, "fkey");
