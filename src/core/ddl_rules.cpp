@@ -178,8 +178,8 @@ AddColumnWork(const DdlFacts &f, Work *w) {
 		w->scan = true;
 		w->fk_validation = true;
 		w->subject = named + " with a REFERENCES constraint";
-		w->why = "The column has a non-NULL default (or the statement adds another foreign key), so PostgreSQL "
-		         "validates the foreign key against every row.";
+		w->why = "The new column has a DEFAULT clause, so PostgreSQL validates its foreign key against every row "
+		         "(without one it skips the validation: every value is NULL).";
 		w->hint = "Add the column, then the foreign key NOT VALID, then validate it in a separate transaction: " +
 		          add_plain + " " + a + "ADD CONSTRAINT <name> FOREIGN KEY (" + col + ") REFERENCES " +
 		          f.object_def + " NOT VALID; " + a + "VALIDATE CONSTRAINT <name>;";

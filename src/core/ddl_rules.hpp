@@ -80,7 +80,7 @@ struct DdlFacts {
 	bool inline_check;          // CHECK (...) on the column
 	bool inline_unique;         // UNIQUE on the column
 	bool inline_primary_key;    // PRIMARY KEY on the column
-	bool fk_validated;          // REFERENCES whose rows PostgreSQL validates
+	bool fk_validated;          // REFERENCES PostgreSQL validates (the column has a DEFAULT clause)
 
 	// ALTER COLUMN TYPE (ATPrepAlterColumnType)
 	bool type_rewrite;          // ATColumnChangeRequiresRewrite

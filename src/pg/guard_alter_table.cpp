@@ -125,28 +125,20 @@ SerialBaseType(TypeName *tn) {
 	return InvalidOid;
 }
 
-// transformAlterTableStmt validates every foreign key of the statement
-// unless all new columns lack a DEFAULT (after serial and GENERATED
-// expansion) and no ADD CONSTRAINT ... FOREIGN KEY is present.
+// Whether transformAlterTableStmt leaves a new column's REFERENCES
+// constraint to be validated. Since PG13 each ADD COLUMN is transformed on
+// its own (ATParseTransformCmd), so only the column's own DEFAULT clause
+// (serial and GENERATED expand to one) turns skipValidation off; other
+// subcommands of the statement do not (checked on PG15.20).
 bool
-StatementValidatesForeignKeys(AlterTableStmt *stmt) {
-	ListCell *lc;
-	foreach (lc, stmt->cmds) {
-		AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
-		if (cmd->subtype == AT_AddConstraint && IsA(cmd->def, Constraint) &&
-		    ((Constraint *)cmd->def)->contype == CONSTR_FOREIGN)
+ColumnForeignKeyValidated(ColumnDef *def) {
+	if (def->raw_default != NULL || OidIsValid(SerialBaseType(def->typeName)))
+		return true;
+	ListCell *c;
+	foreach (c, def->constraints) {
+		ConstrType t = ((Constraint *)lfirst(c))->contype;
+		if (t == CONSTR_DEFAULT || t == CONSTR_GENERATED)
 			return true;
-		if (cmd->subtype != AT_AddColumn || !IsA(cmd->def, ColumnDef))
-			continue;
-		ColumnDef *def = (ColumnDef *)cmd->def;
-		if (def->raw_default != NULL || OidIsValid(SerialBaseType(def->typeName)))
-			return true;
-		ListCell *c;
-		foreach (c, def->constraints) {
-			ConstrType t = ((Constraint *)lfirst(c))->contype;
-			if (t == CONSTR_DEFAULT || t == CONSTR_GENERATED)
-				return true;
-		}
 	}
 	return false;
 }
@@ -184,7 +176,7 @@ SetObjectName(core::DdlFacts *f, const char *name) {
 // ADD COLUMN: ATExecAddColumn's rewrite rule plus the inline constraints
 // transformAlterTableStmt turns into scans, index builds and FK checks.
 void
-AddColumnFacts(GuardFinding *g, Relation rel, ColumnDef *def, bool fks_validated) {
+AddColumnFacts(GuardFinding *g, Relation rel, ColumnDef *def) {
 	core::DdlFacts *f = &g->facts;
 	f->column = quote_identifier(def->colname);
 	f->column_raw = pstrdup(def->colname);
@@ -244,7 +236,7 @@ AddColumnFacts(GuardFinding *g, Relation rel, ColumnDef *def, bool fks_validated
 	}
 	if (def->identity)
 		f->identity = true;
-	f->fk_validated = has_fk && fks_validated;
+	f->fk_validated = has_fk && ColumnForeignKeyValidated(def);
 	if (!f->serial)
 		f->domain_constraints = DomainHasConstraints(typid);
 
@@ -512,14 +504,14 @@ OtherSubcommandTag(AlterTableType t) {
 
 // Facts for one subcommand of an ALTER TABLE on rel. PG regime.
 GuardFinding *
-SubcommandFacts(AlterTableStmt *stmt, Relation rel, AlterTableCmd *cmd, bool fks_validated) {
+SubcommandFacts(Relation rel, AlterTableCmd *cmd) {
 	Oid relid = RelationGetRelid(rel);
 	int lock = AlterTableGetLockLevel(list_make1(cmd));
 	GuardFinding *g;
 	switch (cmd->subtype) {
 	case AT_AddColumn:
 		g = NewFinding(DdlCommand::kAddColumn, "ALTER TABLE ... ADD COLUMN", relid, lock);
-		AddColumnFacts(g, rel, (ColumnDef *)cmd->def, fks_validated);
+		AddColumnFacts(g, rel, (ColumnDef *)cmd->def);
 		return g;
 	case AT_AlterColumnType:
 		g = NewFinding(DdlCommand::kAlterColumnType, "ALTER TABLE ... ALTER COLUMN", relid, lock);
@@ -599,12 +591,11 @@ CollectAlterTableFacts(Node *node, List **findings) {
 	char relkind = get_rel_relkind(relid);
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
 		return;
-	bool fks_validated = StatementValidatesForeignKeys(stmt);
 	Relation rel = relation_open(relid, AccessShareLock);
 	ListCell *lc;
 	foreach (lc, stmt->cmds) {
 		AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
-		*findings = lappend(*findings, SubcommandFacts(stmt, rel, cmd, fks_validated));
+		*findings = lappend(*findings, SubcommandFacts(rel, cmd));
 	}
 	relation_close(rel, AccessShareLock);
 }
