@@ -48,6 +48,12 @@ GuardAnalysis AnalyzeStatement(Node *parsetree);
 // True for the node tags AnalyzeStatement may have something to say about.
 bool IsGuardedStatement(Node *parsetree);
 
+// The relation a statement locks first and the lock mode, found without
+// taking any lock (RangeVarGetRelid with NoLock), so the lock-queue check can
+// run before the analysis queues for its own AccessShareLock. False if none.
+// PG regime: may ereport(ERROR) on bad options.
+bool StatementLockTarget(Node *parsetree, Oid *relid, int *lock_mode);
+
 // Fact collection (guard_facts.cpp, guard_alter_table.cpp). PG regime: may
 // ereport(ERROR); AnalyzeStatement catches it.
 void CollectFacts(Node *parsetree, List **findings);

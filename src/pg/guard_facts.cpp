@@ -9,6 +9,7 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "commands/defrem.h"
+#include "commands/tablecmds.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -88,6 +89,58 @@ RewriteFacts(DdlCommand command, const char *tag, RangeVar *rv, int lock_mode, b
 }
 
 } // namespace
+
+bool
+StatementLockTarget(Node *parsetree, Oid *relid, int *lock_mode) {
+	RangeVar *rv = NULL;
+	*lock_mode = NoLock;
+	switch (nodeTag(parsetree)) {
+	case T_AlterTableStmt: {
+		AlterTableStmt *stmt = (AlterTableStmt *)parsetree;
+		if (stmt->objtype == OBJECT_TABLE) {
+			rv = stmt->relation;
+			*lock_mode = AlterTableGetLockLevel(stmt->cmds);
+		}
+		break;
+	}
+	case T_IndexStmt: {
+		IndexStmt *stmt = (IndexStmt *)parsetree;
+		rv = stmt->relation;
+		*lock_mode = stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock;
+		break;
+	}
+	case T_ReindexStmt: {
+		ReindexStmt *stmt = (ReindexStmt *)parsetree;
+		if (stmt->kind == REINDEX_OBJECT_TABLE) {
+			rv = stmt->relation;
+			*lock_mode = OptionSet(stmt->params, "concurrently") ? ShareUpdateExclusiveLock : ShareLock;
+		}
+		break;
+	}
+	case T_ClusterStmt:
+		rv = ((ClusterStmt *)parsetree)->relation;
+		*lock_mode = AccessExclusiveLock;
+		break;
+	case T_VacuumStmt: {
+		VacuumStmt *stmt = (VacuumStmt *)parsetree;
+		if (stmt->is_vacuumcmd && OptionSet(stmt->options, "full") && list_length(stmt->rels) == 1) {
+			rv = ((VacuumRelation *)linitial(stmt->rels))->relation;
+			*lock_mode = AccessExclusiveLock;
+		}
+		break;
+	}
+	case T_RefreshMatViewStmt: {
+		RefreshMatViewStmt *stmt = (RefreshMatViewStmt *)parsetree;
+		rv = stmt->relation;
+		*lock_mode = stmt->concurrent ? ExclusiveLock : AccessExclusiveLock;
+		break;
+	}
+	default:
+		break;
+	}
+	*relid = rv != NULL ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
+	return OidIsValid(*relid);
+}
 
 bool
 IsGuardedStatement(Node *parsetree) {

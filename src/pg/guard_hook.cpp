@@ -12,6 +12,7 @@ extern "C" {
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/elog.h"
+#include "utils/lsyscache.h"
 }
 
 namespace pg_backfill::pg {
@@ -78,32 +79,20 @@ ReportUnsafe(const GuardFinding *g, const char *note) {
 	                v->hint[0] ? errhint("%s", v->hint) : 0));
 }
 
-// The finding whose lock is strongest (the relation the statement queues
-// on), or NULL.
-const GuardFinding *
-StrongestLock(List *findings) {
-	const GuardFinding *best = NULL;
-	ListCell *lc;
-	foreach (lc, findings) {
-		const GuardFinding *g = (const GuardFinding *)lfirst(lc);
-		if (OidIsValid(g->relid) && (best == NULL || g->facts.lock_mode > best->facts.lock_mode))
-			best = g;
-	}
-	return best;
-}
-
 // Warns or blocks when the statement would queue behind a conflicting lock
-// with lock_timeout = 0. PG regime: may ereport(ERROR).
+// with lock_timeout = 0. Runs before the analysis, which itself queues for
+// an AccessShareLock. PG regime: may ereport(ERROR).
 void
-CheckLockQueue(List *findings, bool honoured, const char *query) {
-	const GuardFinding *g = StrongestLock(findings);
-	if (g == NULL || g->facts.lock_mode < ShareLock || LockTimeout != 0)
+CheckLockQueue(Node *parsetree, bool honoured, const char *query) {
+	Oid relid;
+	int lock_mode;
+	if (LockTimeout != 0 || !StatementLockTarget(parsetree, &relid, &lock_mode) || lock_mode < ShareLock)
 		return;
 	char *holder = NULL;
-	if (!FindLockQueueHazard(g->relid, g->facts.lock_mode, &holder))
+	if (!FindLockQueueHazard(relid, lock_mode, &holder))
 		return;
-	const char *msg = psprintf("%s on table \"%s\" waits behind %s with lock_timeout = 0", g->verdict.lock_mode,
-	                           g->facts.relation_name, holder);
+	const char *msg = psprintf("%s on table \"%s\" waits behind %s with lock_timeout = 0",
+	                           core::LockModeName(lock_mode), get_rel_name(relid), holder);
 	if (honoured) {
 		LogAcknowledgement(msg, query);
 		return;
@@ -111,9 +100,8 @@ CheckLockQueue(List *findings, bool honoured, const char *query) {
 	int level = guard_mode == kGuardBlock ? ERROR : WARNING;
 	ereport(level, (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
 	                errmsg("%s", msg),
-	                errdetail("While it waits, every later query on the table queues behind it, reads included "
-	                          "for AccessExclusiveLock.%s",
-	                          UnhonouredNote(honoured)),
+	                errdetail("While it waits, every later %s the table queues behind it.%s",
+	                          lock_mode == AccessExclusiveLock ? "query on" : "write to", UnhonouredNote(honoured)),
 	                errhint("Set lock_timeout (for example SET lock_timeout = '2s') and retry the statement until "
 	                        "it gets the lock.")));
 }
@@ -133,11 +121,12 @@ LogFinding(const GuardFinding *g) {
 // locals. May ereport(ERROR).
 void
 GuardStatement(Node *parsetree, const char *query) {
+	bool honoured = AcknowledgementHonoured();
+	CheckLockQueue(parsetree, honoured, query);
 	GuardAnalysis analysis = AnalyzeStatement(parsetree);
 	if (analysis.failed)
 		ereport(DEBUG1, (errmsg_internal("pg_backfill guard: analysis failed: %s", analysis.error)));
 	CheckRunningBackfills(parsetree, &analysis);
-	bool honoured = AcknowledgementHonoured();
 	const char *note = UnhonouredNote(honoured);
 	ListCell *lc;
 	foreach (lc, analysis.findings) {
@@ -150,7 +139,6 @@ GuardStatement(Node *parsetree, const char *query) {
 		else
 			ReportUnsafe(g, note);
 	}
-	CheckLockQueue(analysis.findings, honoured, query);
 }
 
 // The hook. Calls the previous hook with no C++ frame holding resources.
