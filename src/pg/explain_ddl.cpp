@@ -44,7 +44,8 @@ PutStatementRow(ReturnSetInfo *rsinfo, int no, Node *stmt, const GuardAnalysis *
 	nulls[0] = false;
 	SetText(values, nulls, 1, CreateCommandName(stmt));
 	const char *verdict = "safe";
-	const char *reason = "The guard has no rule for this statement: it takes no long-held table lock the guard knows of.";
+	const char *reason =
+	    "The guard has no rule for this statement: it takes no long-held table lock the guard knows of.";
 	if (a->failed) {
 		verdict = "unknown";
 		reason = psprintf("The analysis failed: %s. PostgreSQL would report the error when it runs.", a->error);

@@ -17,25 +17,25 @@ namespace pg_backfill::pg {
 // pg_backfill.guard
 enum GuardMode { kGuardOff = 0, kGuardWarn = 1, kGuardBlock = 2 };
 
-extern int guard_mode;             // pg_backfill.guard
-extern int guard_min_size_kb;      // pg_backfill.guard_min_size, in kB
-extern bool allow_unsafe_ddl;      // pg_backfill.allow_unsafe_ddl
-extern char *unsafe_ddl_role;      // pg_backfill.unsafe_ddl_role
+extern int guard_mode;        // pg_backfill.guard
+extern int guard_min_size_kb; // pg_backfill.guard_min_size, in kB
+extern bool allow_unsafe_ddl; // pg_backfill.allow_unsafe_ddl
+extern char *unsafe_ddl_role; // pg_backfill.unsafe_ddl_role
 
 // One analysed subcommand (or statement). palloc'd; the strings in facts
 // are palloc'd too.
 struct GuardFinding {
 	core::DdlFacts facts;
 	core::DdlVerdict verdict;
-	Oid relid;                     // relation the work happens on
-	AttrNumber attnum;             // target column, or 0
+	Oid relid;         // relation the work happens on
+	AttrNumber attnum; // target column, or 0
 };
 
 // Result of analysing one statement.
 struct GuardAnalysis {
-	List *findings;                // of GuardFinding *
-	bool failed;                   // the analysis raised an error (PostgreSQL will report it)
-	char *error;                   // its message when failed
+	List *findings; // of GuardFinding *
+	bool failed;    // the analysis raised an error (PostgreSQL will report it)
+	char *error;    // its message when failed
 };
 
 // Analyses one utility statement's parse tree without executing it.
@@ -60,8 +60,11 @@ void CollectFacts(Node *parsetree, List **findings);
 void CollectAlterTableFacts(Node *alter_table_stmt, List **findings);
 
 // Relation facts (guard_relation.cpp). PG regime: may ereport(ERROR).
+// NewFinding allocates a finding for relid with every string empty and the
+// relation's facts filled in: quoted names, size (heap + TOAST from the
+// storage manager, summed over partitions), created or truncated in this
+// transaction, partitioned.
 GuardFinding *NewFinding(core::DdlCommand command, const char *command_tag, Oid relid, int lock_mode);
-int64 RelationSizeBytes(Oid relid);
 const char *QuotedRelationName(Oid relid);
 const char *PStrOrEmpty(const char *s);
 

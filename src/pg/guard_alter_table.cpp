@@ -58,8 +58,8 @@ RelationParseState(Relation rel) {
 // when asked. PG regime.
 const char *
 Deparse(Node *expr, Relation rel, bool show_implicit = false) {
-	return deparse_expression(expr, deparse_context_for(RelationGetRelationName(rel), RelationGetRelid(rel)),
-	                          false, show_implicit);
+	return deparse_expression(expr, deparse_context_for(RelationGetRelationName(rel), RelationGetRelid(rel)), false,
+	                          show_implicit);
 }
 
 // Mirror of tablecmds.c ATColumnChangeRequiresRewrite (PG15): a chain of
@@ -242,17 +242,15 @@ AddColumnFacts(GuardFinding *g, Relation rel, ColumnDef *def) {
 
 	ParseState *pstate = RelationParseState(rel);
 	if (raw_generated != NULL) {
-		Node *expr = cookDefault(pstate, raw_generated, typid, typmod, def->colname,
-		                         ATTRIBUTE_GENERATED_STORED);
+		Node *expr = cookDefault(pstate, raw_generated, typid, typmod, def->colname, ATTRIBUTE_GENERATED_STORED);
 		f->expression = Deparse(expr, rel);
 		return;
 	}
 	if (f->serial || f->identity)
 		return;
 	// build_column_default: the column's DEFAULT, else the type's (a domain's) default.
-	Node *cooked = raw_default != NULL
-	                   ? cookDefault(pstate, raw_default, typid, typmod, def->colname, '\0')
-	                   : get_typdefault(typid);
+	Node *cooked = raw_default != NULL ? cookDefault(pstate, raw_default, typid, typmod, def->colname, '\0')
+	                                   : get_typdefault(typid);
 	if (cooked == NULL)
 		return;
 	f->domain_default = raw_default == NULL;
@@ -315,8 +313,8 @@ IndexesNeedRebuild(Relation rel, AttrNumber attnum, Oid old_type, Oid new_type) 
 			if (index->indkey.values[i] != attnum)
 				continue;
 			Oid old_opclass = indclass->values[i];
-			Oid new_opclass = old_opclass == GetDefaultOpClass(old_type, am) ? GetDefaultOpClass(new_type, am)
-			                                                                  : old_opclass;
+			Oid new_opclass =
+			    old_opclass == GetDefaultOpClass(old_type, am) ? GetDefaultOpClass(new_type, am) : old_opclass;
 			rebuild = new_opclass != old_opclass ||
 			          (IsPolymorphicType(get_opclass_input_type(new_opclass)) && old_type != new_type);
 		}
@@ -370,12 +368,12 @@ AlterTypeFacts(GuardFinding *g, Relation rel, AlterTableCmd *cmd) {
 		assign_expr_collations(pstate, transform);
 	} else
 		transform = (Node *)makeVar(1, attnum, att->atttypid, att->atttypmod, att->attcollation, 0);
-	Node *coerced = coerce_to_target_type(pstate, transform, exprType(transform), target, typmod,
-	                                      COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
+	Node *coerced = coerce_to_target_type(pstate, transform, exprType(transform), target, typmod, COERCION_ASSIGNMENT,
+	                                      COERCE_IMPLICIT_CAST, -1);
 	if (coerced == NULL)
-		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-		                errmsg("column \"%s\" cannot be cast automatically to type %s", cmd->name,
-		                       format_type_be(target))));
+		ereport(ERROR,
+		        (errcode(ERRCODE_DATATYPE_MISMATCH),
+		         errmsg("column \"%s\" cannot be cast automatically to type %s", cmd->name, format_type_be(target))));
 	assign_expr_collations(pstate, coerced);
 	f->expression = Deparse(coerced, rel, true);
 	Node *planned = (Node *)expression_planner((Expr *)coerced);
@@ -541,8 +539,8 @@ SubcommandFacts(Relation rel, AlterTableCmd *cmd) {
 	case AT_SetLogged:
 	case AT_SetUnLogged: {
 		bool logged = cmd->subtype == AT_SetLogged;
-		g = NewFinding(DdlCommand::kSetPersistence, logged ? "ALTER TABLE ... SET LOGGED" : "ALTER TABLE ... SET UNLOGGED",
-		               relid, lock);
+		g = NewFinding(DdlCommand::kSetPersistence,
+		               logged ? "ALTER TABLE ... SET LOGGED" : "ALTER TABLE ... SET UNLOGGED", relid, lock);
 		char want = logged ? RELPERSISTENCE_PERMANENT : RELPERSISTENCE_UNLOGGED;
 		g->facts.noop = rel->rd_rel->relpersistence == want || rel->rd_rel->relkind != RELKIND_RELATION;
 		return g;

@@ -40,8 +40,8 @@ IndexFacts(IndexStmt *stmt, List **findings) {
 	Oid relid = RangeVarGetRelid(stmt->relation, NoLock, false);
 	const char *tag = stmt->unique ? (stmt->concurrent ? "CREATE UNIQUE INDEX CONCURRENTLY" : "CREATE UNIQUE INDEX")
 	                               : (stmt->concurrent ? "CREATE INDEX CONCURRENTLY" : "CREATE INDEX");
-	GuardFinding *g = NewFinding(DdlCommand::kCreateIndex, tag, relid,
-	                             stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock);
+	GuardFinding *g =
+	    NewFinding(DdlCommand::kCreateIndex, tag, relid, stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock);
 	g->facts.concurrently = stmt->concurrent;
 	if (stmt->idxname) {
 		g->facts.object_name = quote_identifier(stmt->idxname);
@@ -49,8 +49,8 @@ IndexFacts(IndexStmt *stmt, List **findings) {
 	}
 	// IF NOT EXISTS on an existing index, and ON ONLY a partitioned table
 	// (an invalid parent index, nothing built), do no work.
-	bool exists = stmt->if_not_exists && stmt->idxname &&
-	              OidIsValid(get_relname_relid(stmt->idxname, get_rel_namespace(relid)));
+	bool exists =
+	    stmt->if_not_exists && stmt->idxname && OidIsValid(get_relname_relid(stmt->idxname, get_rel_namespace(relid)));
 	bool only_parent = g->facts.partitioned && !stmt->relation->inh;
 	g->facts.noop = exists || only_parent;
 	*findings = lappend(*findings, g);
@@ -69,8 +69,9 @@ ReindexFacts(ReindexStmt *stmt, List **findings) {
 	if (!OidIsValid(relid))
 		return;
 	bool concurrently = OptionSet(stmt->params, "concurrently");
-	GuardFinding *g = NewFinding(DdlCommand::kReindex, stmt->kind == REINDEX_OBJECT_TABLE ? "REINDEX TABLE" : "REINDEX INDEX",
-	                             relid, concurrently ? ShareUpdateExclusiveLock : ShareLock);
+	GuardFinding *g =
+	    NewFinding(DdlCommand::kReindex, stmt->kind == REINDEX_OBJECT_TABLE ? "REINDEX TABLE" : "REINDEX INDEX", relid,
+	               concurrently ? ShareUpdateExclusiveLock : ShareLock);
 	g->facts.concurrently = concurrently;
 	*findings = lappend(*findings, g);
 }

@@ -74,9 +74,9 @@ void
 ReportUnsafe(const GuardFinding *g, const char *note) {
 	const core::DdlVerdict *v = &g->verdict;
 	int level = guard_mode == kGuardBlock ? ERROR : WARNING;
-	ereport(level, (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
-	                errmsg("%s", v->message), errdetail("%s%s", v->detail, note),
-	                v->hint[0] ? errhint("%s", v->hint) : 0));
+	ereport(level,
+	        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
+	         errmsg("%s", v->message), errdetail("%s%s", v->detail, note), v->hint[0] ? errhint("%s", v->hint) : 0));
 }
 
 // Warns or blocks when the statement would queue behind a conflicting lock
@@ -98,12 +98,12 @@ CheckLockQueue(Node *parsetree, bool honoured, const char *query) {
 		return;
 	}
 	int level = guard_mode == kGuardBlock ? ERROR : WARNING;
-	ereport(level, (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
-	                errmsg("%s", msg),
-	                errdetail("While it waits, every later %s the table queues behind it.%s",
-	                          lock_mode == AccessExclusiveLock ? "query on" : "write to", UnhonouredNote(honoured)),
-	                errhint("Set lock_timeout (for example SET lock_timeout = '2s') and retry the statement until "
-	                        "it gets the lock.")));
+	ereport(level,
+	        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING), errmsg("%s", msg),
+	         errdetail("While it waits, every later %s the table queues behind it.%s",
+	                   lock_mode == AccessExclusiveLock ? "query on" : "write to", UnhonouredNote(honoured)),
+	         errhint("Set lock_timeout (for example SET lock_timeout = '2s') and retry the statement until "
+	                 "it gets the lock.")));
 }
 
 // One DEBUG1 line per analysed subcommand: the verdict the hook acted on,

@@ -32,10 +32,9 @@ const struct config_enum_entry kGuardModes[] = {
 void
 GuardInit(bool preloading) {
 	DefineCustomEnumVariable("pg_backfill.guard", "What the DDL guard does with unsafe DDL: off, warn or block.",
-	                         "warn raises a WARNING, block raises an ERROR (SQLSTATE 55000).", &guard_mode,
-	                         kGuardWarn, kGuardModes, PGC_SUSET, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("pg_backfill.guard_min_size",
-	                        "Tables smaller than this are exempt from the DDL guard.",
+	                         "warn raises a WARNING, block raises an ERROR (SQLSTATE 55000).", &guard_mode, kGuardWarn,
+	                         kGuardModes, PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_backfill.guard_min_size", "Tables smaller than this are exempt from the DDL guard.",
 	                        "Measured from the storage manager (heap and TOAST, summed over partitions).",
 	                        &guard_min_size_kb, 10 * 1024, 0, MAX_KILOBYTES, PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomBoolVariable("pg_backfill.allow_unsafe_ddl",
@@ -43,8 +42,8 @@ GuardInit(bool preloading) {
 	                         "Honoured only for superusers and members of pg_backfill.unsafe_ddl_role.",
 	                         &allow_unsafe_ddl, false, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("pg_backfill.unsafe_ddl_role",
-	                           "Role whose members may acknowledge unsafe DDL with pg_backfill.allow_unsafe_ddl.",
-	                           NULL, &unsafe_ddl_role, "", PGC_SUSET, 0, NULL, NULL, NULL);
+	                           "Role whose members may acknowledge unsafe DDL with pg_backfill.allow_unsafe_ddl.", NULL,
+	                           &unsafe_ddl_role, "", PGC_SUSET, 0, NULL, NULL, NULL);
 	if (preloading)
 		InstallGuardHook();
 }

@@ -130,13 +130,13 @@ CheckRunningBackfills(Node *parsetree, const GuardAnalysis *analysis) {
 	table_close(rel, AccessShareLock);
 	if (action == NULL)
 		return;
-	ereport(ERROR, (errcode(ERRCODE_OBJECT_IN_USE),
-	                errmsg("backfill job %lld is active on table \"%s\"", (long long)job.job_id,
-	                       get_rel_name(job.relid)),
-	                errdetail("The statement %s, which would break the job.", action),
-	                errhint("Wait for the job to finish with wait_backfill(%lld), or cancel it with "
-	                        "cancel_backfill(%lld), then retry.",
-	                        (long long)job.job_id, (long long)job.job_id)));
+	ereport(ERROR,
+	        (errcode(ERRCODE_OBJECT_IN_USE),
+	         errmsg("backfill job %lld is active on table \"%s\"", (long long)job.job_id, get_rel_name(job.relid)),
+	         errdetail("The statement %s, which would break the job.", action),
+	         errhint("Wait for the job to finish with wait_backfill(%lld), or cancel it with "
+	                 "cancel_backfill(%lld), then retry.",
+	                 (long long)job.job_id, (long long)job.job_id)));
 }
 
 bool

@@ -38,8 +38,7 @@ DescribeBackend(int pid) {
 			open = psprintf("transaction open for %ld.%d s", secs, usecs / 100000);
 		}
 		const char *query = "<insufficient privilege>";
-		if (has_privs_of_role(GetUserId(), be->st_userid) ||
-		    has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS))
+		if (has_privs_of_role(GetUserId(), be->st_userid) || has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS))
 			query = pgstat_clip_activity(be->st_activity_raw);
 		return psprintf("pid %d (%s, query: %s)", pid, open, query);
 	}

@@ -79,15 +79,10 @@ SizeAndNewStorage(Oid relid, bool *new_storage) {
 
 } // namespace
 
-int64
-RelationSizeBytes(Oid relid) {
-	bool new_storage;
-	return SizeAndNewStorage(relid, &new_storage);
-}
-
+// The relation's name quoted, qualified unless visible on the search_path
+// (like regclass output), or "" if it is gone. PG regime.
 const char *
 QuotedRelationName(Oid relid) {
-	// Qualified unless visible on the search_path, like regclass output.
 	const char *name = get_rel_name(relid);
 	if (name == NULL)
 		return "";
@@ -96,6 +91,7 @@ QuotedRelationName(Oid relid) {
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name);
 }
 
+// A palloc'd copy of s, or "" for NULL. PG regime.
 const char *
 PStrOrEmpty(const char *s) {
 	return s ? pstrdup(s) : "";
