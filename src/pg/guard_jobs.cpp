@@ -12,8 +12,8 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/index.h"
+#include "catalog/pg_type.h"
 #include "nodes/parsenodes.h"
-#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 }
@@ -86,6 +86,30 @@ BreakingAction(Node *parsetree, const GuardAnalysis *analysis, const ActiveJob *
 	return RewritesTable(analysis, job);
 }
 
+// Finds the columns of backfill.jobs by name and checks their types (the
+// table belongs to the backfill half of the extension); false, and the
+// check is skipped, if any is missing or of an unexpected type. state may
+// be of any type with a text output (text, varchar, an enum). PG regime.
+bool
+LookUpJobColumns(Oid jobs, JobColumns *col) {
+	col->job_id = get_attnum(jobs, "job_id");
+	col->relid = get_attnum(jobs, "relid");
+	col->attnum = get_attnum(jobs, "attnum");
+	col->key_index = get_attnum(jobs, "key_index");
+	col->state = get_attnum(jobs, "state");
+	if (col->job_id <= 0 || col->relid <= 0 || col->attnum <= 0 || col->key_index <= 0 || col->state <= 0)
+		return false;
+	Oid relid_type = get_atttype(jobs, col->relid);
+	Oid index_type = get_atttype(jobs, col->key_index);
+	bool ok = get_atttype(jobs, col->job_id) == INT8OID && get_atttype(jobs, col->attnum) == INT2OID &&
+	          (relid_type == OIDOID || relid_type == REGCLASSOID) &&
+	          (index_type == OIDOID || index_type == REGCLASSOID);
+	if (!ok)
+		ereport(DEBUG1, (errmsg_internal("pg_backfill guard: backfill.jobs has unexpected column types; "
+		                                 "running jobs are not checked")));
+	return ok;
+}
+
 // Reads one attribute as a Datum, or returns false if it is NULL.
 bool
 GetAttr(HeapTuple tup, TupleDesc desc, AttrNumber attnum, Datum *out) {
@@ -102,13 +126,15 @@ CheckRunningBackfills(Node *parsetree, const GuardAnalysis *analysis) {
 	Oid jobs = OidIsValid(nsp) ? get_relname_relid("jobs", nsp) : InvalidOid;
 	if (!OidIsValid(jobs))
 		return;
-	JobColumns col = {get_attnum(jobs, "job_id"), get_attnum(jobs, "relid"), get_attnum(jobs, "attnum"),
-	                  get_attnum(jobs, "key_index"), get_attnum(jobs, "state")};
-	if (col.job_id <= 0 || col.relid <= 0 || col.attnum <= 0 || col.key_index <= 0 || col.state <= 0)
+	JobColumns col;
+	if (!LookUpJobColumns(jobs, &col))
 		return;
 	// A direct heap scan: the check must not depend on the user's privileges on backfill.jobs.
 	Relation rel = table_open(jobs, AccessShareLock);
 	TupleDesc desc = RelationGetDescr(rel);
+	Oid state_output;
+	bool varlena;
+	getTypeOutputInfo(get_atttype(jobs, col.state), &state_output, &varlena);
 	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
 	HeapTuple tup;
 	const char *action = NULL;
@@ -117,7 +143,7 @@ CheckRunningBackfills(Node *parsetree, const GuardAnalysis *analysis) {
 		Datum d;
 		if (!GetAttr(tup, desc, col.state, &d))
 			continue;
-		char *state = TextDatumGetCString(d);
+		char *state = OidOutputFunctionCall(state_output, d);
 		if (strcmp(state, "queued") != 0 && strcmp(state, "running") != 0 && strcmp(state, "paused") != 0)
 			continue;
 		job.job_id = GetAttr(tup, desc, col.job_id, &d) ? DatumGetInt64(d) : 0;
