@@ -8,6 +8,15 @@ CREATE TABLE ex_parent (id int PRIMARY KEY);
 INSERT INTO ex_parent SELECT generate_series(1, 400);
 CREATE DOMAIN ex_positive AS int CHECK (VALUE > 0);
 CREATE MATERIALIZED VIEW ex_mv AS SELECT id FROM ex_parent;
+CREATE DOMAIN ex_random AS text DEFAULT md5(random()::text);
+ALTER TABLE ex ADD COLUMN seen timestamp, ADD COLUMN slot int4range, ADD COLUMN k int;
+ALTER TABLE ex ADD CONSTRAINT ex_amount_positive CHECK (amount > 0);
+CREATE UNIQUE INDEX CONCURRENTLY ex_k_idx ON ex (k);
+ALTER TABLE ex ADD CONSTRAINT ex_note_nn CHECK (note IS NOT NULL) NOT VALID;
+ALTER TABLE ex VALIDATE CONSTRAINT ex_note_nn;
+CREATE TABLE ex_parted (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE ex_part (id int, at date);
+INSERT INTO ex_part SELECT g, '2020-01-01'::date + (g % 300) FROM generate_series(1, 400) g;
 
 -- one row per statement and subcommand; nothing runs
 SELECT statement_no, command, relation, lock_mode, rewrite, scan, index_build, fk_validation, verdict
@@ -89,6 +98,18 @@ INSERT INTO cases VALUES
   ('CREATE UNIQUE INDEX ex_id_name ON ex (id, name)'),
   ('REINDEX TABLE ex'),
   ('CLUSTER ex USING ex_pkey'),
-  ('REFRESH MATERIALIZED VIEW ex_mv');
+  ('REFRESH MATERIALIZED VIEW ex_mv'),
+  ('ALTER TABLE ex ADD COLUMN c18 ex_random'),
+  ('ALTER TABLE ex ADD COLUMN c19 ex_random DEFAULT NULL'),
+  ('ALTER TABLE ex ADD COLUMN c20 int NOT NULL DEFAULT NULL'),
+  ('ALTER TABLE ex ADD COLUMN c21 bigint PRIMARY KEY'),
+  ('ALTER TABLE ex ADD CONSTRAINT ex_no_overlap EXCLUDE USING gist (slot WITH &&)'),
+  ('ALTER TABLE ex DROP CONSTRAINT ex_pkey, ADD CONSTRAINT ex_k_pk PRIMARY KEY USING INDEX ex_k_idx'),
+  ('ALTER TABLE ex ALTER COLUMN note SET NOT NULL'),
+  ('ALTER TABLE ex ALTER COLUMN amount TYPE numeric(12,2)'),
+  ('ALTER TABLE ex ALTER COLUMN seen TYPE timestamptz'),
+  ('ALTER TABLE ex_parted ATTACH PARTITION ex_part FOR VALUES FROM (''2020-01-01'') TO (''2021-01-01'')'),
+  ('REINDEX INDEX ex_k_idx'),
+  ('ALTER TABLE ex ADD COLUMN c22 text, ALTER COLUMN qty SET NOT NULL, ADD COLUMN c23 float8 DEFAULT random()');
 SELECT stmt, hook_says(stmt) = explain_says(stmt) AS agrees, explain_says(stmt) <> 'safe' AS unsafe
   FROM cases;
