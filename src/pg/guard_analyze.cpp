@@ -16,8 +16,9 @@ namespace pg_backfill::pg {
 namespace {
 
 // Collects the facts of parsetree inside a subtransaction. On error, rolls
-// the subtransaction back and reports the message in *error; a query cancel
-// or other interrupt is re-thrown. PG regime.
+// the subtransaction back and reports the message in *error (PostgreSQL
+// reports its own error when the statement runs); interrupts and lock
+// failures are re-thrown. PG regime: may ereport(ERROR).
 List *
 CollectInSubtransaction(Node *parsetree, char **error) {
 	MemoryContext oldcxt = CurrentMemoryContext;
@@ -49,7 +50,11 @@ CollectInSubtransaction(Node *parsetree, char **error) {
 	PG_END_TRY();
 
 	if (edata != NULL) {
+		// Interrupts, and failures to get the analysis's AccessShareLock
+		// (lock_timeout, deadlock): the statement, which needs a stronger
+		// lock on the same table, could not proceed either.
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED || edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+		    edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE || edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
 		    edata->elevel > ERROR)
 			ReThrowError(edata);
 		*error = pstrdup(edata->message);
