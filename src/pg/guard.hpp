@@ -48,6 +48,11 @@ GuardAnalysis AnalyzeStatement(Node *parsetree);
 // True for the node tags AnalyzeStatement may have something to say about.
 bool IsGuardedStatement(Node *parsetree);
 
+// True for the node tags the hook looks at: the guarded ones, plus those
+// only the lock-queue and running-backfill checks care about (DROP, RENAME,
+// TRUNCATE, CREATE TRIGGER).
+bool IsHookedStatement(Node *parsetree);
+
 // The relation a statement locks first and the lock mode, found without
 // taking any lock (RangeVarGetRelid with NoLock), so the lock-queue check can
 // run before the analysis queues for its own AccessShareLock. False if none.
@@ -77,9 +82,6 @@ bool FindLockQueueHazard(Oid relid, int lock_mode, char **holder);
 // Running backfill jobs (guard_jobs.cpp): raises ERROR 55006 if the
 // statement would break an active job. PG regime: may ereport(ERROR).
 void CheckRunningBackfills(Node *parsetree, const GuardAnalysis *analysis);
-
-// True for statements CheckRunningBackfills must see (guarded ones and DROP).
-bool MayBreakBackfills(Node *parsetree);
 
 // Installs the hook (guard_hook.cpp). PG regime.
 void InstallGuardHook();

@@ -136,11 +136,56 @@ StatementLockTarget(Node *parsetree, Oid *relid, int *lock_mode) {
 		*lock_mode = stmt->concurrent ? ExclusiveLock : AccessExclusiveLock;
 		break;
 	}
+	case T_RenameStmt: {
+		// Renaming a table, a column or a table constraint takes AccessExclusiveLock
+		// (renameatt, RenameRelation, RenameConstraint); renaming an index only
+		// ShareUpdateExclusiveLock.
+		RenameStmt *stmt = (RenameStmt *)parsetree;
+		if (stmt->renameType == OBJECT_TABLE || stmt->renameType == OBJECT_COLUMN ||
+		    stmt->renameType == OBJECT_TABCONSTRAINT) {
+			rv = stmt->relation;
+			*lock_mode = AccessExclusiveLock;
+		}
+		break;
+	}
+	case T_TruncateStmt:
+		rv = (RangeVar *)linitial(((TruncateStmt *)parsetree)->relations);
+		*lock_mode = AccessExclusiveLock;
+		break;
+	case T_CreateTrigStmt:
+		rv = ((CreateTrigStmt *)parsetree)->relation;
+		*lock_mode = ShareRowExclusiveLock;
+		break;
+	case T_DropStmt: {
+		// DROP TABLE, and DROP INDEX without CONCURRENTLY, lock the table
+		// with AccessExclusiveLock (RangeVarCallbackForDropRelation).
+		DropStmt *stmt = (DropStmt *)parsetree;
+		if ((stmt->removeType != OBJECT_TABLE && stmt->removeType != OBJECT_INDEX) || stmt->concurrent ||
+		    stmt->objects == NIL)
+			break;
+		Oid oid = RangeVarGetRelid(makeRangeVarFromNameList((List *)linitial(stmt->objects)), NoLock, true);
+		*relid = stmt->removeType == OBJECT_INDEX && OidIsValid(oid) ? IndexGetRelation(oid, true) : oid;
+		*lock_mode = AccessExclusiveLock;
+		return OidIsValid(*relid);
+	}
 	default:
 		break;
 	}
 	*relid = rv != NULL ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
 	return OidIsValid(*relid);
+}
+
+bool
+IsHookedStatement(Node *parsetree) {
+	switch (nodeTag(parsetree)) {
+	case T_DropStmt:
+	case T_RenameStmt:
+	case T_TruncateStmt:
+	case T_CreateTrigStmt:
+		return true;
+	default:
+		return IsGuardedStatement(parsetree);
+	}
 }
 
 bool

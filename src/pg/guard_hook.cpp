@@ -26,7 +26,7 @@ ProcessUtility_hook_type prev_process_utility_hook = NULL;
 // script, not pg_backfill's own worker, not an aborted transaction.
 bool
 GuardApplies(Node *parsetree, ProcessUtilityContext context) {
-	if (guard_mode == kGuardOff || !MayBreakBackfills(parsetree))
+	if (guard_mode == kGuardOff || !IsHookedStatement(parsetree))
 		return false;
 	if (context == PROCESS_UTILITY_SUBCOMMAND || creating_extension || IsBinaryUpgrade)
 		return false;

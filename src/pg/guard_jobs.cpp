@@ -165,9 +165,4 @@ CheckRunningBackfills(Node *parsetree, const GuardAnalysis *analysis) {
 	                 (long long)job.job_id, (long long)job.job_id)));
 }
 
-bool
-MayBreakBackfills(Node *parsetree) {
-	return IsA(parsetree, DropStmt) || IsGuardedStatement(parsetree);
-}
-
 } // namespace pg_backfill::pg
