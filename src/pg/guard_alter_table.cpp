@@ -395,7 +395,10 @@ MissingColumnWalker(Node *node, void *context) {
 		Node *last = (Node *)llast(ref->fields);
 		return !IsA(last, String) || get_attnum(*(Oid *)context, strVal(last)) == InvalidAttrNumber;
 	}
-	return raw_expression_tree_walker(node, (bool (*)())MissingColumnWalker, context);
+	// PG15 declares the walker as bool (*)(); cast through void (*)(void),
+	// which -Wcast-function-type accepts as a generic function pointer.
+	return raw_expression_tree_walker(
+	    node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)(void)>(MissingColumnWalker)), context);
 }
 
 // True if a raw expression names a column rel does not have (yet). PG regime.
