@@ -30,8 +30,13 @@ GuardApplies(Node *parsetree, ProcessUtilityContext context) {
 		return false;
 	if (context == PROCESS_UTILITY_SUBCOMMAND || creating_extension || IsBinaryUpgrade)
 		return false;
-	if (MyBgworkerEntry != NULL && strcmp(MyBgworkerEntry->bgw_library_name, "pg_backfill") == 0)
-		return false;
+	if (MyBgworkerEntry != NULL) {
+		// "pg_backfill" or "$libdir/pg_backfill"
+		const char *lib = MyBgworkerEntry->bgw_library_name;
+		const char *slash = strrchr(lib, '/');
+		if (strcmp(slash ? slash + 1 : lib, "pg_backfill") == 0)
+			return false;
+	}
 	return !IsAbortedTransactionBlockState();
 }
 
