@@ -7,7 +7,9 @@
 #   test/replay/run.sh <bindir> <shared_dir> [project ...]
 #
 # The report goes to stdout and to $REPLAY_OUT (default
-# <tmp>/replay-report.txt). Skips (exit 0) when the corpus is absent.
+# $TMPDIR/pg_backfill-replay-report.txt). The scratch directory (cluster,
+# scripts, psql logs) is removed unless REPLAY_KEEP is set. Skips (exit 0)
+# when the corpus is absent.
 set -euo pipefail
 
 bindir=${1:?usage: run.sh <bindir> <shared_dir> [project ...]}
@@ -25,7 +27,7 @@ data=$work/data
 port=$((50000 + RANDOM % 10000))
 cleanup() {
 	"$bindir/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
-	[ -n "${REPLAY_KEEP:-}" ] || rm -rf "$data"
+	[ -n "${REPLAY_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -47,7 +49,7 @@ CONF
 
 status=0
 python3 "$here/replay.py" --bindir "$bindir" --host "$work" --port "$port" --corpus "$corpus" \
-	--work "$work" --out "${REPLAY_OUT:-$work/replay-report.txt}" "$@" || status=$?
+	--work "$work" --out "${REPLAY_OUT:-${TMPDIR:-/tmp}/pg_backfill-replay-report.txt}" "$@" || status=$?
 
 if grep -q "terminated by signal" "$work/server.log"; then
 	echo "replay: FAILED: a backend crashed:"
