@@ -1,0 +1,30 @@
+-- DDL guard: CREATE INDEX, REINDEX, CLUSTER, VACUUM FULL, REFRESH MATERIALIZED VIEW.
+CREATE EXTENSION IF NOT EXISTS pg_backfill;
+SET pg_backfill.guard_min_size = '8kB';
+CREATE TABLE events (id int PRIMARY KEY, kind text);
+INSERT INTO events SELECT g, 'k' || (g % 7) FROM generate_series(1, 400) g;
+CREATE MATERIALIZED VIEW event_kinds AS SELECT id, kind FROM events;
+
+-- Unsafe
+CREATE INDEX events_kind ON events (kind);
+CREATE UNIQUE INDEX events_id_kind ON events (id, kind);
+REINDEX TABLE events;
+REINDEX INDEX events_kind;
+CLUSTER events USING events_pkey;
+VACUUM FULL events;
+REFRESH MATERIALIZED VIEW event_kinds;
+
+-- Safe: CONCURRENTLY, IF NOT EXISTS on an existing index, plain VACUUM
+CREATE INDEX CONCURRENTLY events_kind2 ON events (kind);
+REINDEX INDEX CONCURRENTLY events_kind2;
+CREATE INDEX IF NOT EXISTS events_kind ON events (kind);
+VACUUM events;
+CREATE UNIQUE INDEX CONCURRENTLY event_kinds_key ON event_kinds (id);
+REFRESH MATERIALIZED VIEW CONCURRENTLY event_kinds;
+
+-- partitioned: the build happens on every partition; ON ONLY builds nothing
+CREATE TABLE measures (at date, v int) PARTITION BY RANGE (at);
+CREATE TABLE measures_2024 PARTITION OF measures FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+INSERT INTO measures SELECT '2024-01-01'::date + (g % 300), g FROM generate_series(1, 400) g;
+CREATE INDEX measures_v ON measures (v);
+CREATE INDEX measures_v_only ON ONLY measures (v);

@@ -1,0 +1,89 @@
+// The DDL guard's PostgreSQL layer: shared declarations.
+//
+// One analysis path (AnalyzeStatement) serves both presentations: the
+// ProcessUtility hook (guard_hook.cpp) and explain_ddl() (explain_ddl.cpp).
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "nodes/pg_list.h"
+#include "utils/relcache.h"
+}
+
+#include "core/ddl_rules.hpp"
+
+namespace pg_backfill::pg {
+
+// pg_backfill.guard
+enum GuardMode { kGuardOff = 0, kGuardWarn = 1, kGuardBlock = 2 };
+
+extern int guard_mode;        // pg_backfill.guard
+extern int guard_min_size_kb; // pg_backfill.guard_min_size, in kB
+extern bool allow_unsafe_ddl; // pg_backfill.allow_unsafe_ddl
+extern char *unsafe_ddl_role; // pg_backfill.unsafe_ddl_role
+
+// One analysed subcommand (or statement). palloc'd; the strings in facts
+// are palloc'd too.
+struct GuardFinding {
+	core::DdlFacts facts;
+	core::DdlVerdict verdict;
+	Oid relid;         // relation the work happens on
+	AttrNumber attnum; // target column, or 0
+};
+
+// Result of analysing one statement.
+struct GuardAnalysis {
+	List *findings; // of GuardFinding *
+	bool failed;    // the analysis raised an error (PostgreSQL will report it)
+	char *error;    // its message when failed
+};
+
+// Analyses one utility statement's parse tree without executing it.
+// Returns findings for the statement kinds the guard knows (an empty list
+// otherwise). Errors raised while analysing are caught in a subtransaction
+// and reported as failed. PG regime: may ereport(ERROR) only for resource
+// exhaustion.
+GuardAnalysis AnalyzeStatement(Node *parsetree);
+
+// True for the node tags AnalyzeStatement may have something to say about.
+bool IsGuardedStatement(Node *parsetree);
+
+// True for the node tags the hook looks at: the guarded ones, plus those
+// only the lock-queue and running-backfill checks care about (DROP, RENAME,
+// TRUNCATE, CREATE TRIGGER).
+bool IsHookedStatement(Node *parsetree);
+
+// The relation a statement locks first and the lock mode, found without
+// taking any lock (RangeVarGetRelid with NoLock), so the lock-queue check can
+// run before the analysis queues for its own AccessShareLock. False if none.
+// PG regime: may ereport(ERROR) on bad options.
+bool StatementLockTarget(Node *parsetree, Oid *relid, int *lock_mode);
+
+// Fact collection (guard_facts.cpp, guard_alter_table.cpp). PG regime: may
+// ereport(ERROR); AnalyzeStatement catches it.
+void CollectFacts(Node *parsetree, List **findings);
+void CollectAlterTableFacts(Node *alter_table_stmt, List **findings);
+
+// Relation facts (guard_relation.cpp). PG regime: may ereport(ERROR).
+// NewFinding allocates a finding for relid with every string empty and the
+// relation's facts filled in: quoted names, size (heap + TOAST from the
+// storage manager, summed over partitions), created or truncated in this
+// transaction, partitioned.
+GuardFinding *NewFinding(core::DdlCommand command, const char *command_tag, Oid relid, int lock_mode);
+const char *QuotedRelationName(Oid relid);
+const char *PStrOrEmpty(const char *s);
+
+// Lock-queue hazard (guard_lock_queue.cpp): when the statement's lock on
+// relid blocks writes, lock_timeout is 0 and another backend holds a
+// conflicting lock, returns a palloc'd description of the first holder in
+// *holder and true. PG regime.
+bool FindLockQueueHazard(Oid relid, int lock_mode, char **holder);
+
+// Running backfill jobs (guard_jobs.cpp): raises ERROR 55006 if the
+// statement would break an active job. PG regime: may ereport(ERROR).
+void CheckRunningBackfills(Node *parsetree, const GuardAnalysis *analysis);
+
+// Installs the hook (guard_hook.cpp). PG regime.
+void InstallGuardHook();
+
+} // namespace pg_backfill::pg

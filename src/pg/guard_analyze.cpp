@@ -1,0 +1,85 @@
+// The one analysis path of the DDL guard: facts from the live catalog
+// (inside a subtransaction, so a failed lookup never replaces PostgreSQL's
+// own error), then the core's decision for each subcommand.
+#include "pg/guard.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+}
+
+#include "pg/boundary.hpp"
+
+namespace pg_backfill::pg {
+
+namespace {
+
+// Collects the facts of parsetree inside a subtransaction. On error, rolls
+// the subtransaction back and reports the message in *error (PostgreSQL
+// reports its own error when the statement runs); interrupts and lock
+// failures are re-thrown. PG regime: may ereport(ERROR).
+List *
+CollectInSubtransaction(Node *parsetree, char **error) {
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	List *volatile findings = NIL;
+	ErrorData *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		List *collected = NIL;
+		// Parse analysis may scribble on raw trees (readOnlyTree): work on a copy.
+		CollectFacts((Node *)copyObjectImpl(parsetree), &collected);
+		findings = collected;
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_END_TRY();
+
+	if (edata != NULL) {
+		// Interrupts, and failures to get the analysis's AccessShareLock
+		// (lock_timeout, deadlock): the statement, which needs a stronger
+		// lock on the same table, could not proceed either.
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED || edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+		    edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE || edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
+		    edata->elevel > ERROR)
+			ReThrowError(edata);
+		*error = pstrdup(edata->message);
+		FreeErrorData(edata);
+		return NIL;
+	}
+	return findings;
+}
+
+} // namespace
+
+GuardAnalysis
+AnalyzeStatement(Node *parsetree) {
+	GuardAnalysis result = {NIL, false, NULL};
+	if (!IsGuardedStatement(parsetree))
+		return result;
+	result.findings = CollectInSubtransaction(parsetree, &result.error);
+	result.failed = result.error != NULL;
+	int64 min_size = (int64)guard_min_size_kb * 1024;
+	ListCell *lc;
+	foreach (lc, result.findings) {
+		GuardFinding *g = (GuardFinding *)lfirst(lc);
+		g->verdict = CallCpp<&core::DecideDdl>("DecideDdl", g->facts, min_size);
+	}
+	return result;
+}
+
+} // namespace pg_backfill::pg

@@ -1,0 +1,166 @@
+// The DDL guard's ProcessUtility hook: analyse, refuse DDL that breaks a
+// running backfill, warn or block unsafe DDL and lock-queue hazards, then
+// chain to the previous hook.
+#include "pg/guard.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
+#include "postmaster/bgworker.h"
+#include "storage/proc.h"
+#include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/elog.h"
+#include "utils/lsyscache.h"
+}
+
+namespace pg_backfill::pg {
+
+namespace {
+
+ProcessUtility_hook_type prev_process_utility_hook = NULL;
+
+// True when the guard looks at this statement at all: guard on, a statement
+// kind it knows, not a PostgreSQL-generated subcommand, not an extension
+// script, not pg_backfill's own worker, not an aborted transaction.
+bool
+GuardApplies(Node *parsetree, ProcessUtilityContext context) {
+	if (guard_mode == kGuardOff || !IsHookedStatement(parsetree))
+		return false;
+	if (context == PROCESS_UTILITY_SUBCOMMAND || creating_extension || IsBinaryUpgrade)
+		return false;
+	if (MyBgworkerEntry != NULL) {
+		// "pg_backfill" or "$libdir/pg_backfill"
+		const char *lib = MyBgworkerEntry->bgw_library_name;
+		const char *slash = strrchr(lib, '/');
+		if (strcmp(slash ? slash + 1 : lib, "pg_backfill") == 0)
+			return false;
+	}
+	return !IsAbortedTransactionBlockState();
+}
+
+// Whether the session's pg_backfill.allow_unsafe_ddl is honoured: only for
+// superusers and members of pg_backfill.unsafe_ddl_role. PG regime.
+bool
+AcknowledgementHonoured() {
+	if (!allow_unsafe_ddl)
+		return false;
+	if (superuser())
+		return true;
+	if (unsafe_ddl_role == NULL || unsafe_ddl_role[0] == '\0')
+		return false;
+	Oid role = get_role_oid(unsafe_ddl_role, true);
+	return OidIsValid(role) && is_member_of_role(GetUserId(), role);
+}
+
+// The sentence appended to a warning when an acknowledgement was given but
+// not honoured, or "". PG regime.
+const char *
+UnhonouredNote(bool honoured) {
+	if (!allow_unsafe_ddl || honoured)
+		return "";
+	return psprintf(" pg_backfill.allow_unsafe_ddl is on but not honoured for role \"%s\": only superusers and "
+	                "members of the role named by pg_backfill.unsafe_ddl_role may acknowledge unsafe DDL.",
+	                GetUserNameFromId(GetUserId(), false));
+}
+
+// Logs an honoured acknowledgement (server log only). PG regime.
+void
+LogAcknowledgement(const char *what, const char *query) {
+	ereport(LOG, (errmsg("pg_backfill: unsafe DDL acknowledged by role \"%s\": %s",
+	                     GetUserNameFromId(GetUserId(), false), what),
+	              errdetail("Statement: %s", query), errhidestmt(true)));
+}
+
+// WARNING (warn mode) or ERROR 55000 (block mode) for one unsafe finding.
+// PG regime: may ereport(ERROR).
+void
+ReportUnsafe(const GuardFinding *g, const char *note) {
+	const core::DdlVerdict *v = &g->verdict;
+	int level = guard_mode == kGuardBlock ? ERROR : WARNING;
+	ereport(level,
+	        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
+	         errmsg("%s", v->message), errdetail("%s%s", v->detail, note), v->hint[0] ? errhint("%s", v->hint) : 0));
+}
+
+// Warns or blocks when the statement would queue behind a conflicting lock
+// with lock_timeout = 0. Runs before the analysis, which itself queues for
+// an AccessShareLock. PG regime: may ereport(ERROR).
+void
+CheckLockQueue(Node *parsetree, bool honoured, const char *query) {
+	Oid relid;
+	int lock_mode;
+	if (LockTimeout != 0 || !StatementLockTarget(parsetree, &relid, &lock_mode) || lock_mode < ShareLock)
+		return;
+	char *holder = NULL;
+	if (!FindLockQueueHazard(relid, lock_mode, &holder))
+		return;
+	const char *msg = psprintf("%s on table \"%s\" waits behind %s with lock_timeout = 0",
+	                           core::LockModeName(lock_mode), get_rel_name(relid), holder);
+	if (honoured) {
+		LogAcknowledgement(msg, query);
+		return;
+	}
+	int level = guard_mode == kGuardBlock ? ERROR : WARNING;
+	ereport(level,
+	        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING), errmsg("%s", msg),
+	         errdetail("While it waits, every later %s the table queues behind it.%s",
+	                   lock_mode == AccessExclusiveLock ? "query on" : "write to", UnhonouredNote(honoured)),
+	         errhint("Set lock_timeout (for example SET lock_timeout = '2s') and retry the statement until "
+	                 "it gets the lock.")));
+}
+
+// One DEBUG1 line per analysed subcommand: the verdict the hook acted on,
+// in a fixed format that test/replay parses. PG regime.
+void
+LogFinding(const GuardFinding *g) {
+	const core::DdlVerdict *v = &g->verdict;
+	ereport(DEBUG1, (errmsg_internal("pg_backfill guard: relation=%s command=%s lock=%s rewrite=%d scan=%d "
+	                                 "index_build=%d fk_validation=%d verdict=%s",
+	                                 g->facts.relation, g->facts.command_tag, v->lock_mode, v->rewrite, v->scan,
+	                                 v->index_build, v->fk_validation, v->unsafe ? "unsafe" : "safe")));
+}
+
+// The guard proper, in the PG regime with only trivially destructible
+// locals. May ereport(ERROR).
+void
+GuardStatement(Node *parsetree, const char *query) {
+	bool honoured = AcknowledgementHonoured();
+	CheckLockQueue(parsetree, honoured, query);
+	GuardAnalysis analysis = AnalyzeStatement(parsetree);
+	if (analysis.failed)
+		ereport(DEBUG1, (errmsg_internal("pg_backfill guard: analysis failed: %s", analysis.error)));
+	CheckRunningBackfills(parsetree, &analysis);
+	const char *note = UnhonouredNote(honoured);
+	ListCell *lc;
+	foreach (lc, analysis.findings) {
+		const GuardFinding *g = (const GuardFinding *)lfirst(lc);
+		LogFinding(g);
+		if (!g->verdict.unsafe)
+			continue;
+		if (honoured)
+			LogAcknowledgement(g->verdict.message, query);
+		else
+			ReportUnsafe(g, note);
+	}
+}
+
+// The hook. Calls the previous hook with no C++ frame holding resources.
+void
+GuardProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree, ProcessUtilityContext context,
+                    ParamListInfo params, QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc) {
+	if (GuardApplies(pstmt->utilityStmt, context))
+		GuardStatement(pstmt->utilityStmt, queryString);
+	prev_process_utility_hook(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+}
+
+} // namespace
+
+void
+InstallGuardHook() {
+	prev_process_utility_hook = ProcessUtility_hook ? ProcessUtility_hook : standard_ProcessUtility;
+	ProcessUtility_hook = GuardProcessUtility;
+}
+
+} // namespace pg_backfill::pg

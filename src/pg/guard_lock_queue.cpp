@@ -1,0 +1,75 @@
+// Lock-queue hazard: with lock_timeout = 0, a statement whose lock blocks
+// writes waits behind any session holding or awaiting a conflicting lock,
+// and every later query on the table queues behind it. Finds such a
+// session through the lock manager and describes it from its backend status.
+#include "pg/guard.hpp"
+
+extern "C" {
+#include "catalog/pg_authid.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
+#include "utils/acl.h"
+#include "utils/backend_status.h"
+#include "utils/timestamp.h"
+}
+
+namespace pg_backfill::pg {
+
+namespace {
+
+// "pid 123 (transaction open for 12.3 s, query: ...)" from the backend
+// status of pid; the query only if the current user may see it, as
+// pg_stat_activity decides. PG regime.
+char *
+DescribeBackend(int pid) {
+	pgstat_clear_backend_activity_snapshot();
+	int n = pgstat_fetch_stat_numbackends();
+	for (int i = 1; i <= n; i++) {
+		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
+		if (local == NULL || local->backendStatus.st_procpid != pid)
+			continue;
+		PgBackendStatus *be = &local->backendStatus;
+		const char *open = "no transaction open";
+		if (be->st_xact_start_timestamp != 0) {
+			long secs;
+			int usecs;
+			TimestampDifference(be->st_xact_start_timestamp, GetCurrentTimestamp(), &secs, &usecs);
+			open = psprintf("transaction open for %ld.%d s", secs, usecs / 100000);
+		}
+		const char *query = "<insufficient privilege>";
+		if (has_privs_of_role(GetUserId(), be->st_userid) || has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS))
+			query = pgstat_clip_activity(be->st_activity_raw);
+		return psprintf("pid %d (%s, query: %s)", pid, open, query);
+	}
+	return psprintf("pid %d", pid);
+}
+
+} // namespace
+
+bool
+FindLockQueueHazard(Oid relid, int lock_mode, char **holder) {
+	LOCKTAG tag;
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	LOCKMASK conflicts = GetLockTagsMethodTable(&tag)->conflictTab[lock_mode];
+	// GetLockStatusData sees holders and waiters alike (GetLockConflicts
+	// only holders); a waiter ahead of us blocks us just the same.
+	LockData *data = GetLockStatusData();
+	for (int i = 0; i < data->nelements; i++) {
+		LockInstanceData *inst = &data->locks[i];
+		if (memcmp(&inst->locktag, &tag, sizeof(LOCKTAG)) != 0)
+			continue;
+		if (inst->pid == MyProcPid || inst->leaderPid == MyProcPid ||
+		    (MyProc->lockGroupLeader != NULL && inst->leaderPid == MyProc->lockGroupLeader->pid))
+			continue;
+		bool holds = (inst->holdMask & conflicts) != 0;
+		bool awaits = inst->waitLockMode != NoLock && (conflicts & LOCKBIT_ON(inst->waitLockMode)) != 0;
+		if (!holds && !awaits)
+			continue;
+		*holder = psprintf("%s %s", awaits ? "a lock request of" : "a lock held by", DescribeBackend(inst->pid));
+		return true;
+	}
+	return false;
+}
+
+} // namespace pg_backfill::pg
