@@ -48,22 +48,19 @@ CaptureCurrentException(CapturedCppError *out) noexcept {
 }
 
 void
-RestoreErrorStacks(sigjmp_buf *exception_stack, ErrorContextCallback *context_stack, const char *site) {
+FinishCpp(sigjmp_buf *exception_stack, ErrorContextCallback *context_stack, bool failed,
+          const CapturedCppError *error, const char *site) {
 	if (PG_exception_stack != exception_stack) {
 		PG_exception_stack = exception_stack;
 		elog(WARNING, "pg_backfill: %s left PG_exception_stack changed; restored it", site);
 	}
 	error_context_stack = context_stack;
-}
-
-void
-RaiseCapturedError(const CapturedCppError *err, const char *site) {
-	const char *s = err->sqlstate;
-	ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])), errmsg_internal("%s", err->message),
-	                err->detail[0] ? errdetail_internal("%s", err->detail) : 0,
-	                err->hint[0] ? errhint("%s", err->hint) : 0,
-	                errcontext_msg("pg_backfill: %s", site)));
-	pg_unreachable();
+	if (!failed)
+		return;
+	const char *s = error->sqlstate;
+	ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])), errmsg_internal("%s", error->message),
+	                error->detail[0] ? errdetail_internal("%s", error->detail) : 0,
+	                error->hint[0] ? errhint("%s", error->hint) : 0, errcontext_msg("pg_backfill: %s", site)));
 }
 
 } // namespace pg_backfill::pg

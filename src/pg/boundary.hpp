@@ -36,13 +36,25 @@ struct CapturedCppError {
 // handler. Never throws, never calls PostgreSQL.
 void CaptureCurrentException(CapturedCppError *out) noexcept;
 
-// ereport(ERROR) with the captured SQLSTATE, message, detail and hint.
-// PG regime: does not return.
-[[noreturn]] void RaiseCapturedError(const CapturedCppError *err, const char *site);
+// Restores PG_exception_stack / error_context_stack if the callee left them
+// changed (a C++ exception thrown from inside a PG_TRY does that), then, when
+// `failed`, raises the captured error. PG regime.
+void FinishCpp(sigjmp_buf *exception_stack, ErrorContextCallback *context_stack, bool failed,
+               const CapturedCppError *error, const char *site);
 
-// Restores PG_exception_stack / error_context_stack if a callee left them
-// changed (a C++ exception thrown from inside a PG_TRY does that).
-void RestoreErrorStacks(sigjmp_buf *exception_stack, ErrorContextCallback *context_stack, const char *site);
+// Runs `body`; returns false with the exception captured in *error if it
+// threw. The catch handler only copies: nothing in it can longjmp.
+template <typename Body>
+bool
+TryCpp(Body &&body, CapturedCppError *error) noexcept {
+	try {
+		body();
+		return true;
+	} catch (...) {
+		CaptureCurrentException(error);
+		return false;
+	}
+}
 
 // Runs Fn(args...) and returns its result; a C++ exception becomes an
 // ereport(ERROR). The result must be trivially destructible: it is returned
@@ -57,29 +69,13 @@ CallCpp(const char *site, Args &&...args) {
 	sigjmp_buf *saved_exception_stack = PG_exception_stack;
 	ErrorContextCallback *saved_context_stack = error_context_stack;
 	CapturedCppError error;
-	bool failed = false;
-
 	if constexpr (std::is_void_v<Result>) {
-		try {
-			Fn(std::forward<Args>(args)...);
-		} catch (...) {
-			failed = true;
-			CaptureCurrentException(&error);
-		}
-		RestoreErrorStacks(saved_exception_stack, saved_context_stack, site);
-		if (failed)
-			RaiseCapturedError(&error, site);
+		bool ok = TryCpp([&] { Fn(std::forward<Args>(args)...); }, &error);
+		FinishCpp(saved_exception_stack, saved_context_stack, !ok, &error, site);
 	} else {
 		Result result{};
-		try {
-			result = Fn(std::forward<Args>(args)...);
-		} catch (...) {
-			failed = true;
-			CaptureCurrentException(&error);
-		}
-		RestoreErrorStacks(saved_exception_stack, saved_context_stack, site);
-		if (failed)
-			RaiseCapturedError(&error, site);
+		bool ok = TryCpp([&] { result = Fn(std::forward<Args>(args)...); }, &error);
+		FinishCpp(saved_exception_stack, saved_context_stack, !ok, &error, site);
 		return result;
 	}
 }
