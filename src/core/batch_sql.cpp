@@ -58,8 +58,7 @@ BoundQuery(const BatchTarget &target, bool has_lower) {
 	std::string sql = "SELECT " + KeyList(target) + " FROM " + FromTable(target);
 	if (has_lower)
 		sql += " WHERE " + KeyTuple(target) + " > " + ParamTuple(target, 1);
-	sql += " ORDER BY " + KeyList(target) + " OFFSET $" +
-	       std::to_string(BoundQueryParamCount(target, has_lower)) + " LIMIT 1";
+	sql += " ORDER BY " + KeyList(target) + " LIMIT $" + std::to_string(BoundQueryParamCount(target, has_lower));
 	return sql;
 }
 

@@ -5,7 +5,7 @@
 // and every value is a $n parameter, so nothing here quotes or escapes.
 //
 // Parameters, for n key columns:
-//   bound query:  [$1..$n lower key,] $next = OFFSET (batch_size - 1)
+//   bound query:  [$1..$n lower key,] $next = LIMIT (batch_size)
 //   update:       [$1..$n lower key,] [next n: upper key]
 #pragma once
 
@@ -23,11 +23,14 @@ struct BatchTarget {
 	bool only_null = true;                // add "AND column IS NULL"
 };
 
-// The query returning the last key of the next batch:
-//   SELECT k1, k2 FROM [ONLY] t [WHERE (k1, k2) > ($1, $2)] ORDER BY k1, k2 OFFSET $3 LIMIT 1
-// (a single key column compares as "k1 > $1"). No row means the rest of the
-// table fits in one batch. Throws Error XX000 when the target has no key
-// column or an empty name.
+// The query returning the keys of the next batch, in key order:
+//   SELECT k1, k2 FROM [ONLY] t [WHERE (k1, k2) > ($1, $2)] ORDER BY k1, k2 LIMIT $3
+// (a single key column compares as "k1 > $1"). Its row count is the batch's
+// row count, its last row the batch's upper bound; fewer rows than the limit
+// mean the rest of the table fits in this batch. (Deviation from "OFFSET n
+// LIMIT 1": returning the keys costs little next to the UPDATE and gives the
+// exact row count of the last batch, for progress.) Throws Error XX000 when
+// the target has no key column or an empty name.
 std::string BoundQuery(const BatchTarget &target, bool has_lower);
 
 // The batch UPDATE:

@@ -297,7 +297,9 @@ SetJobState(int64 job_id, core::JobState state) {
 	UpdateJob("UPDATE backfill.jobs SET state = $2, updated_at = now(),"
 	          " finished_at = CASE WHEN $3 THEN now() END,"
 	          " worker_pid = CASE WHEN $2 = 'running' THEN worker_pid END,"
-	          " failed_key_range = CASE WHEN $2 = 'failed' THEN failed_key_range END"
+	          " failed_key_range = CASE WHEN $2 = 'failed' THEN failed_key_range END,"
+	          " last_error_sqlstate = CASE WHEN $2 <> 'queued' THEN last_error_sqlstate END,"
+	          " last_error_message = CASE WHEN $2 <> 'queued' THEN last_error_message END"
 	          " WHERE job_id = $1",
 	          3, types, values, nullptr);
 }

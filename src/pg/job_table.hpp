@@ -87,7 +87,8 @@ int64 InsertJob(const NewJob *job);
 int64 FindActiveJob(Oid relid, AttrNumber attnum);
 
 // Sets the state of a job after a user command. Terminal states set
-// finished_at, others clear it; leaving running clears worker_pid.
+// finished_at, others clear it; leaving running clears worker_pid; queued
+// (resume) clears the last error.
 void SetJobState(int64 job_id, core::JobState state);
 
 // The worker took the job: state running, started_at (first time), worker_pid.

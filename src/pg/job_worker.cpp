@@ -195,21 +195,24 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	// The upper bound: the key of the batch_size-th row after the checkpoint.
+	// The batch's keys: up to batch_size keys after the checkpoint; the last
+	// one is the upper bound, fewer than batch_size make this the last batch.
 	int nbound = has_lower ? nkeys : 0;
 	types[nbound] = INT8OID;
-	values[nbound] = Int64GetDatum(batch_size - 1);
+	values[nbound] = Int64GetDatum(batch_size);
 	SPIPlanPtr bound = KeptPlan(&ctx->bound_plans[has_lower], ctx->sql.bound[has_lower], nbound + 1, types);
 	ReportQuery(ctx->sql.bound[has_lower]);
-	if (SPI_execute_plan(bound, values, nullptr, false, 1) != SPI_OK_SELECT)
+	if (SPI_execute_plan(bound, values, nullptr, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "pg_backfill: batch bound query failed");
-	bool has_upper = SPI_processed == 1;
+	int64 covered = (int64)SPI_processed;
+	bool has_upper = covered == batch_size;
 	char **upper = nullptr;
 	if (has_upper) {
+		HeapTuple last = SPI_tuptable->vals[covered - 1];
 		upper = (char **)MemoryContextAlloc(batch_cxt, sizeof(char *) * nkeys);
 		for (int i = 0; i < nkeys; i++) {
 			bool isnull;
-			Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull);
+			Datum d = SPI_getbinval(last, SPI_tuptable->tupdesc, i + 1, &isnull);
 			values[nbound + i] = d;
 			upper[i] = MemoryContextStrdup(batch_cxt, OidOutputFunctionCall(ctx->key_output_funcs[i], d));
 		}
@@ -227,9 +230,6 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "pg_backfill: batch update failed (%d)", rc);
 	int64 updated = (int64)SPI_processed;
-	// A middle batch covers batch_size rows of the table; the last one is
-	// counted by the rows it updated.
-	int64 covered = has_upper ? batch_size : updated;
 	bf::RecordBatch(ctx->job_id, nkeys, upper, covered, updated, !has_upper);
 	SPI_finish();
 	DisarmStatementTimeout(ctx);

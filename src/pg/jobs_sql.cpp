@@ -143,7 +143,10 @@ CheckTargetColumn(Relation rel, const char *column) {
 		        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot backfill generated column \"%s\"", column)));
 	if (att->attidentity)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot backfill identity column \"%s\"", column)));
-	AclResult acl = pg_attribute_aclcheck(RelationGetRelid(rel), attnum, GetUserId(), ACL_UPDATE);
+	// Table-level UPDATE covers every column; else the column's own grant.
+	AclResult acl = pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_UPDATE);
+	if (acl != ACLCHECK_OK)
+		acl = pg_attribute_aclcheck(RelationGetRelid(rel), attnum, GetUserId(), ACL_UPDATE);
 	if (acl != ACLCHECK_OK)
 		aclcheck_error_col(acl, get_relkind_objtype(rel->rd_rel->relkind), relname, column);
 	return attnum;

@@ -33,9 +33,9 @@ Composite() {
 
 TEST(BatchSql, SingleKeyBoundQueries) {
 	EXPECT_EQ(core::BoundQuery(Single(), false),
-	          "SELECT aid FROM ONLY public.pgbench_accounts ORDER BY aid OFFSET $1 LIMIT 1");
+	          "SELECT aid FROM ONLY public.pgbench_accounts ORDER BY aid LIMIT $1");
 	EXPECT_EQ(core::BoundQuery(Single(), true),
-	          "SELECT aid FROM ONLY public.pgbench_accounts WHERE aid > $1 ORDER BY aid OFFSET $2 LIMIT 1");
+	          "SELECT aid FROM ONLY public.pgbench_accounts WHERE aid > $1 ORDER BY aid LIMIT $2");
 	EXPECT_EQ(core::BoundQueryParamCount(Single(), false), 1);
 	EXPECT_EQ(core::BoundQueryParamCount(Single(), true), 2);
 }
@@ -54,7 +54,7 @@ TEST(BatchSql, SingleKeyUpdates) {
 TEST(BatchSql, CompositeKeyUsesRowComparisons) {
 	EXPECT_EQ(core::BoundQuery(Composite(), true),
 	          "SELECT tenant, \"Id\" FROM ONLY s.\"Orders\" WHERE (tenant, \"Id\") > ($1, $2)"
-	          " ORDER BY tenant, \"Id\" OFFSET $3 LIMIT 1");
+	          " ORDER BY tenant, \"Id\" LIMIT $3");
 	EXPECT_EQ(core::UpdateStatement(Composite(), true, true),
 	          "UPDATE ONLY s.\"Orders\" SET c = (a + b) WHERE (tenant, \"Id\") > ($1, $2)"
 	          " AND (tenant, \"Id\") <= ($3, $4)");
@@ -68,7 +68,7 @@ TEST(BatchSql, CompositeKeyUsesRowComparisons) {
 TEST(BatchSql, PartitionedTablesAreScannedWithoutOnly) {
 	core::BatchTarget t = Single();
 	t.partitioned = true;
-	EXPECT_EQ(core::BoundQuery(t, false), "SELECT aid FROM public.pgbench_accounts ORDER BY aid OFFSET $1 LIMIT 1");
+	EXPECT_EQ(core::BoundQuery(t, false), "SELECT aid FROM public.pgbench_accounts ORDER BY aid LIMIT $1");
 	EXPECT_EQ(core::UpdateStatement(t, true, false).rfind("UPDATE public.pgbench_accounts SET", 0), 0u);
 }
 
