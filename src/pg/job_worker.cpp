@@ -310,6 +310,36 @@ HandOff() {
 		bf::WakeLauncher();
 }
 
+// True while the job is still running (read without locking the row).
+bool
+JobStillRunning(int64 job_id) {
+	bool running = false;
+	InOwnTransaction([&] {
+		bf::JobRow row;
+		running = bf::LoadJob(job_id, bf::JobAccess::AsExtensionOwner, false, &row) &&
+		          row.state == core::JobState::Running;
+	});
+	return running;
+}
+
+// Sleeps `ms` between batches or before a retry. pause_backfill and
+// cancel_backfill set the latch so the sleep ends early; other latch wake-ups
+// (they happen) only end it when the job has really left running.
+void
+Sleep(int64 job_id, int64 ms) {
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+	for (;;) {
+		long remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+		if (remaining <= 0)
+			return;
+		int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, remaining, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if ((rc & WL_LATCH_SET) && !JobStillRunning(job_id))
+			return;
+	}
+}
+
 // True when the 57014 just caught was the statement timeout armed for the
 // batch, not pg_cancel_backend.
 bool
@@ -379,11 +409,7 @@ pg_backfill_job_worker_main(Datum) {
 		MemoryContextReset(batch_cxt);
 		PG_TRY();
 		{
-			if (sleep_ms > 0) {
-				(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, (long)sleep_ms,
-				                PG_WAIT_EXTENSION);
-				ResetLatch(MyLatch);
-			}
+			Sleep(ctx.job_id, sleep_ms);
 			CHECK_FOR_INTERRUPTS();
 			if (ConfigReloadPending) {
 				ConfigReloadPending = false;

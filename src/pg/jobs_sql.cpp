@@ -59,6 +59,9 @@ namespace bf = pg_backfill::pg;
 namespace {
 
 constexpr int kMaxBatchSize = 10000000;
+// How long wait_backfill lets a job that wants a worker go without one
+// before it starts one itself.
+constexpr int kOrphanGraceMs = 2000;
 
 // ereports 22004 when argument `arg` is NULL.
 void
@@ -152,13 +155,20 @@ CheckTargetColumn(Relation rel, const char *column) {
 	return attnum;
 }
 
-// Serialises start_backfill calls on one column until the transaction ends,
-// so the duplicate check below cannot race.
+// ereports 42710 when another job is active on relid.attnum. Serialises
+// callers on the column until the transaction ends (a transaction-level
+// advisory lock), so two concurrent starts cannot both pass.
 void
-LockColumnForStart(Oid relid, AttrNumber attnum) {
+CheckColumnFree(Oid relid, AttrNumber attnum, const char *column) {
 	LOCKTAG tag;
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, relid, (uint32)attnum, 6);
 	(void)LockAcquire(&tag, ExclusiveLock, false, false);
+	int64 active = bf::FindActiveJob(relid, attnum);
+	if (active != 0)
+		ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
+		                errmsg("backfill job " INT64_FORMAT " is already active on column \"%s\" of table \"%s\"",
+		                       active, column, get_rel_name(relid)),
+		                errhint("Wait for it with wait_backfill, or cancel it with cancel_backfill.")));
 }
 
 // The visible job job_id, or 42704. Reads as the caller, so row-level
@@ -196,6 +206,8 @@ RunCommand(int64 job_id, core::Command command) {
 	(void)bf::LoadJob(job_id, bf::JobAccess::AsExtensionOwner, true, &row);
 	bool worker_alive = bf::JobHasWorker(job_id);
 	JobState next = bf::CallCpp<&core::ApplyCommand>("backfill command", job_id, row.state, command, worker_alive);
+	if (!core::IsActive(row.state) && core::IsActive(next))
+		CheckColumnFree(row.relid, row.attnum, row.column_name);
 	bf::SetJobState(job_id, next);
 	if (command == core::Command::Resume) {
 		if (!bf::LaunchJobWorker(job_id, row.login_role, row.owner, GetTopTransactionId()))
@@ -263,13 +275,7 @@ pg_backfill_start_backfill(PG_FUNCTION_ARGS) {
 			                          column, get_rel_name(key.index))));
 	}
 
-	LockColumnForStart(relid, attnum);
-	int64 active = bf::FindActiveJob(relid, attnum);
-	if (active != 0)
-		ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
-		                errmsg("backfill job " INT64_FORMAT " is already active on column \"%s\" of table \"%s\"",
-		                       active, column, RelationGetRelationName(rel)),
-		                errhint("Wait for it with wait_backfill, or cancel it with cancel_backfill.")));
+	CheckColumnFree(relid, attnum, column);
 
 	bf::NewJob job;
 	job.relid = relid;
@@ -315,9 +321,10 @@ pg_backfill_cancel_backfill(PG_FUNCTION_ARGS) {
 	return RunCommand(PG_GETARG_INT64(0), core::Command::Cancel);
 }
 
-// Polls the job row with a fresh snapshot at most every second until the
-// job is no longer queued or running. Starts a worker for a job that wants
-// one and has had none for two polls while a slot is free.
+// Polls the job row with a fresh snapshot (every 10 ms at first, backing off
+// to every second) until the job is no longer queued or running. Starts a
+// worker for a job that has wanted one for kOrphanGraceMs while a slot was
+// free.
 Datum
 pg_backfill_wait_backfill(PG_FUNCTION_ARGS) {
 	RequireArgument(fcinfo, 0, "job_id");
@@ -334,7 +341,8 @@ pg_backfill_wait_backfill(PG_FUNCTION_ARGS) {
 	TimestampTz last_notice = start;
 	MemoryContext poll_cxt = AllocSetContextCreate(CurrentMemoryContext, "wait_backfill", ALLOCSET_SMALL_SIZES);
 	MemoryContext caller_cxt = MemoryContextSwitchTo(poll_cxt);
-	bool kick_pending = false;
+	TimestampTz orphaned_since = 0;
+	long poll_ms = 5;
 	bf::JobRow row;
 	for (bool first = true;; first = false) {
 		MemoryContextReset(poll_cxt);
@@ -358,12 +366,22 @@ pg_backfill_wait_backfill(PG_FUNCTION_ARGS) {
 			ReportProgress(&row);
 			last_notice = now;
 		}
-		bool orphaned = !bf::JobHasWorker(job_id) && bf::CountFreeWorkerSlots() > 0;
-		if (orphaned && kick_pending && !bf::LaunchJobWorker(job_id, row.login_role, row.owner, InvalidTransactionId))
-			WarnNoWorker(job_id);
-		kick_pending = orphaned && !kick_pending;
+		// A job without a worker while a slot is free (its worker was
+		// terminated, or none could be registered): after a grace period
+		// that covers a worker still starting, start one.
+		if (bf::JobHasWorker(job_id) || bf::CountFreeWorkerSlots() == 0)
+			orphaned_since = 0;
+		else if (orphaned_since == 0)
+			orphaned_since = now;
+		else if (TimestampDifferenceExceeds(orphaned_since, now, kOrphanGraceMs)) {
+			if (!bf::LaunchJobWorker(job_id, row.login_role, row.owner, InvalidTransactionId))
+				WarnNoWorker(job_id);
+			orphaned_since = 0;
+		}
 
-		long sleep_ms = 1000;
+		// Poll fast at first (short jobs), then once a second.
+		poll_ms = Min(poll_ms * 2, 1000);
+		long sleep_ms = poll_ms;
 		if (deadline != 0)
 			sleep_ms = Min(sleep_ms, Max(1, (deadline - now) / 1000));
 		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, sleep_ms, PG_WAIT_EXTENSION);
