@@ -88,5 +88,16 @@ is($node->safe_psql('postgres', "SELECT wait_backfill($job)"), 'succeeded', 'wai
 is($node->safe_psql('postgres', 'SELECT count(*) FROM t WHERE c IS DISTINCT FROM a::bigint * 2'),
 	'0', 'every row is correct after cancel and terminate');
 
+# wait_backfill prints progress notices every pg_backfill.progress_interval.
+$node->safe_psql('postgres', 'UPDATE t SET c = NULL');
+$job = $node->safe_psql('postgres', q{
+SELECT start_backfill('t', 'c', 'a::bigint * 2', batch_size => 500, batch_delay => '50 ms')});
+my ($stdout, $stderr);
+$node->psql('postgres', "SET pg_backfill.progress_interval = '200ms'; SELECT wait_backfill($job)",
+	stdout => \$stdout, stderr => \$stderr);
+is($stdout, 'succeeded', 'wait_backfill returns the final state');
+like($stderr, qr/NOTICE:  backfill job $job running: \d+\.\d%, \d+ rows, \d+ rows\/s, ETA \d+ s/,
+	'wait_backfill reports percent, rows, rate and ETA');
+
 $node->stop;
 done_testing();
