@@ -87,10 +87,4 @@ BoundQueryParamCount(const BatchTarget &target, bool has_lower) noexcept {
 	return (has_lower ? static_cast<int>(target.key_columns.size()) : 0) + 1;
 }
 
-int
-UpdateParamCount(const BatchTarget &target, bool has_lower, bool has_upper) noexcept {
-	int n = static_cast<int>(target.key_columns.size());
-	return (has_lower ? n : 0) + (has_upper ? n : 0);
-}
-
 } // namespace pg_backfill::core

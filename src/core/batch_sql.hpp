@@ -39,8 +39,7 @@ std::string BoundQuery(const BatchTarget &target, bool has_lower);
 // Throws Error XX000 like BoundQuery.
 std::string UpdateStatement(const BatchTarget &target, bool has_lower, bool has_upper);
 
-// Number of $n parameters of BoundQuery / UpdateStatement. Never throws.
+// Number of $n parameters of BoundQuery. Never throws.
 int BoundQueryParamCount(const BatchTarget &target, bool has_lower) noexcept;
-int UpdateParamCount(const BatchTarget &target, bool has_lower, bool has_upper) noexcept;
 
 } // namespace pg_backfill::core

@@ -24,9 +24,9 @@ namespace pg_backfill::pg {
 namespace {
 
 constexpr const char *kSelectJob =
-    "SELECT job_id, relid, attnum, column_name, expression, expression_sql, key_index, key_columns, only_null,"
+    "SELECT job_id, relid, attnum, column_name, expression_sql, key_index, key_columns, only_null,"
     " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, rows_done,"
-    " rows_updated, rows_estimated, worker_pid, xmin, started_at, updated_at, last_error_sqlstate,"
+    " rows_estimated, worker_pid, xmin, started_at, updated_at, last_error_sqlstate,"
     " last_error_message FROM backfill.jobs WHERE job_id = $1";
 
 // The role that owns the pg_backfill extension (a superuser, since the
@@ -202,7 +202,6 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		row->relid = (Oid)GetInt64(t, d, c++, 0);
 		row->attnum = (AttrNumber)GetInt64(t, d, c++, 0);
 		row->column_name = CopyColumn(t, d, c++, cxt);
-		row->expression = CopyColumn(t, d, c++, cxt);
 		row->expression_sql = CopyColumn(t, d, c++, cxt);
 		row->key_index = (Oid)GetInt64(t, d, c++, 0);
 		row->nkeys = CopyStringArray(t, d, c++, cxt, &row->key_columns);
@@ -220,7 +219,6 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		row->search_path = CopyColumn(t, d, c++, cxt);
 		row->ncheckpoint = CopyStringArray(t, d, c++, cxt, &row->checkpoint);
 		row->rows_done = GetInt64(t, d, c++, 0);
-		row->rows_updated = GetInt64(t, d, c++, 0);
 		row->rows_estimated = GetInt64(t, d, c++, -1);
 		row->worker_pid = (int32)GetInt64(t, d, c++, 0);
 		row->xmin = (TransactionId)GetInt64(t, d, c++, 0);
@@ -314,18 +312,20 @@ MarkJobStarted(int64 job_id, int32 worker_pid) {
 }
 
 void
-RecordBatch(int64 job_id, int nkeys, const char *const *checkpoint, int64 rows_done, int64 rows_updated, bool last) {
-	Oid types[] = {INT8OID, TEXTARRAYOID, INT8OID, INT8OID, BOOLOID};
+RecordBatch(int64 job_id, int nkeys, const char *const *checkpoint, int64 rows_done, int64 rows_updated,
+            const core::JobState *final_state) {
+	bool last = final_state != nullptr;
+	Oid types[] = {INT8OID, TEXTARRAYOID, INT8OID, INT8OID, TEXTOID};
 	Datum values[] = {Int64GetDatum(job_id), last ? (Datum)0 : TextArray(nkeys, checkpoint), Int64GetDatum(rows_done),
-	                  Int64GetDatum(rows_updated), BoolGetDatum(last)};
+	                  Int64GetDatum(rows_updated), last ? CStringGetTextDatum(core::StateName(*final_state)) : (Datum)0};
 	char nulls[] = "     ";
 	nulls[1] = last ? 'n' : ' ';
-	UpdateJob("UPDATE backfill.jobs SET checkpoint = CASE WHEN $5 THEN checkpoint ELSE $2 END,"
+	nulls[4] = last ? ' ' : 'n';
+	UpdateJob("UPDATE backfill.jobs SET checkpoint = coalesce($2, checkpoint),"
 	          " rows_done = rows_done + $3, rows_updated = rows_updated + $4, batches_done = batches_done + 1,"
-	          " updated_at = now(),"
-	          " state = CASE WHEN $5 THEN 'succeeded' ELSE state END,"
-	          " finished_at = CASE WHEN $5 THEN now() END,"
-	          " worker_pid = CASE WHEN $5 THEN NULL ELSE worker_pid END"
+	          " updated_at = now(), state = coalesce($5, state),"
+	          " finished_at = CASE WHEN $5 IS NOT NULL THEN now() END,"
+	          " worker_pid = CASE WHEN $5 IS NULL THEN worker_pid END"
 	          " WHERE job_id = $1",
 	          5, types, values, nulls);
 }
@@ -350,14 +350,6 @@ RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, const c
 	          " failed_key_range = $5, worker_pid = NULL, updated_at = now(),"
 	          " finished_at = CASE WHEN $2 = 'failed' THEN now() END WHERE job_id = $1",
 	          5, types, values, nulls);
-}
-
-void
-ClearWorkerPid(int64 job_id, int32 worker_pid) {
-	Oid types[] = {INT8OID, INT4OID};
-	Datum values[] = {Int64GetDatum(job_id), Int32GetDatum(worker_pid)};
-	UpdateJob("UPDATE backfill.jobs SET worker_pid = NULL WHERE job_id = $1 AND worker_pid = $2", 2, types, values,
-	          nullptr);
 }
 
 int

@@ -26,7 +26,6 @@ struct JobRow {
 	Oid relid;
 	AttrNumber attnum;
 	char *column_name;
-	char *expression;
 	char *expression_sql;
 	Oid key_index;
 	int nkeys;
@@ -42,7 +41,6 @@ struct JobRow {
 	int ncheckpoint; // 0: no batch committed yet
 	char **checkpoint;
 	int64 rows_done;
-	int64 rows_updated;
 	int64 rows_estimated; // -1: unknown
 	int32 worker_pid;     // 0: none recorded
 	TransactionId xmin;   // of the row version read
@@ -95,10 +93,10 @@ void SetJobState(int64 job_id, core::JobState state);
 void MarkJobStarted(int64 job_id, int32 worker_pid);
 
 // Records a committed batch in the batch's own transaction: the new checkpoint
-// (nkeys text values; NULL when the batch was the last), counters, and, for
-// the last batch, state succeeded.
+// (nkeys text values; unused for the last batch), the counters, and, for the
+// last batch (final_state not NULL), the job's final state.
 void RecordBatch(int64 job_id, int nkeys, const char *const *checkpoint, int64 rows_done, int64 rows_updated,
-                 bool last);
+                 const core::JobState *final_state);
 
 // Counts one lock timeout.
 void RecordLockTimeout(int64 job_id);
@@ -107,10 +105,6 @@ void RecordLockTimeout(int64 job_id);
 // the failing key range (may be NULL); clears worker_pid.
 void RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, const char *message,
                     const char *key_range);
-
-// Clears worker_pid if it still names this process (the worker stops
-// because the job left running).
-void ClearWorkerPid(int64 job_id, int32 worker_pid);
 
 // The jobs of this database that want a worker (queued or running), oldest
 // first, as parallel arrays in the current memory context.

@@ -72,6 +72,9 @@ struct JobContext {
 
 enum class BatchOutcome { More, Finished, Stopped };
 
+// How long a new worker waits for the job lock held by another worker.
+constexpr int kJobLockWaitMs = 5000;
+
 MemoryContext worker_cxt;
 MemoryContext batch_cxt;
 
@@ -165,9 +168,7 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	bf::JobRow row;
 	bool found = bf::LoadJob(ctx->job_id, bf::JobAccess::AsExtensionOwner, true, &row);
 	if (!found || row.state != core::JobState::Running) {
-		// Paused or cancelled (or deleted) since the last batch.
-		if (found)
-			bf::ClearWorkerPid(ctx->job_id, MyProcPid);
+		// Paused or cancelled (which cleared worker_pid) since the last batch.
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 		return BatchOutcome::Stopped;
@@ -230,7 +231,10 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "pg_backfill: batch update failed (%d)", rc);
 	int64 updated = (int64)SPI_processed;
-	bf::RecordBatch(ctx->job_id, nkeys, upper, covered, updated, !has_upper);
+	core::JobState finished = core::JobState::Succeeded;
+	if (!has_upper)
+		finished = bf::CallCpp<&core::ApplyEvent>("finish job", ctx->job_id, row.state, core::WorkerEvent::Finish);
+	bf::RecordBatch(ctx->job_id, nkeys, upper, covered, updated, has_upper ? nullptr : &finished);
 	SPI_finish();
 	DisarmStatementTimeout(ctx);
 	PopActiveSnapshot();
@@ -310,13 +314,15 @@ HandOff() {
 		bf::WakeLauncher();
 }
 
-// True while the job is still running (read without locking the row).
+// True while the job is still running. pause_backfill and cancel_backfill
+// set the latch before they commit: reading the row FOR UPDATE waits for
+// their transaction, so the state read is the committed one.
 bool
 JobStillRunning(int64 job_id) {
 	bool running = false;
 	InOwnTransaction([&] {
 		bf::JobRow row;
-		running = bf::LoadJob(job_id, bf::JobAccess::AsExtensionOwner, false, &row) &&
+		running = bf::LoadJob(job_id, bf::JobAccess::AsExtensionOwner, true, &row) &&
 		          row.state == core::JobState::Running;
 	});
 	return running;
@@ -338,6 +344,22 @@ Sleep(int64 job_id, int64 ms) {
 		if ((rc & WL_LATCH_SET) && !JobStillRunning(job_id))
 			return;
 	}
+}
+
+// Takes the job lock. A worker that just stopped the job (a pause followed
+// at once by a resume) may still hold it for a moment, so retry for a while;
+// false when another worker keeps running the job.
+bool
+WaitForJobLock(int64 job_id) {
+	TimestampTz start = GetCurrentTimestamp();
+	while (!bf::TryLockJob(job_id)) {
+		if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(), kJobLockWaitMs))
+			return false;
+		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 20, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	return true;
 }
 
 // True when the 57014 just caught was the statement timeout armed for the
@@ -377,7 +399,7 @@ pg_backfill_job_worker_main(Datum) {
 		owner_is_superuser = superuser_arg(params.owner);
 	});
 	// Two workers never run one job.
-	if (!bf::TryLockJob(params.job_id))
+	if (!WaitForJobLock(params.job_id))
 		proc_exit(0);
 	// Run as the job's owner (the role that called start_backfill), outside
 	// any transaction so that no abort resets it, with the captured
@@ -456,7 +478,9 @@ pg_backfill_job_worker_main(Datum) {
 			const char *message =
 			    user_cancel ? psprintf("%s (pg_cancel_backend); the job is paused", edata->message) : edata->message;
 			const char *range = user_cancel ? nullptr : ctx.range;
-			core::JobState state = user_cancel ? core::JobState::Paused : core::JobState::Failed;
+			core::JobState state = bf::CallCpp<&core::ApplyEvent>(
+			    "end job", ctx.job_id, core::JobState::Running,
+			    user_cancel ? core::WorkerEvent::Interrupt : core::WorkerEvent::Fail);
 			InOwnTransaction([&] { bf::RecordJobError(ctx.job_id, state, sqlstate, message, range); });
 			break;
 		}
