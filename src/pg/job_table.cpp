@@ -78,10 +78,18 @@ LeaveScope(AccessScope *scope) {
 	SetUserIdAndSecContext(scope->saved_user, scope->saved_sec_context);
 }
 
-// Runs a statement with parameters; ereports unless it returns `expected`.
+// Runs a statement with parameters through a plan prepared on first use and
+// kept for the session in *plan (the worker runs these for every batch);
+// ereports unless it returns `expected`.
 void
-Execute(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expected) {
-	int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+Execute(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expected) {
+	if (*plan == nullptr) {
+		SPIPlanPtr prepared = SPI_prepare(sql, nargs, types);
+		if (prepared == nullptr || SPI_keepplan(prepared) != 0)
+			elog(ERROR, "pg_backfill: SPI_prepare failed (%d): %s", SPI_result, sql);
+		*plan = prepared;
+	}
+	int rc = SPI_execute_plan(*plan, values, nulls, false, 0);
 	if (rc != expected)
 		elog(ERROR, "pg_backfill: SPI_execute failed (%d): %s", rc, sql);
 }
@@ -169,10 +177,10 @@ NameArray(int n, const char *const *strings) {
 
 // Runs an UPDATE of one job row as the extension owner.
 void
-UpdateJob(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls) {
+UpdateJob(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values, const char *nulls) {
 	AccessScope scope;
 	EnterScope(JobAccess::AsExtensionOwner, &scope);
-	Execute(sql, nargs, types, values, nulls, SPI_OK_UPDATE);
+	Execute(plan, sql, nargs, types, values, nulls, SPI_OK_UPDATE);
 	LeaveScope(&scope);
 }
 
@@ -190,8 +198,9 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 	EnterScope(access, &scope);
 	Oid types[1] = {INT8OID};
 	Datum values[1] = {Int64GetDatum(job_id)};
+	static SPIPlanPtr plans[2];
 	const char *sql = for_update ? psprintf("%s FOR UPDATE", kSelectJob) : kSelectJob;
-	Execute(sql, 1, types, values, nullptr, SPI_OK_SELECT);
+	Execute(&plans[for_update], sql, 1, types, values, nullptr, SPI_OK_SELECT);
 	bool found = SPI_processed > 0;
 	if (found) {
 		MemoryContext cxt = scope.caller_cxt;
@@ -262,7 +271,8 @@ InsertJob(const NewJob *job) {
 	nulls[9] = job->lock_timeout_null ? 'n' : ' ';
 	nulls[10] = job->batch_delay_null ? 'n' : ' ';
 	nulls[14] = job->rows_estimated < 0 ? 'n' : ' ';
-	Execute("INSERT INTO backfill.jobs (relid, column_name, attnum, expression, expression_sql, key_index,"
+	static SPIPlanPtr plan;
+	Execute(&plan, "INSERT INTO backfill.jobs (relid, column_name, attnum, expression, expression_sql, key_index,"
 	        " key_columns, only_null, batch_size, lock_timeout, batch_delay, owner, login_role, search_path,"
 	        " rows_estimated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
 	        " RETURNING job_id",
@@ -278,7 +288,8 @@ FindActiveJob(Oid relid, AttrNumber attnum) {
 	EnterScope(JobAccess::AsExtensionOwner, &scope);
 	Oid types[] = {OIDOID, INT2OID};
 	Datum values[] = {ObjectIdGetDatum(relid), Int16GetDatum(attnum)};
-	Execute("SELECT job_id FROM backfill.jobs WHERE relid = $1 AND attnum = $2"
+	static SPIPlanPtr plan;
+	Execute(&plan, "SELECT job_id FROM backfill.jobs WHERE relid = $1 AND attnum = $2"
 	        " AND state IN ('queued', 'running', 'paused')",
 	        2, types, values, nullptr, SPI_OK_SELECT);
 	int64 job_id = SPI_processed > 0 ? GetInt64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0) : 0;
@@ -292,7 +303,8 @@ SetJobState(int64 job_id, core::JobState state) {
 	Oid types[] = {INT8OID, TEXTOID, BOOLOID};
 	Datum values[] = {Int64GetDatum(job_id), CStringGetTextDatum(core::StateName(state)),
 	                  BoolGetDatum(terminal)};
-	UpdateJob("UPDATE backfill.jobs SET state = $2, updated_at = now(),"
+	static SPIPlanPtr plan;
+	UpdateJob(&plan, "UPDATE backfill.jobs SET state = $2, updated_at = now(),"
 	          " finished_at = CASE WHEN $3 THEN now() END,"
 	          " worker_pid = CASE WHEN $2 = 'running' THEN worker_pid END,"
 	          " failed_key_range = CASE WHEN $2 = 'failed' THEN failed_key_range END,"
@@ -306,7 +318,8 @@ void
 MarkJobStarted(int64 job_id, int32 worker_pid) {
 	Oid types[] = {INT8OID, INT4OID};
 	Datum values[] = {Int64GetDatum(job_id), Int32GetDatum(worker_pid)};
-	UpdateJob("UPDATE backfill.jobs SET state = 'running', worker_pid = $2, updated_at = now(),"
+	static SPIPlanPtr plan;
+	UpdateJob(&plan, "UPDATE backfill.jobs SET state = 'running', worker_pid = $2, updated_at = now(),"
 	          " started_at = coalesce(started_at, now()) WHERE job_id = $1",
 	          2, types, values, nullptr);
 }
@@ -321,7 +334,8 @@ RecordBatch(int64 job_id, int nkeys, const char *const *checkpoint, int64 rows_d
 	char nulls[] = "     ";
 	nulls[1] = last ? 'n' : ' ';
 	nulls[4] = last ? ' ' : 'n';
-	UpdateJob("UPDATE backfill.jobs SET checkpoint = coalesce($2, checkpoint),"
+	static SPIPlanPtr plan;
+	UpdateJob(&plan, "UPDATE backfill.jobs SET checkpoint = coalesce($2, checkpoint),"
 	          " rows_done = rows_done + $3, rows_updated = rows_updated + $4, batches_done = batches_done + 1,"
 	          " updated_at = now(), state = coalesce($5, state),"
 	          " finished_at = CASE WHEN $5 IS NOT NULL THEN now() END,"
@@ -334,7 +348,8 @@ void
 RecordLockTimeout(int64 job_id) {
 	Oid types[] = {INT8OID};
 	Datum values[] = {Int64GetDatum(job_id)};
-	UpdateJob("UPDATE backfill.jobs SET lock_timeouts = lock_timeouts + 1, updated_at = now() WHERE job_id = $1", 1,
+	static SPIPlanPtr plan;
+	UpdateJob(&plan, "UPDATE backfill.jobs SET lock_timeouts = lock_timeouts + 1, updated_at = now() WHERE job_id = $1", 1,
 	          types, values, nullptr);
 }
 
@@ -346,7 +361,8 @@ RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, const c
 	                  key_range ? CStringGetTextDatum(key_range) : (Datum)0};
 	char nulls[] = "     ";
 	nulls[4] = key_range ? ' ' : 'n';
-	UpdateJob("UPDATE backfill.jobs SET state = $2, last_error_sqlstate = $3, last_error_message = $4,"
+	static SPIPlanPtr plan;
+	UpdateJob(&plan, "UPDATE backfill.jobs SET state = $2, last_error_sqlstate = $3, last_error_message = $4,"
 	          " failed_key_range = $5, worker_pid = NULL, updated_at = now(),"
 	          " finished_at = CASE WHEN $2 = 'failed' THEN now() END WHERE job_id = $1",
 	          5, types, values, nulls);
@@ -356,7 +372,8 @@ int
 ListWaitingJobs(int64 **job_ids, Oid **login_roles, Oid **owners) {
 	AccessScope scope;
 	EnterScope(JobAccess::AsExtensionOwner, &scope);
-	Execute("SELECT job_id, login_role, owner FROM backfill.jobs WHERE state IN ('queued', 'running')"
+	static SPIPlanPtr plan;
+	Execute(&plan, "SELECT job_id, login_role, owner FROM backfill.jobs WHERE state IN ('queued', 'running')"
 	        " ORDER BY job_id",
 	        0, nullptr, nullptr, nullptr, SPI_OK_SELECT);
 	int n = (int)SPI_processed;

@@ -62,6 +62,9 @@ constexpr int kMaxBatchSize = 10000000;
 // How long wait_backfill lets a job that wants a worker go without one
 // before it starts one itself.
 constexpr int kOrphanGraceMs = 2000;
+// wait_backfill polls at most this long apart: the end of a job is noticed
+// within it.
+constexpr long kMaxPollMs = 250;
 
 // ereports 22004 when argument `arg` is NULL.
 void
@@ -322,7 +325,7 @@ pg_backfill_cancel_backfill(PG_FUNCTION_ARGS) {
 }
 
 // Polls the job row with a fresh snapshot (every 10 ms at first, backing off
-// to every second) until the job is no longer queued or running. Starts a
+// to every kMaxPollMs) until the job is no longer queued or running. Starts a
 // worker for a job that has wanted one for kOrphanGraceMs while a slot was
 // free.
 Datum
@@ -379,8 +382,8 @@ pg_backfill_wait_backfill(PG_FUNCTION_ARGS) {
 			orphaned_since = 0;
 		}
 
-		// Poll fast at first (short jobs), then once a second.
-		poll_ms = Min(poll_ms * 2, 1000);
+		// Poll fast at first (short jobs), then every kMaxPollMs.
+		poll_ms = Min(poll_ms * 2, kMaxPollMs);
 		long sleep_ms = poll_ms;
 		if (deadline != 0)
 			sleep_ms = Min(sleep_ms, Max(1, (deadline - now) / 1000));
