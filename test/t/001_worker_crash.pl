@@ -42,6 +42,8 @@ my $pid = $node->safe_psql('postgres',
 like($pid, qr/^\d+$/, 'one worker runs the job');
 is($node->safe_psql('postgres', "SELECT application_name FROM pg_stat_activity WHERE pid = $pid"),
 	"pg_backfill job $job", 'the worker names its job in application_name');
+like($node->safe_psql('postgres', "SELECT query FROM pg_stat_activity WHERE pid = $pid"),
+	qr/^(SELECT id FROM ONLY public\.t |UPDATE ONLY public\.t SET c = )/, 'the worker shows its batch query');
 my $done_before = $node->safe_psql('postgres', "SELECT batches_done FROM backfill.jobs WHERE job_id = $job");
 
 kill 'KILL', $pid;
