@@ -17,6 +17,7 @@ constexpr uint32 kSlotMagic = 0x62666c6c; // "bfll"
 constexpr uint16 kSlotField4 = 4;
 constexpr uint16 kJobField4 = 5;
 
+// The job lock's tag: this database, the job id split into two halves.
 LOCKTAG
 JobTag(int64 job_id) {
 	LOCKTAG tag;
@@ -24,6 +25,7 @@ JobTag(int64 job_id) {
 	return tag;
 }
 
+// A worker slot's tag: cluster-wide (database InvalidOid).
 LOCKTAG
 SlotTag(int slot) {
 	LOCKTAG tag;
@@ -31,11 +33,13 @@ SlotTag(int slot) {
 	return tag;
 }
 
+// Session-level exclusive lock without waiting; true when taken (or already held).
 bool
 TryLock(const LOCKTAG &tag) {
 	return LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL;
 }
 
+// Releases a session-level lock taken by TryLock.
 void
 Unlock(const LOCKTAG &tag) {
 	LockRelease(&tag, ExclusiveLock, true);

@@ -71,6 +71,7 @@ EnterScope(JobAccess access, AccessScope *scope) {
 		elog(ERROR, "SPI_connect failed");
 }
 
+// Undoes EnterScope: disconnects SPI, restores search_path and the user.
 void
 LeaveScope(AccessScope *scope) {
 	SPI_finish();
@@ -130,6 +131,8 @@ CopyStringArray(HeapTuple tuple, TupleDesc desc, int col, MemoryContext cxt, cha
 	return n;
 }
 
+// Column `col` of an SPI result as an integer (intervals as milliseconds,
+// booleans as 0/1); if_null for SQL NULL.
 int64
 GetInt64(HeapTuple tuple, TupleDesc desc, int col, int64 if_null) {
 	bool isnull;

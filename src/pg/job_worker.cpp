@@ -145,6 +145,9 @@ SetBatchSettings(int64 lock_timeout_ms) {
 	                        false);
 }
 
+// Arms the statement timeout for the batch (a background worker does not arm
+// statement_timeout by itself) and remembers when, to tell a timeout from
+// pg_cancel_backend later.
 void
 ArmStatementTimeout(JobContext *ctx) {
 	ctx->timeout_ms = bf::backfill_statement_timeout_ms;
@@ -154,6 +157,7 @@ ArmStatementTimeout(JobContext *ctx) {
 	}
 }
 
+// Disarms the batch's statement timeout, if armed.
 void
 DisarmStatementTimeout(JobContext *ctx) {
 	if (ctx->timeout_armed_at != 0)

@@ -193,6 +193,7 @@ WakeWorker(int32 pid) {
 		SetLatch(&proc->procLatch);
 }
 
+// WARNING that no background worker could be registered for the job.
 void
 WarnNoWorker(int64 job_id) {
 	ereport(WARNING, (errmsg("could not start a worker for backfill job " INT64_FORMAT, job_id),

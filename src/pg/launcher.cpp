@@ -45,6 +45,7 @@ shmem_startup_hook_type prev_shmem_startup_hook = nullptr;
 // rescan_pending again.
 constexpr long kLauncherNapMs = 10000;
 
+// shmem_request_hook: room for LauncherShared.
 void
 LauncherShmemRequest() {
 	if (prev_shmem_request_hook)
@@ -52,6 +53,7 @@ LauncherShmemRequest() {
 	RequestAddinShmemSpace(MAXALIGN(sizeof(LauncherShared)));
 }
 
+// shmem_startup_hook: creates or attaches LauncherShared.
 void
 LauncherShmemStartup() {
 	if (prev_shmem_startup_hook)
