@@ -53,6 +53,7 @@ namespace {
 // Worker-lifetime facts about the job, in worker_cxt.
 struct JobContext {
 	int64 job_id;
+	bool prepared; // PrepareJob ran
 	int nkeys;
 	char **key_columns;
 	Oid *key_types;
@@ -165,6 +166,44 @@ DisarmStatementTimeout(JobContext *ctx) {
 	ctx->timeout_armed_at = 0;
 }
 
+// Worker-lifetime setup from the job row, in the first batch's transaction
+// (so that a table or key column dropped meanwhile fails the job like any
+// batch error): key types and I/O functions, and the batch statements,
+// built with the owner's search_path. PG regime.
+void
+PrepareJob(JobContext *ctx, const bf::JobRow *row) {
+	MemoryContext old = MemoryContextSwitchTo(worker_cxt);
+	Relation rel = try_relation_open(row->relid, AccessShareLock);
+	if (rel == nullptr)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+		                errmsg("relation with OID %u of backfill job " INT64_FORMAT " no longer exists", row->relid,
+		                       row->job_id)));
+	int n = row->nkeys;
+	ctx->nkeys = n;
+	ctx->key_columns = (char **)palloc(sizeof(char *) * n);
+	ctx->key_types = (Oid *)palloc(sizeof(Oid) * n);
+	ctx->key_input_funcs = (Oid *)palloc(sizeof(Oid) * n);
+	ctx->key_ioparams = (Oid *)palloc(sizeof(Oid) * n);
+	ctx->key_output_funcs = (Oid *)palloc(sizeof(Oid) * n);
+	for (int i = 0; i < n; i++) {
+		ctx->key_columns[i] = pstrdup(row->key_columns[i]);
+		AttrNumber attnum = get_attnum(row->relid, row->key_columns[i]);
+		if (attnum == InvalidAttrNumber)
+			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+			                errmsg("key column \"%s\" of backfill job " INT64_FORMAT " no longer exists",
+			                       row->key_columns[i], row->job_id)));
+		ctx->key_types[i] = get_atttype(row->relid, attnum);
+		bool varlena;
+		getTypeInputInfo(ctx->key_types[i], &ctx->key_input_funcs[i], &ctx->key_ioparams[i]);
+		getTypeOutputInfo(ctx->key_types[i], &ctx->key_output_funcs[i], &varlena);
+	}
+	bf::BuildBatchStatements(rel, n, ctx->key_columns, row->column_name, row->expression_sql, row->only_null,
+	                         &ctx->sql);
+	relation_close(rel, AccessShareLock);
+	ctx->prepared = true;
+	MemoryContextSwitchTo(old);
+}
+
 // One batch in its own transaction: lock the job row, find the batch's upper
 // key, update the batch's rows and record the checkpoint and counters in the
 // same transaction. PG regime: errors propagate to the caller's PG_CATCH.
@@ -183,6 +222,8 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 		CommitTransactionCommand();
 		return BatchOutcome::Stopped;
 	}
+	if (!ctx->prepared)
+		PrepareJob(ctx, &row);
 	int64 batch_size = Option(row.batch_size, bf::backfill_batch_size);
 	*delay_ms = Option(row.batch_delay_ms, bf::backfill_batch_delay_ms);
 	SetBatchSettings(Option(row.lock_timeout_ms, bf::backfill_lock_timeout_ms));
@@ -268,12 +309,11 @@ InOwnTransaction(Fn fn) {
 	CommitTransactionCommand();
 }
 
-// Loads the job, takes a worker slot and marks the job running; builds the
-// batch statements. Returns the slot, or -1 when the worker has nothing to do
-// (job gone or not waiting for a worker, or no free slot: the job stays
-// queued). PG regime.
+// Loads the job, takes a worker slot and marks the job running. Returns the
+// slot, or -1 when the worker has nothing to do (job gone or not waiting for
+// a worker, or no free slot: the job stays queued). PG regime.
 int
-StartJob(const bf::JobWorkerParams *params, JobContext *ctx) {
+StartJob(const bf::JobWorkerParams *params) {
 	int slot = -1;
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -283,30 +323,6 @@ StartJob(const bf::JobWorkerParams *params, JobContext *ctx) {
 	    (slot = bf::TryTakeWorkerSlot()) >= 0) {
 		(void)bf::CallCpp<&core::ApplyEvent>("start job", params->job_id, row.state, core::WorkerEvent::Start);
 		bf::MarkJobStarted(params->job_id, MyProcPid);
-
-		MemoryContext old = MemoryContextSwitchTo(worker_cxt);
-		Relation rel = relation_open(row.relid, AccessShareLock);
-		ctx->nkeys = row.nkeys;
-		ctx->key_columns = row.key_columns;
-		ctx->key_types = (Oid *)palloc(sizeof(Oid) * row.nkeys);
-		ctx->key_input_funcs = (Oid *)palloc(sizeof(Oid) * row.nkeys);
-		ctx->key_ioparams = (Oid *)palloc(sizeof(Oid) * row.nkeys);
-		ctx->key_output_funcs = (Oid *)palloc(sizeof(Oid) * row.nkeys);
-		for (int i = 0; i < row.nkeys; i++) {
-			AttrNumber attnum = get_attnum(row.relid, row.key_columns[i]);
-			if (attnum == InvalidAttrNumber)
-				ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-				                errmsg("key column \"%s\" of backfill job " INT64_FORMAT " no longer exists",
-				                       row.key_columns[i], row.job_id)));
-			ctx->key_types[i] = get_atttype(row.relid, attnum);
-			bool varlena;
-			getTypeInputInfo(ctx->key_types[i], &ctx->key_input_funcs[i], &ctx->key_ioparams[i]);
-			getTypeOutputInfo(ctx->key_types[i], &ctx->key_output_funcs[i], &varlena);
-		}
-		bf::BuildBatchStatements(rel, row.nkeys, row.key_columns, row.column_name, row.expression_sql, row.only_null,
-		                         &ctx->sql);
-		relation_close(rel, AccessShareLock);
-		MemoryContextSwitchTo(old);
 	}
 	PopActiveSnapshot();
 	CommitTransactionCommand();
@@ -428,7 +444,7 @@ pg_backfill_job_worker_main(Datum) {
 	if (search_path == nullptr)
 		proc_exit(0); // the creating transaction rolled back
 	SetConfigOption("search_path", search_path, PGC_USERSET, PGC_S_SESSION);
-	int slot = StartJob(&params, &ctx);
+	int slot = StartJob(&params);
 	if (slot < 0)
 		proc_exit(0);
 
