@@ -24,7 +24,7 @@ namespace pg_backfill::pg {
 namespace {
 
 constexpr const char *kSelectJob =
-    "SELECT job_id, relid, attnum, column_name, expression_sql, key_index, key_columns, only_null,"
+    "SELECT job_id, relid, attnum, column_name, expression_sql, key_columns, only_null,"
     " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, rows_done,"
     " rows_estimated, worker_pid, xmin, started_at, updated_at, last_error_sqlstate,"
     " last_error_message FROM backfill.jobs WHERE job_id = $1";
@@ -215,7 +215,6 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		row->attnum = (AttrNumber)GetInt64(t, d, c++, 0);
 		row->column_name = CopyColumn(t, d, c++, cxt);
 		row->expression_sql = CopyColumn(t, d, c++, cxt);
-		row->key_index = (Oid)GetInt64(t, d, c++, 0);
 		row->nkeys = CopyStringArray(t, d, c++, cxt, &row->key_columns);
 		row->only_null = GetInt64(t, d, c++, 0) != 0;
 		row->batch_size = (int)GetInt64(t, d, c++, -1);

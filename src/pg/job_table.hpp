@@ -27,7 +27,6 @@ struct JobRow {
 	AttrNumber attnum;
 	char *column_name;
 	char *expression_sql;
-	Oid key_index;
 	int nkeys;
 	char **key_columns;
 	bool only_null;
