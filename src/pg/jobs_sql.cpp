@@ -399,8 +399,9 @@ pg_backfill_wait_backfill(PG_FUNCTION_ARGS) {
 		                       row.last_error_message ? row.last_error_message : "unknown error"),
 		                errhint("Fix the cause, then call resume_backfill to retry from the last checkpoint.")));
 	}
-	text *result = cstring_to_text(core::StateName(row.state));
 	MemoryContextSwitchTo(caller_cxt);
+	text *result = cstring_to_text(core::StateName(row.state));
+	MemoryContextDelete(poll_cxt);
 	PG_RETURN_TEXT_P(result);
 }
 
