@@ -1,0 +1,114 @@
+-- pause_backfill, resume_backfill and cancel_backfill from every state, and
+-- wait_backfill's timeout.
+CREATE EXTENSION pg_backfill;
+CREATE TABLE t (id integer PRIMARY KEY, a integer NOT NULL, c integer);
+INSERT INTO t SELECT g, g FROM generate_series(1, 1000) g;
+-- Polls a condition (no fixed sleeps stand in for it).
+CREATE FUNCTION wait_for(condition text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+	ok boolean;
+	deadline timestamptz := clock_timestamp() + interval '60 s';
+BEGIN
+	LOOP
+		EXECUTE 'SELECT ' || condition INTO ok;
+		IF ok THEN
+			RETURN true;
+		END IF;
+		IF clock_timestamp() > deadline THEN
+			RETURN false;
+		END IF;
+		PERFORM pg_sleep(0.01);
+	END LOOP;
+END
+$$;
+
+-- queued: a job is queued until its creating transaction commits.
+BEGIN;
+SELECT start_backfill('t', 'c', 'a') AS job \gset
+SELECT state FROM backfill_status(:job);
+SELECT resume_backfill(:job);
+SELECT pause_backfill(:job);
+SELECT state FROM backfill_status(:job);
+ROLLBACK;
+BEGIN;
+SELECT start_backfill('t', 'c', 'a') AS job \gset
+SELECT cancel_backfill(:job);
+SELECT state, finished_at IS NOT NULL AS finished FROM backfill_status(:job);
+COMMIT;
+SELECT wait_backfill(:job);
+SELECT count(c) AS filled FROM t;
+
+-- running: one batch of 100 rows, then a long sleep between batches.
+SELECT start_backfill('t', 'c', 'a', batch_size => 100, batch_delay => '1 h') AS job \gset
+SELECT wait_for(format('(SELECT batches_done = 1 FROM backfill_status(%s))', :job));
+SELECT state, rows_done FROM backfill_status(:job);
+SELECT worker_pid IS NOT NULL AS has_worker FROM backfill.jobs WHERE job_id = :job;
+SELECT resume_backfill(:job);
+SELECT wait_backfill(:job, '50 ms');
+\echo :LAST_ERROR_SQLSTATE
+-- pause wakes the sleeping worker, which stops at the batch boundary.
+SELECT pause_backfill(:job);
+SELECT wait_backfill(:job);
+SELECT state, rows_done, batches_done FROM backfill_status(:job);
+SELECT wait_for(format('(SELECT worker_pid IS NULL FROM backfill.jobs WHERE job_id = %s)', :job));
+SELECT count(c) AS filled FROM t;
+
+-- paused
+SELECT pause_backfill(:job);
+SELECT resume_backfill(:job);
+SELECT wait_for(format('(SELECT batches_done = 2 FROM backfill_status(%s))', :job));
+SELECT state, rows_done FROM backfill_status(:job);
+-- cancel wakes the sleeping worker too.
+SELECT cancel_backfill(:job);
+SELECT wait_backfill(:job);
+SELECT state, rows_done, batches_done, finished_at IS NOT NULL AS finished FROM backfill_status(:job);
+SELECT count(c) AS filled FROM t;
+
+-- cancelled
+SELECT pause_backfill(:job);
+SELECT resume_backfill(:job);
+SELECT cancel_backfill(:job);
+
+-- paused -> cancelled
+SELECT start_backfill('t', 'c', 'a', batch_size => 100, batch_delay => '1 h') AS job \gset
+SELECT pause_backfill(:job);
+SELECT wait_backfill(:job);
+SELECT cancel_backfill(:job);
+
+-- succeeded
+SELECT start_backfill('t', 'c', 'a') AS job \gset
+SELECT wait_backfill(:job);
+SELECT pause_backfill(:job);
+SELECT resume_backfill(:job);
+SELECT cancel_backfill(:job);
+SELECT count(*) AS wrong FROM t WHERE c IS DISTINCT FROM a;
+
+-- failed: resume retries, pause and cancel do not apply.
+UPDATE t SET c = NULL;
+SELECT start_backfill('t', 'c', '1000 / (a - 500)', batch_size => 100) AS job \gset
+SELECT wait_backfill(:job);
+SELECT state, last_error, rows_done FROM backfill_status(:job);
+SELECT pause_backfill(:job);
+SELECT cancel_backfill(:job);
+-- a failed job no longer holds the column
+SELECT start_backfill('t', 'c', 'a') AS other \gset
+SELECT resume_backfill(:job);
+SELECT wait_backfill(:other);
+SELECT resume_backfill(:job);
+SELECT wait_backfill(:job);
+SELECT state, last_error FROM backfill_status(:job);
+
+-- jobs that do not exist; NULL ids
+SELECT pause_backfill(-1);
+SELECT resume_backfill(-1);
+SELECT cancel_backfill(-1);
+SELECT pause_backfill(NULL), resume_backfill(NULL), cancel_backfill(NULL);
+
+-- wait_backfill is refused in REPEATABLE READ, where it would never see progress.
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT wait_backfill(:job);
+ROLLBACK;
+
+DROP TABLE t;
+DROP FUNCTION wait_for(text);
+DROP EXTENSION pg_backfill;

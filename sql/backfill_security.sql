@@ -1,0 +1,73 @@
+-- Permissions, row-level security on the job table, and the worker running
+-- with its owner's rights and captured search_path.
+CREATE EXTENSION pg_backfill;
+SELECT current_user AS superuser \gset
+CREATE ROLE regress_backfill_alice LOGIN;
+CREATE ROLE regress_backfill_bob LOGIN;
+CREATE ROLE regress_backfill_carol LOGIN;
+CREATE TABLE t (id integer PRIMARY KEY, a integer NOT NULL, who text, c integer, d integer);
+INSERT INTO t SELECT g, g FROM generate_series(1, 1000) g;
+ALTER TABLE t OWNER TO regress_backfill_alice;
+GRANT SELECT ON t TO regress_backfill_carol;
+GRANT UPDATE (d) ON t TO regress_backfill_carol;
+CREATE SCHEMA alice_functions AUTHORIZATION regress_backfill_alice;
+
+-- bob has no rights on t; carol may update only column d.
+SET ROLE regress_backfill_bob;
+SELECT start_backfill('t', 'c', 'a');
+RESET ROLE;
+SET ROLE regress_backfill_carol;
+SELECT start_backfill('t', 'c', 'a');
+BEGIN;
+SELECT start_backfill('t', 'd', 'a') AS carol_job \gset
+SELECT state, owner FROM backfill_status();
+-- The worker runs as carol, not as the superuser that carol's session
+-- logged in as: revoke carol's right before the worker starts (it waits for
+-- this transaction).
+RESET ROLE;
+REVOKE UPDATE (d) ON t FROM regress_backfill_carol;
+COMMIT;
+SELECT wait_backfill(:carol_job);
+SELECT state, last_error, owner FROM backfill_status(:carol_job);
+SELECT count(d) AS filled FROM t;
+
+-- alice logs in herself; her job runs as her, with the search_path she had.
+\c - regress_backfill_alice
+CREATE FUNCTION alice_functions.tenfold(integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 10';
+SET search_path = alice_functions, public;
+SELECT start_backfill('t', 'c', 'tenfold(a)') AS alice_job \gset
+RESET search_path;
+SELECT start_backfill('t', 'who', 'current_user') AS who_job \gset
+SELECT wait_backfill(:alice_job), wait_backfill(:who_job);
+SELECT count(*) FILTER (WHERE c = a * 10) AS tenfold, count(*) FILTER (WHERE who = 'regress_backfill_alice') AS as_alice
+FROM t;
+SELECT job_id = :alice_job AS alice_job, expression, state, owner FROM backfill_status() ORDER BY job_id;
+-- alice sees only her own jobs; carol's job is invisible, also to the commands.
+SELECT count(*) FROM backfill.jobs;
+SELECT pause_backfill(:carol_job);
+SELECT resume_backfill(:carol_job);
+SELECT cancel_backfill(:carol_job);
+SELECT wait_backfill(:carol_job);
+-- Nobody writes the job table directly.
+UPDATE backfill.jobs SET state = 'cancelled';
+DELETE FROM backfill.jobs;
+INSERT INTO backfill.jobs (relid, column_name, attnum, expression, expression_sql, key_index, key_columns,
+                           only_null, owner, login_role, search_path)
+VALUES ('t'::regclass, 'c', 4, 'a', 'a', 0, '{id}', true, 0, 0, '');
+
+-- bob sees nothing.
+\c - regress_backfill_bob
+SELECT count(*) FROM backfill_status();
+SELECT pause_backfill(:alice_job);
+
+-- The superuser sees every job.
+\c - :superuser
+SELECT owner, state FROM backfill_status() ORDER BY job_id;
+SELECT o.rolname AS owner, l.rolname = :'superuser' AS logged_in_as_superuser
+FROM backfill.jobs j JOIN pg_roles o ON o.oid = j.owner JOIN pg_roles l ON l.oid = j.login_role
+ORDER BY j.job_id;
+
+DROP EXTENSION pg_backfill;
+DROP TABLE t;
+DROP SCHEMA alice_functions CASCADE;
+DROP ROLE regress_backfill_alice, regress_backfill_bob, regress_backfill_carol;

@@ -1,0 +1,24 @@
+// The texts of a job's batch statements, built by the core (core/batch_sql)
+// from identifiers quoted here with PostgreSQL's quoting functions.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "utils/rel.h"
+}
+
+namespace pg_backfill::pg {
+
+struct BatchStatements {
+	char *bound[2];     // [has_lower]
+	char *update[2][2]; // [has_lower][has_upper]
+};
+
+// Builds every statement variant for backfilling `column` of `rel` with the
+// deparsed `expression`, keyset over key_columns; strings are allocated in
+// the current memory context. PG regime: may ereport(ERROR), also for a
+// core error.
+void BuildBatchStatements(Relation rel, int nkeys, char *const *key_columns, const char *column,
+                          const char *expression, bool only_null, BatchStatements *out);
+
+} // namespace pg_backfill::pg

@@ -1,0 +1,101 @@
+#include "pg/expression.hpp"
+
+extern "C" {
+#include "nodes/nodeFuncs.h"
+#include "nodes/parsenodes.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_collate.h"
+#include "parser/parse_expr.h"
+#include "parser/parse_node.h"
+#include "parser/parse_relation.h"
+#include "parser/parser.h"
+#include "rewrite/rewriteManip.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/ruleutils.h"
+}
+
+namespace pg_backfill::pg {
+
+namespace {
+
+// Error context for parse and analysis errors: the position PostgreSQL
+// reports points into our wrapped statement, not into the caller's query, so
+// report it as an internal query position and name the expression.
+void
+ExpressionErrorContext(void *arg) {
+	const char *wrapped = (const char *)arg;
+	int position = geterrposition();
+	if (position > 0) {
+		errposition(0);
+		internalerrposition(position);
+		internalerrquery(wrapped);
+	}
+	errcontext("backfill expression");
+}
+
+// The one expression of "SELECT (<expression>)", or an error when the text
+// smuggles in anything else (more statements, targets or clauses).
+Node *
+ParseSingleExpression(const char *wrapped) {
+	List *stmts = raw_parser(wrapped, RAW_PARSE_DEFAULT);
+	SelectStmt *select = nullptr;
+	if (list_length(stmts) == 1) {
+		Node *stmt = linitial_node(RawStmt, stmts)->stmt;
+		if (IsA(stmt, SelectStmt))
+			select = (SelectStmt *)stmt;
+	}
+	bool single = select != nullptr && list_length(select->targetList) == 1 && select->distinctClause == NIL &&
+	              select->intoClause == nullptr && select->fromClause == NIL && select->whereClause == nullptr &&
+	              select->groupClause == NIL && select->havingClause == nullptr && select->windowClause == NIL &&
+	              select->valuesLists == NIL && select->sortClause == NIL && select->limitOffset == nullptr &&
+	              select->limitCount == nullptr && select->lockingClause == NIL && select->withClause == nullptr &&
+	              select->op == SETOP_NONE;
+	ResTarget *target = single ? linitial_node(ResTarget, select->targetList) : nullptr;
+	if (target == nullptr || target->name != nullptr || target->indirection != NIL)
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("backfill expression must be a single expression"),
+		                errdetail("The expression is used as \"SET column = (expression)\" and may not contain "
+		                          "other clauses or statements.")));
+	return target->val;
+}
+
+} // namespace
+
+char *
+AnalyseBackfillExpression(Relation rel, AttrNumber attnum, const char *expression) {
+	// The newline ends a trailing "--" comment inside the parentheses.
+	char *wrapped = psprintf("SELECT (%s\n)", expression);
+	ErrorContextCallback callback;
+	callback.callback = ExpressionErrorContext;
+	callback.arg = wrapped;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+
+	Node *raw = ParseSingleExpression(wrapped);
+	ParseState *pstate = make_parsestate(nullptr);
+	pstate->p_sourcetext = wrapped;
+	ParseNamespaceItem *nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, nullptr, false, false);
+	addNSItemToQuery(pstate, nsitem, false, true, true);
+	Node *expr = transformExpr(pstate, raw, EXPR_KIND_UPDATE_SOURCE);
+	if (checkExprHasSubLink(expr))
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("backfill expression cannot contain a subquery"),
+		                errhint("Compute the value from the row's own columns, or call a function.")));
+
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	Oid expr_type = exprType(expr);
+	Node *coerced = coerce_to_target_type(pstate, expr, expr_type, att->atttypid, att->atttypmod, COERCION_ASSIGNMENT,
+	                                      COERCE_IMPLICIT_CAST, -1);
+	if (coerced == nullptr)
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+		                errmsg("column \"%s\" is of type %s but expression is of type %s", NameStr(att->attname),
+		                       format_type_be(att->atttypid), format_type_be(expr_type)),
+		                errhint("You will need to rewrite or cast the expression.")));
+	assign_expr_collations(pstate, coerced);
+	char *deparsed = deparse_expression(coerced, deparse_context_for(RelationGetRelationName(rel), RelationGetRelid(rel)),
+	                                    false, false);
+	error_context_stack = callback.previous;
+	free_parsestate(pstate);
+	return deparsed;
+}
+
+} // namespace pg_backfill::pg

@@ -1,0 +1,394 @@
+#include "pg/job_table.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+#include "access/genam.h"
+}
+
+namespace pg_backfill::pg {
+
+namespace {
+
+constexpr const char *kSelectJob =
+    "SELECT job_id, relid, attnum, column_name, expression_sql, key_columns, only_null,"
+    " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, rows_done,"
+    " rows_estimated, worker_pid, xmin, started_at, updated_at, last_error_sqlstate,"
+    " last_error_message FROM backfill.jobs WHERE job_id = $1";
+
+// The role that owns the pg_backfill extension (a superuser, since the
+// extension is superuser-only). ereports if the extension is missing.
+Oid
+ExtensionOwner() {
+	Oid ext_oid = get_extension_oid("pg_backfill", false);
+	Relation rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(ext_oid));
+	SysScanDesc scan = systable_beginscan(rel, ExtensionOidIndexId, true, nullptr, 1, &key);
+	HeapTuple tuple = systable_getnext(scan);
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "extension pg_backfill has no catalog row");
+	Oid owner = ((Form_pg_extension)GETSTRUCT(tuple))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return owner;
+}
+
+// Saved state of an access scope.
+struct AccessScope {
+	Oid saved_user;
+	int saved_sec_context;
+	int guc_nest_level;
+	MemoryContext caller_cxt;
+};
+
+// Switches to the extension owner (AsExtensionOwner), pins search_path to
+// pg_catalog, pg_temp and connects to SPI. An error before LeaveScope is
+// cleaned up by the transaction abort, which restores the user and the GUCs.
+void
+EnterScope(JobAccess access, AccessScope *scope) {
+	scope->caller_cxt = CurrentMemoryContext;
+	GetUserIdAndSecContext(&scope->saved_user, &scope->saved_sec_context);
+	if (access == JobAccess::AsExtensionOwner)
+		SetUserIdAndSecContext(ExtensionOwner(), scope->saved_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	scope->guc_nest_level = NewGUCNestLevel();
+	(void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+	                        0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+// Undoes EnterScope: disconnects SPI, restores search_path and the user.
+void
+LeaveScope(AccessScope *scope) {
+	SPI_finish();
+	AtEOXact_GUC(true, scope->guc_nest_level);
+	SetUserIdAndSecContext(scope->saved_user, scope->saved_sec_context);
+}
+
+// Runs a statement with parameters through a plan prepared on first use and
+// kept for the session in *plan (the worker runs these for every batch);
+// ereports unless it returns `expected`.
+void
+Execute(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expected) {
+	if (*plan == nullptr) {
+		SPIPlanPtr prepared = SPI_prepare(sql, nargs, types);
+		if (prepared == nullptr || SPI_keepplan(prepared) != 0)
+			elog(ERROR, "pg_backfill: SPI_prepare failed (%d): %s", SPI_result, sql);
+		*plan = prepared;
+	}
+	int rc = SPI_execute_plan(*plan, values, nulls, false, 0);
+	if (rc != expected)
+		elog(ERROR, "pg_backfill: SPI_execute failed (%d): %s", rc, sql);
+}
+
+// Copies a text/name column into `cxt`; NULL for SQL NULL.
+char *
+CopyColumn(HeapTuple tuple, TupleDesc desc, int col, MemoryContext cxt) {
+	char *value = SPI_getvalue(tuple, desc, col);
+	return value == nullptr ? nullptr : MemoryContextStrdup(cxt, value);
+}
+
+// Copies a name[] or text[] column into `cxt` as C strings; returns the count.
+int
+CopyStringArray(HeapTuple tuple, TupleDesc desc, int col, MemoryContext cxt, char ***out) {
+	bool isnull;
+	Datum d = SPI_getbinval(tuple, desc, col, &isnull);
+	*out = nullptr;
+	if (isnull)
+		return 0;
+	ArrayType *array = DatumGetArrayTypeP(d);
+	Oid elemtype = ARR_ELEMTYPE(array);
+	int16 typlen;
+	bool typbyval;
+	char typalign;
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	Datum *elems;
+	bool *elem_nulls;
+	int n;
+	deconstruct_array(array, elemtype, typlen, typbyval, typalign, &elems, &elem_nulls, &n);
+	char **strings = (char **)MemoryContextAlloc(cxt, sizeof(char *) * (n > 0 ? n : 1));
+	for (int i = 0; i < n; i++) {
+		if (elem_nulls[i])
+			elog(ERROR, "pg_backfill: unexpected NULL in a job's key or checkpoint");
+		const char *s = elemtype == NAMEOID ? NameStr(*DatumGetName(elems[i])) : TextDatumGetCString(elems[i]);
+		strings[i] = MemoryContextStrdup(cxt, s);
+	}
+	*out = strings;
+	return n;
+}
+
+// Column `col` of an SPI result as an integer (intervals as milliseconds,
+// booleans as 0/1); if_null for SQL NULL.
+int64
+GetInt64(HeapTuple tuple, TupleDesc desc, int col, int64 if_null) {
+	bool isnull;
+	Datum d = SPI_getbinval(tuple, desc, col, &isnull);
+	if (isnull)
+		return if_null;
+	switch (SPI_gettypeid(desc, col)) {
+	case BOOLOID:
+		return DatumGetBool(d) ? 1 : 0;
+	case INT2OID:
+		return DatumGetInt16(d);
+	case INT4OID:
+		return DatumGetInt32(d);
+	case INTERVALOID:
+		return IntervalToMs(DatumGetIntervalP(d));
+	case OIDOID:
+		return DatumGetObjectId(d);
+	case XIDOID:
+		return DatumGetTransactionId(d);
+	default:
+		return DatumGetInt64(d);
+	}
+}
+
+// The text[] Datum of n C strings.
+Datum
+TextArray(int n, const char *const *strings) {
+	Datum *elems = (Datum *)palloc(sizeof(Datum) * (n > 0 ? n : 1));
+	for (int i = 0; i < n; i++)
+		elems[i] = CStringGetTextDatum(strings[i]);
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+// The name[] Datum of n C strings.
+Datum
+NameArray(int n, const char *const *strings) {
+	Datum *elems = (Datum *)palloc(sizeof(Datum) * (n > 0 ? n : 1));
+	for (int i = 0; i < n; i++) {
+		Name name = (Name)palloc0(NAMEDATALEN);
+		namestrcpy(name, strings[i]);
+		elems[i] = NameGetDatum(name);
+	}
+	return PointerGetDatum(construct_array(elems, n, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR));
+}
+
+// Runs an UPDATE of one job row as the extension owner.
+void
+UpdateJob(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values, const char *nulls) {
+	AccessScope scope;
+	EnterScope(JobAccess::AsExtensionOwner, &scope);
+	Execute(plan, sql, nargs, types, values, nulls, SPI_OK_UPDATE);
+	LeaveScope(&scope);
+}
+
+} // namespace
+
+int64
+IntervalToMs(const Interval *interval) {
+	int64 days = (int64)interval->month * DAYS_PER_MONTH + interval->day;
+	return interval->time / 1000 + days * (USECS_PER_DAY / 1000);
+}
+
+bool
+LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
+	AccessScope scope;
+	EnterScope(access, &scope);
+	Oid types[1] = {INT8OID};
+	Datum values[1] = {Int64GetDatum(job_id)};
+	static SPIPlanPtr plans[2];
+	const char *sql = for_update ? psprintf("%s FOR UPDATE", kSelectJob) : kSelectJob;
+	Execute(&plans[for_update], sql, 1, types, values, nullptr, SPI_OK_SELECT);
+	bool found = SPI_processed > 0;
+	if (found) {
+		MemoryContext cxt = scope.caller_cxt;
+		HeapTuple t = SPI_tuptable->vals[0];
+		TupleDesc d = SPI_tuptable->tupdesc;
+		int c = 1;
+		row->job_id = GetInt64(t, d, c++, 0);
+		row->relid = (Oid)GetInt64(t, d, c++, 0);
+		row->attnum = (AttrNumber)GetInt64(t, d, c++, 0);
+		row->column_name = CopyColumn(t, d, c++, cxt);
+		row->expression_sql = CopyColumn(t, d, c++, cxt);
+		row->nkeys = CopyStringArray(t, d, c++, cxt, &row->key_columns);
+		row->only_null = GetInt64(t, d, c++, 0) != 0;
+		row->batch_size = (int)GetInt64(t, d, c++, -1);
+		row->lock_timeout_ms = GetInt64(t, d, c++, -1);
+		row->batch_delay_ms = GetInt64(t, d, c++, -1);
+		char *state = CopyColumn(t, d, c++, cxt);
+		std::optional<core::JobState> parsed = core::ParseState(state);
+		if (!parsed)
+			elog(ERROR, "backfill job " INT64_FORMAT " has an unknown state \"%s\"", job_id, state);
+		row->state = *parsed;
+		row->owner = (Oid)GetInt64(t, d, c++, 0);
+		row->login_role = (Oid)GetInt64(t, d, c++, 0);
+		row->search_path = CopyColumn(t, d, c++, cxt);
+		row->ncheckpoint = CopyStringArray(t, d, c++, cxt, &row->checkpoint);
+		row->rows_done = GetInt64(t, d, c++, 0);
+		row->rows_estimated = GetInt64(t, d, c++, -1);
+		row->worker_pid = (int32)GetInt64(t, d, c++, 0);
+		row->xmin = (TransactionId)GetInt64(t, d, c++, 0);
+		bool isnull;
+		row->started_at = DatumGetTimestampTz(SPI_getbinval(t, d, c++, &isnull));
+		row->has_started_at = !isnull;
+		row->updated_at = DatumGetTimestampTz(SPI_getbinval(t, d, c++, &isnull));
+		row->last_error_sqlstate = CopyColumn(t, d, c++, cxt);
+		row->last_error_message = CopyColumn(t, d, c++, cxt);
+	}
+	LeaveScope(&scope);
+	return found;
+}
+
+int64
+InsertJob(const NewJob *job) {
+	AccessScope scope;
+	EnterScope(JobAccess::AsExtensionOwner, &scope);
+	Oid types[] = {OIDOID,  NAMEOID,     INT2OID,     TEXTOID,     TEXTOID,  OIDOID, NAMEARRAYOID, BOOLOID,
+	               INT4OID, INTERVALOID, INTERVALOID, OIDOID,      OIDOID,   TEXTOID, INT8OID};
+	Datum values[] = {ObjectIdGetDatum(job->relid),
+	                  CStringGetDatum(job->column_name),
+	                  Int16GetDatum(job->attnum),
+	                  CStringGetTextDatum(job->expression),
+	                  CStringGetTextDatum(job->expression_sql),
+	                  ObjectIdGetDatum(job->key_index),
+	                  NameArray(job->nkeys, job->key_columns),
+	                  BoolGetDatum(job->only_null),
+	                  job->batch_size,
+	                  job->lock_timeout,
+	                  job->batch_delay,
+	                  ObjectIdGetDatum(job->owner),
+	                  ObjectIdGetDatum(job->login_role),
+	                  CStringGetTextDatum(job->search_path),
+	                  Int64GetDatum(job->rows_estimated)};
+	Name column = (Name)palloc0(NAMEDATALEN);
+	namestrcpy(column, job->column_name);
+	values[1] = NameGetDatum(column);
+	char nulls[] = "               ";
+	nulls[8] = job->batch_size_null ? 'n' : ' ';
+	nulls[9] = job->lock_timeout_null ? 'n' : ' ';
+	nulls[10] = job->batch_delay_null ? 'n' : ' ';
+	nulls[14] = job->rows_estimated < 0 ? 'n' : ' ';
+	static SPIPlanPtr plan;
+	Execute(&plan, "INSERT INTO backfill.jobs (relid, column_name, attnum, expression, expression_sql, key_index,"
+	        " key_columns, only_null, batch_size, lock_timeout, batch_delay, owner, login_role, search_path,"
+	        " rows_estimated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+	        " RETURNING job_id",
+	        15, types, values, nulls, SPI_OK_INSERT_RETURNING);
+	int64 job_id = GetInt64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0);
+	LeaveScope(&scope);
+	return job_id;
+}
+
+int64
+FindActiveJob(Oid relid, AttrNumber attnum) {
+	AccessScope scope;
+	EnterScope(JobAccess::AsExtensionOwner, &scope);
+	Oid types[] = {OIDOID, INT2OID};
+	Datum values[] = {ObjectIdGetDatum(relid), Int16GetDatum(attnum)};
+	static SPIPlanPtr plan;
+	Execute(&plan, "SELECT job_id FROM backfill.jobs WHERE relid = $1 AND attnum = $2"
+	        " AND state IN ('queued', 'running', 'paused')",
+	        2, types, values, nullptr, SPI_OK_SELECT);
+	int64 job_id = SPI_processed > 0 ? GetInt64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0) : 0;
+	LeaveScope(&scope);
+	return job_id;
+}
+
+void
+SetJobState(int64 job_id, core::JobState state) {
+	bool terminal = !core::IsActive(state);
+	Oid types[] = {INT8OID, TEXTOID, BOOLOID};
+	Datum values[] = {Int64GetDatum(job_id), CStringGetTextDatum(core::StateName(state)),
+	                  BoolGetDatum(terminal)};
+	static SPIPlanPtr plan;
+	UpdateJob(&plan, "UPDATE backfill.jobs SET state = $2, updated_at = now(),"
+	          " finished_at = CASE WHEN $3 THEN now() END,"
+	          " worker_pid = CASE WHEN $2 = 'running' THEN worker_pid END,"
+	          " failed_key_range = CASE WHEN $2 = 'failed' THEN failed_key_range END,"
+	          " last_error_sqlstate = CASE WHEN $2 <> 'queued' THEN last_error_sqlstate END,"
+	          " last_error_message = CASE WHEN $2 <> 'queued' THEN last_error_message END"
+	          " WHERE job_id = $1",
+	          3, types, values, nullptr);
+}
+
+void
+MarkJobStarted(int64 job_id, int32 worker_pid) {
+	Oid types[] = {INT8OID, INT4OID};
+	Datum values[] = {Int64GetDatum(job_id), Int32GetDatum(worker_pid)};
+	static SPIPlanPtr plan;
+	UpdateJob(&plan, "UPDATE backfill.jobs SET state = 'running', worker_pid = $2, updated_at = now(),"
+	          " started_at = coalesce(started_at, now()) WHERE job_id = $1",
+	          2, types, values, nullptr);
+}
+
+void
+RecordBatch(int64 job_id, int nkeys, const char *const *checkpoint, int64 rows_done, int64 rows_updated,
+            const core::JobState *final_state) {
+	bool last = final_state != nullptr;
+	Oid types[] = {INT8OID, TEXTARRAYOID, INT8OID, INT8OID, TEXTOID};
+	Datum values[] = {Int64GetDatum(job_id), last ? (Datum)0 : TextArray(nkeys, checkpoint), Int64GetDatum(rows_done),
+	                  Int64GetDatum(rows_updated), last ? CStringGetTextDatum(core::StateName(*final_state)) : (Datum)0};
+	char nulls[] = "     ";
+	nulls[1] = last ? 'n' : ' ';
+	nulls[4] = last ? ' ' : 'n';
+	static SPIPlanPtr plan;
+	UpdateJob(&plan, "UPDATE backfill.jobs SET checkpoint = coalesce($2, checkpoint),"
+	          " rows_done = rows_done + $3, rows_updated = rows_updated + $4, batches_done = batches_done + 1,"
+	          " updated_at = now(), state = coalesce($5, state),"
+	          " finished_at = CASE WHEN $5 IS NOT NULL THEN now() END,"
+	          " worker_pid = CASE WHEN $5 IS NULL THEN worker_pid END"
+	          " WHERE job_id = $1",
+	          5, types, values, nulls);
+}
+
+void
+RecordLockTimeout(int64 job_id) {
+	Oid types[] = {INT8OID};
+	Datum values[] = {Int64GetDatum(job_id)};
+	static SPIPlanPtr plan;
+	UpdateJob(&plan, "UPDATE backfill.jobs SET lock_timeouts = lock_timeouts + 1, updated_at = now() WHERE job_id = $1", 1,
+	          types, values, nullptr);
+}
+
+void
+RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, const char *message, const char *key_range) {
+	Oid types[] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum values[] = {Int64GetDatum(job_id), CStringGetTextDatum(core::StateName(state)),
+	                  CStringGetTextDatum(sqlstate), CStringGetTextDatum(message),
+	                  key_range ? CStringGetTextDatum(key_range) : (Datum)0};
+	char nulls[] = "     ";
+	nulls[4] = key_range ? ' ' : 'n';
+	static SPIPlanPtr plan;
+	UpdateJob(&plan, "UPDATE backfill.jobs SET state = $2, last_error_sqlstate = $3, last_error_message = $4,"
+	          " failed_key_range = $5, worker_pid = NULL, updated_at = now(),"
+	          " finished_at = CASE WHEN $2 = 'failed' THEN now() END WHERE job_id = $1",
+	          5, types, values, nulls);
+}
+
+int
+ListWaitingJobs(int64 **job_ids, Oid **login_roles, Oid **owners) {
+	AccessScope scope;
+	EnterScope(JobAccess::AsExtensionOwner, &scope);
+	static SPIPlanPtr plan;
+	Execute(&plan, "SELECT job_id, login_role, owner FROM backfill.jobs WHERE state IN ('queued', 'running')"
+	        " ORDER BY job_id",
+	        0, nullptr, nullptr, nullptr, SPI_OK_SELECT);
+	int n = (int)SPI_processed;
+	*job_ids = (int64 *)MemoryContextAlloc(scope.caller_cxt, sizeof(int64) * (n + 1));
+	*login_roles = (Oid *)MemoryContextAlloc(scope.caller_cxt, sizeof(Oid) * (n + 1));
+	*owners = (Oid *)MemoryContextAlloc(scope.caller_cxt, sizeof(Oid) * (n + 1));
+	for (int i = 0; i < n; i++) {
+		(*job_ids)[i] = GetInt64(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, 0);
+		(*login_roles)[i] = (Oid)GetInt64(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, 0);
+		(*owners)[i] = (Oid)GetInt64(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, 0);
+	}
+	LeaveScope(&scope);
+	return n;
+}
+
+} // namespace pg_backfill::pg

@@ -1,0 +1,115 @@
+// Access to backfill.jobs through SPI. Callers check permissions first; then
+// reads run either as the caller (row-level security hides other roles' jobs)
+// or as the extension owner, and writes always run as the extension owner
+// (SetUserIdAndSecContext with SECURITY_LOCAL_USERID_CHANGE, pg_cron's
+// pattern), because nobody else has write grants on the table. Every
+// statement runs with search_path = pg_catalog, pg_temp. All functions need
+// a transaction and connect to SPI themselves; all are PG regime and may
+// ereport(ERROR).
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "access/attnum.h"
+#include "datatype/timestamp.h"
+}
+
+#include "core/job_state.hpp"
+
+namespace pg_backfill::pg {
+
+enum class JobAccess { AsCaller, AsExtensionOwner };
+
+// One job row, allocated in the memory context current at the call.
+struct JobRow {
+	int64 job_id;
+	Oid relid;
+	AttrNumber attnum;
+	char *column_name;
+	char *expression_sql;
+	int nkeys;
+	char **key_columns;
+	bool only_null;
+	int batch_size;        // -1: use the GUC
+	int64 lock_timeout_ms; // -1: use the GUC
+	int64 batch_delay_ms;  // -1: use the GUC
+	core::JobState state;
+	Oid owner;
+	Oid login_role;
+	char *search_path;
+	int ncheckpoint; // 0: no batch committed yet
+	char **checkpoint;
+	int64 rows_done;
+	int64 rows_estimated; // -1: unknown
+	int32 worker_pid;     // 0: none recorded
+	TransactionId xmin;   // of the row version read
+	bool has_started_at;
+	TimestampTz started_at;
+	TimestampTz updated_at;
+	char *last_error_sqlstate; // NULL: none
+	char *last_error_message;
+};
+
+// The values start_backfill inserts.
+struct NewJob {
+	Oid relid;
+	const char *column_name;
+	AttrNumber attnum;
+	const char *expression;
+	const char *expression_sql;
+	Oid key_index;
+	int nkeys;
+	const char *const *key_columns;
+	bool only_null;
+	Datum batch_size; // each option: (Datum)0 with is_null set for "use the GUC"
+	bool batch_size_null;
+	Datum lock_timeout; // interval
+	bool lock_timeout_null;
+	Datum batch_delay; // interval
+	bool batch_delay_null;
+	Oid owner;
+	Oid login_role;
+	const char *search_path;
+	int64 rows_estimated; // -1: unknown
+};
+
+// Reads job_id into *row; false when it does not exist (or, AsCaller, is not
+// visible to the caller). for_update locks the row until the transaction ends.
+bool LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row);
+
+// Inserts a queued job and returns its id.
+int64 InsertJob(const NewJob *job);
+
+// The id of the active (queued, running or paused) job on relid.attnum, or 0.
+int64 FindActiveJob(Oid relid, AttrNumber attnum);
+
+// Sets the state of a job after a user command. Terminal states set
+// finished_at, others clear it; leaving running clears worker_pid; queued
+// (resume) clears the last error.
+void SetJobState(int64 job_id, core::JobState state);
+
+// The worker took the job: state running, started_at (first time), worker_pid.
+void MarkJobStarted(int64 job_id, int32 worker_pid);
+
+// Records a committed batch in the batch's own transaction: the new checkpoint
+// (nkeys text values; unused for the last batch), the counters, and, for the
+// last batch (final_state not NULL), the job's final state.
+void RecordBatch(int64 job_id, int nkeys, const char *const *checkpoint, int64 rows_done, int64 rows_updated,
+                 const core::JobState *final_state);
+
+// Counts one lock timeout.
+void RecordLockTimeout(int64 job_id);
+
+// The job ended with an error: state (failed or paused), SQLSTATE, message and
+// the failing key range (may be NULL); clears worker_pid.
+void RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, const char *message,
+                    const char *key_range);
+
+// The jobs of this database that want a worker (queued or running), oldest
+// first, as parallel arrays in the current memory context.
+int ListWaitingJobs(int64 **job_ids, Oid **login_roles, Oid **owners);
+
+// Milliseconds of an interval (a month counts 30 days). Never errors.
+int64 IntervalToMs(const Interval *interval);
+
+} // namespace pg_backfill::pg

@@ -1,0 +1,521 @@
+// The job worker: one dynamic background worker per running job. It runs the
+// job's batches, one transaction each, until the job succeeds, fails, or
+// leaves the running state (pause, cancel), then hands its slot on.
+//
+// Signals: SIGTERM (pg_terminate_backend, shutdown) -> die: the batch rolls
+// back, the process exits, the job stays running and is resumed by the
+// launcher after a restart, by resume_backfill or by wait_backfill.
+// SIGINT (pg_cancel_backend) -> query cancel: the batch rolls back and the job
+// is paused. SIGHUP -> configuration reload before the next batch.
+extern "C" {
+#include "postgres.h"
+#include "access/relation.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "tcop/tcopprot.h"
+#include "common/pg_prng.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timeout.h"
+#include "utils/timestamp.h"
+
+PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
+}
+
+#include "core/backoff.hpp"
+#include "core/job_state.hpp"
+#include "pg/batch_statements.hpp"
+#include "pg/boundary.hpp"
+#include "pg/job_locks.hpp"
+#include "pg/job_table.hpp"
+#include "pg/launcher.hpp"
+#include "pg/settings.hpp"
+#include "pg/worker_launch.hpp"
+
+namespace core = pg_backfill::core;
+namespace bf = pg_backfill::pg;
+
+namespace {
+
+// Worker-lifetime facts about the job, in worker_cxt.
+struct JobContext {
+	int64 job_id;
+	bool prepared; // PrepareJob ran
+	int nkeys;
+	char **key_columns;
+	Oid *key_types;
+	Oid *key_input_funcs;
+	Oid *key_ioparams;
+	Oid *key_output_funcs;
+	bf::BatchStatements sql;
+	SPIPlanPtr bound_plans[2];
+	SPIPlanPtr update_plans[2][2];
+	// The key range of the batch in progress, for the error report.
+	char *range;
+	// When the statement timeout of the batch in progress was armed (0: not
+	// armed) and for how long.
+	TimestampTz timeout_armed_at;
+	int timeout_ms;
+};
+
+enum class BatchOutcome { More, Finished, Stopped };
+
+// How long a new worker waits for the job lock held by another worker.
+constexpr int kJobLockWaitMs = 5000;
+
+MemoryContext worker_cxt;
+MemoryContext batch_cxt;
+
+// The effective value of a job option: the job's own (>= 0) or the GUC's.
+int64
+Option(int64 job_value, int guc_value) {
+	return job_value >= 0 ? job_value : guc_value;
+}
+
+// The kept plan for `sql`, prepared on first use with the given parameter
+// types. Needs an SPI connection.
+SPIPlanPtr
+KeptPlan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types) {
+	if (*slot == nullptr) {
+		SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
+		if (plan == nullptr)
+			elog(ERROR, "pg_backfill: SPI_prepare failed (%d): %s", SPI_result, sql);
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "pg_backfill: SPI_keepplan failed");
+		*slot = plan;
+	}
+	return *slot;
+}
+
+// "(a, b)" from key values as text.
+char *
+KeyText(int n, char *const *values) {
+	StringInfoData buf;
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '(');
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", values[i]);
+	appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
+// The key range of a batch for error reports, e.g. "(aid) > (1000) AND (aid) <= (2000)".
+char *
+RangeText(const JobContext *ctx, char *const *lower, char *const *upper) {
+	char *keys = KeyText(ctx->nkeys, ctx->key_columns);
+	if (lower && upper)
+		return psprintf("%s > %s AND %s <= %s", keys, KeyText(ctx->nkeys, lower), keys, KeyText(ctx->nkeys, upper));
+	if (lower)
+		return psprintf("%s > %s", keys, KeyText(ctx->nkeys, lower));
+	if (upper)
+		return psprintf("%s <= %s", keys, KeyText(ctx->nkeys, upper));
+	return pstrdup("all rows");
+}
+
+// Shows `sql` as the worker's current query in pg_stat_activity.
+void
+ReportQuery(const char *sql) {
+	debug_query_string = sql;
+	pgstat_report_activity(STATE_RUNNING, sql);
+}
+
+// SET LOCAL of the batch transaction: the job's lock_timeout, and
+// synchronous_commit = off. A batch and its checkpoint commit in one
+// transaction, so a crash that loses the last batches' commits loses their
+// checkpoints with them and the job simply redoes them: exactly-once holds
+// without a WAL flush per batch (which costs more than a small batch).
+void
+SetBatchSettings(int64 lock_timeout_ms) {
+	char value[32];
+	snprintf(value, sizeof(value), "%lld", (long long)lock_timeout_ms);
+	(void)set_config_option("lock_timeout", value, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	(void)set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
+	                        false);
+}
+
+// Arms the statement timeout for the batch (a background worker does not arm
+// statement_timeout by itself) and remembers when, to tell a timeout from
+// pg_cancel_backend later.
+void
+ArmStatementTimeout(JobContext *ctx) {
+	ctx->timeout_ms = bf::backfill_statement_timeout_ms;
+	if (ctx->timeout_ms > 0) {
+		ctx->timeout_armed_at = GetCurrentTimestamp();
+		enable_timeout_after(STATEMENT_TIMEOUT, ctx->timeout_ms);
+	}
+}
+
+// Disarms the batch's statement timeout, if armed.
+void
+DisarmStatementTimeout(JobContext *ctx) {
+	if (ctx->timeout_armed_at != 0)
+		disable_timeout(STATEMENT_TIMEOUT, false);
+	ctx->timeout_armed_at = 0;
+}
+
+// Worker-lifetime setup from the job row, in the first batch's transaction
+// (so that a table or key column dropped meanwhile fails the job like any
+// batch error): key types and I/O functions, and the batch statements,
+// built with the owner's search_path. PG regime.
+void
+PrepareJob(JobContext *ctx, const bf::JobRow *row) {
+	MemoryContext old = MemoryContextSwitchTo(worker_cxt);
+	Relation rel = try_relation_open(row->relid, AccessShareLock);
+	if (rel == nullptr)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+		                errmsg("relation with OID %u of backfill job " INT64_FORMAT " no longer exists", row->relid,
+		                       row->job_id)));
+	int n = row->nkeys;
+	ctx->nkeys = n;
+	ctx->key_columns = (char **)palloc(sizeof(char *) * n);
+	ctx->key_types = (Oid *)palloc(sizeof(Oid) * n);
+	ctx->key_input_funcs = (Oid *)palloc(sizeof(Oid) * n);
+	ctx->key_ioparams = (Oid *)palloc(sizeof(Oid) * n);
+	ctx->key_output_funcs = (Oid *)palloc(sizeof(Oid) * n);
+	for (int i = 0; i < n; i++) {
+		ctx->key_columns[i] = pstrdup(row->key_columns[i]);
+		AttrNumber attnum = get_attnum(row->relid, row->key_columns[i]);
+		if (attnum == InvalidAttrNumber)
+			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+			                errmsg("key column \"%s\" of backfill job " INT64_FORMAT " no longer exists",
+			                       row->key_columns[i], row->job_id)));
+		ctx->key_types[i] = get_atttype(row->relid, attnum);
+		bool varlena;
+		getTypeInputInfo(ctx->key_types[i], &ctx->key_input_funcs[i], &ctx->key_ioparams[i]);
+		getTypeOutputInfo(ctx->key_types[i], &ctx->key_output_funcs[i], &varlena);
+	}
+	bf::BuildBatchStatements(rel, n, ctx->key_columns, row->column_name, row->expression_sql, row->only_null,
+	                         &ctx->sql);
+	relation_close(rel, AccessShareLock);
+	ctx->prepared = true;
+	MemoryContextSwitchTo(old);
+}
+
+// One batch in its own transaction: lock the job row, find the batch's upper
+// key, update the batch's rows and record the checkpoint and counters in the
+// same transaction. PG regime: errors propagate to the caller's PG_CATCH.
+BatchOutcome
+RunBatch(JobContext *ctx, int64 *delay_ms) {
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	MemoryContextSwitchTo(batch_cxt);
+
+	bf::JobRow row;
+	bool found = bf::LoadJob(ctx->job_id, bf::JobAccess::AsExtensionOwner, true, &row);
+	if (!found || row.state != core::JobState::Running) {
+		// Paused or cancelled (which cleared worker_pid) since the last batch.
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		return BatchOutcome::Stopped;
+	}
+	if (!ctx->prepared)
+		PrepareJob(ctx, &row);
+	int64 batch_size = Option(row.batch_size, bf::backfill_batch_size);
+	*delay_ms = Option(row.batch_delay_ms, bf::backfill_batch_delay_ms);
+	SetBatchSettings(Option(row.lock_timeout_ms, bf::backfill_lock_timeout_ms));
+
+	int nkeys = ctx->nkeys;
+	bool has_lower = row.ncheckpoint > 0;
+	if (has_lower && row.ncheckpoint != nkeys)
+		elog(ERROR, "backfill job " INT64_FORMAT " has a checkpoint of %d values for %d key columns", ctx->job_id,
+		     row.ncheckpoint, nkeys);
+	Oid types[2 * INDEX_MAX_KEYS + 1];
+	Datum values[2 * INDEX_MAX_KEYS + 1];
+	for (int i = 0; i < nkeys; i++) {
+		types[i] = types[nkeys + i] = ctx->key_types[i];
+		if (has_lower)
+			values[i] = OidInputFunctionCall(ctx->key_input_funcs[i], row.checkpoint[i], ctx->key_ioparams[i], -1);
+	}
+	char **lower = has_lower ? row.checkpoint : nullptr;
+	ctx->range = RangeText(ctx, lower, nullptr);
+
+	ArmStatementTimeout(ctx);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	// The batch's keys: up to batch_size keys after the checkpoint; the last
+	// one is the upper bound, fewer than batch_size make this the last batch.
+	int nbound = has_lower ? nkeys : 0;
+	types[nbound] = INT8OID;
+	values[nbound] = Int64GetDatum(batch_size);
+	SPIPlanPtr bound = KeptPlan(&ctx->bound_plans[has_lower], ctx->sql.bound[has_lower], nbound + 1, types);
+	ReportQuery(ctx->sql.bound[has_lower]);
+	if (SPI_execute_plan(bound, values, nullptr, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "pg_backfill: batch bound query failed");
+	int64 covered = (int64)SPI_processed;
+	bool has_upper = covered == batch_size;
+	char **upper = nullptr;
+	if (has_upper) {
+		HeapTuple last = SPI_tuptable->vals[covered - 1];
+		upper = (char **)MemoryContextAlloc(batch_cxt, sizeof(char *) * nkeys);
+		for (int i = 0; i < nkeys; i++) {
+			bool isnull;
+			Datum d = SPI_getbinval(last, SPI_tuptable->tupdesc, i + 1, &isnull);
+			values[nbound + i] = d;
+			upper[i] = MemoryContextStrdup(batch_cxt, OidOutputFunctionCall(ctx->key_output_funcs[i], d));
+		}
+		ctx->range = RangeText(ctx, lower, upper);
+	}
+
+	// The batch itself.
+	int nupdate = nbound + (has_upper ? nkeys : 0);
+	for (int i = 0; i < nkeys && has_upper; i++)
+		types[nbound + i] = ctx->key_types[i];
+	const char *update_sql = ctx->sql.update[has_lower][has_upper];
+	SPIPlanPtr update = KeptPlan(&ctx->update_plans[has_lower][has_upper], update_sql, nupdate, types);
+	ReportQuery(update_sql);
+	int rc = SPI_execute_plan(update, values, nullptr, false, 0);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "pg_backfill: batch update failed (%d)", rc);
+	int64 updated = (int64)SPI_processed;
+	core::JobState finished = core::JobState::Succeeded;
+	if (!has_upper)
+		finished = bf::CallCpp<&core::ApplyEvent>("finish job", ctx->job_id, row.state, core::WorkerEvent::Finish);
+	bf::RecordBatch(ctx->job_id, nkeys, upper, covered, updated, has_upper ? nullptr : &finished);
+	SPI_finish();
+	DisarmStatementTimeout(ctx);
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	debug_query_string = nullptr;
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, nullptr);
+	return has_upper ? BatchOutcome::More : BatchOutcome::Finished;
+}
+
+// Runs `fn` in a short transaction of its own (job-row bookkeeping outside a
+// batch). PG regime.
+template <typename Fn>
+void
+InOwnTransaction(Fn fn) {
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	fn();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+}
+
+// Loads the job, takes a worker slot and marks the job running. Returns the
+// slot, or -1 when the worker has nothing to do (job gone or not waiting for
+// a worker, or no free slot: the job stays queued). PG regime.
+int
+StartJob(const bf::JobWorkerParams *params) {
+	int slot = -1;
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	bf::JobRow row;
+	if (bf::LoadJob(params->job_id, bf::JobAccess::AsExtensionOwner, true, &row) && core::WantsWorker(row.state) &&
+	    (slot = bf::TryTakeWorkerSlot()) >= 0) {
+		(void)bf::CallCpp<&core::ApplyEvent>("start job", params->job_id, row.state, core::WorkerEvent::Start);
+		bf::MarkJobStarted(params->job_id, MyProcPid);
+	}
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	return slot;
+}
+
+// After the job stopped: give the freed slot to the oldest waiting job of
+// this database, or ask the launcher to look in the others.
+void
+HandOff() {
+	bool left_waiting = false;
+	int launched = 0;
+	InOwnTransaction([&] { launched = bf::LaunchWaitingJobs(&left_waiting); });
+	if (launched == 0 && !left_waiting)
+		bf::WakeLauncher();
+}
+
+// True while the job is still running. pause_backfill and cancel_backfill
+// set the latch before they commit: reading the row FOR UPDATE waits for
+// their transaction, so the state read is the committed one.
+bool
+JobStillRunning(int64 job_id) {
+	bool running = false;
+	InOwnTransaction([&] {
+		bf::JobRow row;
+		running = bf::LoadJob(job_id, bf::JobAccess::AsExtensionOwner, true, &row) &&
+		          row.state == core::JobState::Running;
+	});
+	return running;
+}
+
+// Sleeps `ms` between batches or before a retry. pause_backfill and
+// cancel_backfill set the latch so the sleep ends early; other latch wake-ups
+// (they happen) only end it when the job has really left running.
+void
+Sleep(int64 job_id, int64 ms) {
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+	for (;;) {
+		long remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+		if (remaining <= 0)
+			return;
+		int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, remaining, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if ((rc & WL_LATCH_SET) && !JobStillRunning(job_id))
+			return;
+	}
+}
+
+// Takes the job lock. A worker that just stopped the job (a pause followed
+// at once by a resume) may still hold it for a moment, so retry for a while;
+// false when another worker keeps running the job.
+bool
+WaitForJobLock(int64 job_id) {
+	TimestampTz start = GetCurrentTimestamp();
+	while (!bf::TryLockJob(job_id)) {
+		if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(), kJobLockWaitMs))
+			return false;
+		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 20, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	return true;
+}
+
+// True when the 57014 just caught was the statement timeout armed for the
+// batch, not pg_cancel_backend.
+bool
+StatementTimeoutFired(const JobContext *ctx) {
+	return ctx->timeout_armed_at != 0 &&
+	       TimestampDifferenceExceeds(ctx->timeout_armed_at, GetCurrentTimestamp(), ctx->timeout_ms);
+}
+
+} // namespace
+
+// Entry point of a job worker. PG regime throughout; the core is reached
+// through CallCpp only.
+void
+pg_backfill_job_worker_main(Datum) {
+	bf::JobWorkerParams params;
+	memcpy(&params, MyBgworkerEntry->bgw_extra, sizeof(params));
+	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGINT, StatementCancelHandler);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(params.dboid, params.login_role, 0);
+	char appname[NAMEDATALEN];
+	snprintf(appname, sizeof(appname), "pg_backfill job " INT64_FORMAT, params.job_id);
+	pgstat_report_appname(appname);
+
+	worker_cxt = AllocSetContextCreate(TopMemoryContext, "pg_backfill worker", ALLOCSET_DEFAULT_SIZES);
+	batch_cxt = AllocSetContextCreate(worker_cxt, "pg_backfill batch", ALLOCSET_DEFAULT_SIZES);
+
+	// start_backfill and resume_backfill launch the worker before they
+	// commit: wait for that transaction, so the job row is final.
+	bool owner_is_superuser = false;
+	InOwnTransaction([&] {
+		if (TransactionIdIsValid(params.creator_xid))
+			XactLockTableWait(params.creator_xid, nullptr, nullptr, XLTW_None);
+		owner_is_superuser = superuser_arg(params.owner);
+	});
+	// Two workers never run one job.
+	if (!WaitForJobLock(params.job_id))
+		proc_exit(0);
+	// Run as the job's owner (the role that called start_backfill), outside
+	// any transaction so that no abort resets it, with the captured
+	// search_path: the batch statements are planned in these.
+	SetCurrentRoleId(params.owner, owner_is_superuser);
+
+	JobContext ctx;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.job_id = params.job_id;
+	char *search_path = nullptr;
+	InOwnTransaction([&] {
+		bf::JobRow row;
+		if (bf::LoadJob(params.job_id, bf::JobAccess::AsExtensionOwner, false, &row))
+			search_path = MemoryContextStrdup(worker_cxt, row.search_path);
+	});
+	if (search_path == nullptr)
+		proc_exit(0); // the creating transaction rolled back
+	SetConfigOption("search_path", search_path, PGC_USERSET, PGC_S_SESSION);
+	int slot = StartJob(&params);
+	if (slot < 0)
+		proc_exit(0);
+
+	int lock_retries = 0;
+	int64 sleep_ms = 0;
+	for (;;) {
+		volatile BatchOutcome outcome = BatchOutcome::More;
+		ErrorData *volatile edata = nullptr;
+		int64 delay_ms = 0;
+		MemoryContextReset(batch_cxt);
+		PG_TRY();
+		{
+			Sleep(ctx.job_id, sleep_ms);
+			CHECK_FOR_INTERRUPTS();
+			if (ConfigReloadPending) {
+				ConfigReloadPending = false;
+				ProcessConfigFile(PGC_SIGHUP);
+			}
+			outcome = RunBatch(&ctx, &delay_ms);
+			sleep_ms = delay_ms;
+			lock_retries = 0;
+		}
+		PG_CATCH();
+		{
+			HOLD_INTERRUPTS();
+			MemoryContextSwitchTo(worker_cxt);
+			edata = CopyErrorData();
+			if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+				EmitErrorReport();
+			AbortCurrentTransaction();
+			FlushErrorState();
+			debug_query_string = nullptr;
+			pgstat_report_activity(STATE_IDLE, nullptr);
+			RESUME_INTERRUPTS();
+		}
+		PG_END_TRY();
+
+		if (edata != nullptr) {
+			bool timed_out = StatementTimeoutFired(&ctx);
+			DisarmStatementTimeout(&ctx);
+			char sqlstate[6];
+			strlcpy(sqlstate, unpack_sql_state(edata->sqlerrcode), sizeof(sqlstate));
+			if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE) {
+				// Roll back, count, back off, retry the same batch.
+				InOwnTransaction([&] { bf::RecordLockTimeout(ctx.job_id); });
+				sleep_ms = bf::CallCpp<&core::BackoffDelayMs>("retry backoff", lock_retries++,
+				                                              (int64_t)bf::backfill_retry_backoff_initial_ms,
+				                                              (int64_t)bf::backfill_retry_backoff_max_ms,
+				                                              pg_prng_double(&pg_global_prng_state));
+				ereport(LOG, (errmsg("backfill job " INT64_FORMAT " batch %s hit its lock timeout; retrying in "
+				                     INT64_FORMAT " ms",
+				                     ctx.job_id, ctx.range ? ctx.range : "", sleep_ms)));
+				FreeErrorData(edata);
+				continue;
+			}
+			bool user_cancel = edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out;
+			const char *message =
+			    user_cancel ? psprintf("%s (pg_cancel_backend); the job is paused", edata->message) : edata->message;
+			const char *range = user_cancel ? nullptr : ctx.range;
+			core::JobState state = bf::CallCpp<&core::ApplyEvent>(
+			    "end job", ctx.job_id, core::JobState::Running,
+			    user_cancel ? core::WorkerEvent::Interrupt : core::WorkerEvent::Fail);
+			InOwnTransaction([&] { bf::RecordJobError(ctx.job_id, state, sqlstate, message, range); });
+			break;
+		}
+		if (outcome != BatchOutcome::More)
+			break;
+	}
+
+	bf::ReleaseWorkerSlot(slot);
+	bf::UnlockJob(ctx.job_id);
+	HandOff();
+	proc_exit(0);
+}

@@ -1,0 +1,59 @@
+// GUC definitions. Job options left NULL in start_backfill fall back to these,
+// and the worker re-reads them before every batch (after a SIGHUP reload), so
+// ALTER SYSTEM + pg_reload_conf() retunes running jobs.
+#include "pg/settings.hpp"
+
+#include <climits>
+
+extern "C" {
+#include "postgres.h"
+#include "utils/guc.h"
+}
+
+namespace pg_backfill::pg {
+
+int backfill_max_workers = 2;
+int backfill_batch_size = 1000;
+int backfill_lock_timeout_ms = 500;
+int backfill_statement_timeout_ms = 30000;
+int backfill_batch_delay_ms = 0;
+int backfill_retry_backoff_initial_ms = 100;
+int backfill_retry_backoff_max_ms = 30000;
+int backfill_progress_interval_ms = 5000;
+
+void
+DefineBackfillSettings() {
+	DefineCustomIntVariable("pg_backfill.max_workers", "Maximum number of backfill job workers running at once.",
+	                        "Counted over the whole cluster. Each worker also needs a max_worker_processes slot.",
+	                        &backfill_max_workers, 2, 0, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("pg_backfill.batch_size", "Rows per backfill batch for jobs started without batch_size.",
+	                        nullptr, &backfill_batch_size, 1000, 1, 10000000, PGC_SUSET, 0, nullptr, nullptr,
+	                        nullptr);
+	DefineCustomIntVariable("pg_backfill.lock_timeout",
+	                        "Lock timeout of a backfill batch for jobs started without lock_timeout.",
+	                        "A batch that waits longer for a row lock is rolled back and retried after a backoff.",
+	                        &backfill_lock_timeout_ms, 500, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr,
+	                        nullptr);
+	DefineCustomIntVariable("pg_backfill.statement_timeout", "Statement timeout of a backfill batch.",
+	                        "A batch that runs longer fails its job. 0 disables the timeout.",
+	                        &backfill_statement_timeout_ms, 30000, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr,
+	                        nullptr, nullptr);
+	DefineCustomIntVariable("pg_backfill.batch_delay", "Sleep between backfill batches for jobs started without "
+	                        "batch_delay.",
+	                        nullptr, &backfill_batch_delay_ms, 0, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr,
+	                        nullptr, nullptr);
+	DefineCustomIntVariable("pg_backfill.retry_backoff_initial",
+	                        "Upper bound of the first retry delay after a batch lock timeout.",
+	                        "Each further retry doubles the bound up to pg_backfill.retry_backoff_max; the delay "
+	                        "is uniformly random below the bound.",
+	                        &backfill_retry_backoff_initial_ms, 100, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr,
+	                        nullptr, nullptr);
+	DefineCustomIntVariable("pg_backfill.retry_backoff_max", "Largest retry delay after a batch lock timeout.",
+	                        nullptr, &backfill_retry_backoff_max_ms, 30000, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MS,
+	                        nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("pg_backfill.progress_interval", "Interval between wait_backfill progress notices.",
+	                        "0 disables the notices.", &backfill_progress_interval_ms, 5000, 0, INT_MAX,
+	                        PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+}
+
+} // namespace pg_backfill::pg

@@ -1,0 +1,31 @@
+// Starting job workers: one dynamic background worker per running job.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+}
+
+namespace pg_backfill::pg {
+
+// What a job worker needs before it can read its job row; copied into
+// bgw_extra (a POD of at most BGW_EXTRALEN bytes).
+struct JobWorkerParams {
+	Oid dboid;
+	Oid login_role; // the role the worker connects as
+	Oid owner;      // the role the job runs as
+	int64 job_id;
+	TransactionId creator_xid; // the worker waits for it; Invalid: nothing to wait for
+};
+
+// Registers a dynamic worker for job_id in this database, without waiting for
+// it to start. Returns false when no background worker slot is free
+// (max_worker_processes). PG regime.
+bool LaunchJobWorker(int64 job_id, Oid login_role, Oid owner, TransactionId creator_xid);
+
+// Hands free worker slots to this database's jobs that want a worker and
+// have none, oldest first. Needs a transaction. Returns how many workers it
+// registered; *jobs_left_waiting says whether some waiting job got none.
+// PG regime.
+int LaunchWaitingJobs(bool *jobs_left_waiting);
+
+} // namespace pg_backfill::pg

@@ -1,0 +1,60 @@
+# A server restart mid-job: the launcher resumes the running job from its
+# checkpoint and starts the queued one when the slot frees; every row ends
+# correct and no batch is applied twice.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('restart');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'pg_backfill'
+max_worker_processes = 16
+pg_backfill.max_workers = 1
+pg_backfill.progress_interval = 0
+});
+$node->start;
+
+$node->safe_psql('postgres', q{
+CREATE EXTENSION pg_backfill;
+CREATE TABLE t (id integer PRIMARY KEY, a integer NOT NULL, c bigint, d bigint,
+                applied integer NOT NULL DEFAULT 0);
+INSERT INTO t SELECT g, g FROM generate_series(1, 20000) g;
+CREATE FUNCTION count_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	NEW.applied := OLD.applied + 1;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER count_apply BEFORE UPDATE OF c ON t FOR EACH ROW EXECUTE FUNCTION count_apply();
+});
+
+my $job = $node->safe_psql('postgres', q{
+SELECT start_backfill('t', 'c', 'a::bigint * 3', batch_size => 100, batch_delay => '20 ms', only_null => false)});
+# With one worker slot, the second job waits.
+my $queued = $node->safe_psql('postgres', q{SELECT start_backfill('t', 'd', 'a::bigint * 4', batch_size => 5000)});
+$node->poll_query_until('postgres', "SELECT batches_done >= 20 FROM backfill.jobs WHERE job_id = $job")
+  or die "the job made no progress";
+is($node->safe_psql('postgres', "SELECT state FROM backfill.jobs WHERE job_id = $queued"),
+	'queued', 'the second job waits for the only slot');
+
+$node->restart;
+is($node->safe_psql('postgres', "SELECT state FROM backfill.jobs WHERE job_id = $job"),
+	'running', 'the job is still running after the restart');
+$node->poll_query_until('postgres',
+	"SELECT bool_and(state = 'succeeded') FROM backfill.jobs WHERE job_id IN ($job, $queued)")
+  or die "the jobs did not finish after the restart";
+
+is($node->safe_psql('postgres', 'SELECT count(*) FROM t WHERE c IS DISTINCT FROM a::bigint * 3'),
+	'0', 'every row of the resumed job is correct');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM t WHERE d IS DISTINCT FROM a::bigint * 4'),
+	'0', 'every row of the queued job is correct');
+is($node->safe_psql('postgres', 'SELECT min(applied) || \',\' || max(applied) FROM t'),
+	'1,1', 'every row was updated exactly once');
+is($node->safe_psql('postgres', "SELECT rows_done || ',' || rows_updated FROM backfill.jobs WHERE job_id = $job"),
+	'20000,20000', 'the counters match the rows');
+
+$node->stop;
+done_testing();

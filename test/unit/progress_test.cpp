@@ -1,0 +1,53 @@
+#include "core/progress.hpp"
+
+#include <gtest/gtest.h>
+
+using pg_backfill::core::ComputeProgress;
+using pg_backfill::core::Progress;
+
+TEST(Progress, HalfWay) {
+	Progress p = ComputeProgress(500, 1000, 10.0, false);
+	ASSERT_TRUE(p.has_percent);
+	EXPECT_DOUBLE_EQ(p.percent, 50.0);
+	ASSERT_TRUE(p.has_rate);
+	EXPECT_DOUBLE_EQ(p.rate, 50.0);
+	ASSERT_TRUE(p.has_eta);
+	EXPECT_DOUBLE_EQ(p.eta_seconds, 10.0);
+}
+
+TEST(Progress, UnknownEstimateOrNoTime) {
+	Progress p = ComputeProgress(500, -1, 10.0, false);
+	EXPECT_FALSE(p.has_percent);
+	EXPECT_TRUE(p.has_rate);
+	EXPECT_FALSE(p.has_eta);
+	p = ComputeProgress(0, 1000, 0.0, false);
+	EXPECT_TRUE(p.has_percent);
+	EXPECT_DOUBLE_EQ(p.percent, 0.0);
+	EXPECT_FALSE(p.has_rate);
+	EXPECT_FALSE(p.has_eta);
+}
+
+TEST(Progress, LowEstimateNeverShowsDoneBeforeTheEnd) {
+	Progress p = ComputeProgress(1500, 1000, 3.0, false);
+	EXPECT_DOUBLE_EQ(p.percent, 99.9);
+	ASSERT_TRUE(p.has_eta);
+	EXPECT_DOUBLE_EQ(p.eta_seconds, 0.0);
+}
+
+TEST(Progress, FinishedIsHundredPercentWithZeroEta) {
+	Progress p = ComputeProgress(900, 1000, 3.0, true);
+	EXPECT_DOUBLE_EQ(p.percent, 100.0);
+	EXPECT_DOUBLE_EQ(p.rate, 300.0);
+	EXPECT_DOUBLE_EQ(p.eta_seconds, 0.0);
+	p = ComputeProgress(0, -1, 0.0, true);
+	EXPECT_TRUE(p.has_percent);
+	EXPECT_TRUE(p.has_eta);
+	EXPECT_FALSE(p.has_rate);
+}
+
+TEST(Progress, NegativeRowsCountAsZero) {
+	Progress p = ComputeProgress(-5, 100, 1.0, false);
+	EXPECT_DOUBLE_EQ(p.percent, 0.0);
+	EXPECT_DOUBLE_EQ(p.rate, 0.0);
+	EXPECT_FALSE(p.has_eta);
+}
