@@ -71,6 +71,7 @@ void CollectAlterTableFacts(Node *alter_table_stmt, List **findings);
 // transaction, partitioned.
 GuardFinding *NewFinding(core::DdlCommand command, const char *command_tag, Oid relid, int lock_mode);
 const char *QuotedRelationName(Oid relid);
+int64 RelationSizeBytes(Oid relid);
 const char *PStrOrEmpty(const char *s);
 
 // Lock-queue hazard (guard_lock_queue.cpp): when the statement's lock on

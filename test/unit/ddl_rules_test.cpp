@@ -185,7 +185,7 @@ TEST(AlterType, BinaryCoercibleIsSafeUnlessChecksOrIndexes) {
 	f.type_rewrite = true;
 	v = core::DecideDdl(f, kMinSize);
 	EXPECT_TRUE(v.rewrite);
-	EXPECT_TRUE(Contains(v.hint, "ADD COLUMN \"token_new\" text;"));
+	EXPECT_TRUE(Contains(v.hint, "ADD COLUMN token_new text;"));
 }
 
 TEST(SetNotNull, ProvenOrAlreadyNotNullIsSafe) {
