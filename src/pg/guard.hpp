@@ -29,6 +29,7 @@ struct GuardFinding {
 	core::DdlVerdict verdict;
 	Oid relid;         // relation the work happens on
 	AttrNumber attnum; // target column, or 0
+	List *more_relids; // other tables the same work rewrites (VACUUM FULL / CLUSTER without a table)
 };
 
 // Result of analysing one statement.

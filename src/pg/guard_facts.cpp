@@ -356,6 +356,7 @@ MultiTableFacts(DdlCommand command, const char *tag, int lock_mode, bool concurr
 	int64 largest_size = -1;
 	int64 total = 0;
 	int count = 0;
+	List *all = NIL;
 	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL) {
 		Form_pg_class c = (Form_pg_class)GETSTRUCT(tup);
 		if (c->relkind != RELKIND_RELATION && c->relkind != RELKIND_MATVIEW)
@@ -380,6 +381,7 @@ MultiTableFacts(DdlCommand command, const char *tag, int lock_mode, bool concurr
 				continue;
 		}
 		int64 size = SizeWithoutWaiting(c->oid, c->relpages);
+		all = lappend_oid(all, c->oid);
 		count++;
 		total += size;
 		if (size > largest_size) {
@@ -403,6 +405,7 @@ MultiTableFacts(DdlCommand command, const char *tag, int lock_mode, bool concurr
 				continue;
 			seen = lappend_oid(seen, relid);
 			int64 size = SizeWithoutWaiting(relid, 0);
+			all = lappend_oid(all, relid);
 			count++;
 			total += size;
 			if (size > largest_size) {
@@ -420,6 +423,7 @@ MultiTableFacts(DdlCommand command, const char *tag, int lock_mode, bool concurr
 	g->facts.multi_table = true;
 	g->facts.table_count = count;
 	g->facts.total_size_bytes = total;
+	g->more_relids = all;
 	*findings = lappend(*findings, g);
 }
 
