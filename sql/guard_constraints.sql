@@ -39,6 +39,8 @@ INSERT INTO new_children SELECT g, g FROM generate_series(1, 400) g;
 ALTER TABLE new_children ADD CONSTRAINT new_children_parent_fk FOREIGN KEY (parent_id) REFERENCES parents (id);
 SELECT relation, lock_mode, fk_validation, verdict
   FROM explain_ddl('ALTER TABLE new_children ADD CONSTRAINT new_children_fk2 FOREIGN KEY (parent_id) REFERENCES parents (id)');
+-- Unsafe: a new column's REFERENCES is validated when the column has a DEFAULT
+ALTER TABLE new_children ADD COLUMN parent2_id int DEFAULT 1 REFERENCES parents (id);
 -- Safe: NOT VALID (validate after committing)
 ALTER TABLE new_children ADD CONSTRAINT new_children_parent_fk3 FOREIGN KEY (parent_id) REFERENCES parents (id) NOT VALID;
 ROLLBACK;

@@ -572,7 +572,10 @@ OtherWork(const DdlFacts &f, Work *w) {
 		         "referenced table " +
 		         Quoted(f.relation_name) + " until the transaction ends.";
 		std::string ra = "ALTER TABLE " + Str(f.other_relation_sql) + " ";
-		w->hint = "Add the foreign key NOT VALID in this transaction and validate it after committing (VALIDATE "
+		w->hint = std::string(Str(f.column).empty() ? "Add the foreign key"
+		                                            : "Add column " + Str(f.column) +
+		                                                  " without its REFERENCES clause, then the foreign key") +
+		          " NOT VALID in this transaction and validate it after committing (VALIDATE "
 		          "CONSTRAINT takes ShareUpdateExclusiveLock on the referencing table and RowShareLock on the "
 		          "referenced one): " +
 		          ra + "ADD CONSTRAINT " + f.object_name + " " + Str(f.object_def) +

@@ -738,6 +738,8 @@ ReferencedTableFacts(const GuardFinding *g, Relation rel, AlterTableCmd *cmd, Li
 	r->facts.object_raw = pstrdup(name);
 	r->facts.object_name = quote_identifier(name);
 	r->facts.total_size_bytes = f->size_bytes;
+	if (cmd->subtype == AT_AddColumn)
+		r->facts.column = f->column;
 	*findings = lappend(*findings, r);
 }
 
