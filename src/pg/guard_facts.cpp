@@ -16,7 +16,6 @@ extern "C" {
 #include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
-#include "commands/vacuum.h"
 #include "miscadmin.h"
 #include "parser/parse_type.h"
 #include "storage/lmgr.h"
@@ -349,25 +348,26 @@ SizeWithoutWaiting(Oid relid, int32 relpages) {
 void
 MultiTableFacts(DdlCommand command, const char *tag, int lock_mode, bool concurrently, ReindexObjectType reindex_kind,
                 Oid schema, List **findings) {
-	Relation pgclass = table_open(RelationRelationId, AccessShareLock);
-	TableScanDesc scan = table_beginscan_catalog(pgclass, 0, NULL);
 	HeapTuple tup;
 	Oid largest = InvalidOid;
 	int64 largest_size = -1;
 	int64 total = 0;
 	int count = 0;
 	List *all = NIL;
-	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL) {
+	// CLUSTER's tables come from pg_index below.
+	Relation pgclass = table_open(RelationRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(pgclass, 0, NULL);
+	while (command != DdlCommand::kCluster && (tup = heap_getnext(scan, ForwardScanDirection)) != NULL) {
 		Form_pg_class c = (Form_pg_class)GETSTRUCT(tup);
 		if (c->relkind != RELKIND_RELATION && c->relkind != RELKIND_MATVIEW)
 			continue;
 		if (c->relpersistence == RELPERSISTENCE_TEMP && !isTempNamespace(c->relnamespace))
 			continue;
 		if (command == DdlCommand::kVacuumFull) {
-			if (!vacuum_is_relation_owner(c->oid, c, VACOPT_FULL))
+			// vacuum_is_relation_owner's test, without its WARNINGs.
+			if (!pg_class_ownercheck(c->oid, GetUserId()) &&
+			    !(pg_database_ownercheck(MyDatabaseId, GetUserId()) && !c->relisshared))
 				continue;
-		} else if (command == DdlCommand::kCluster) {
-			continue; // from pg_index below
 		} else {
 			if (!c->relhasindex)
 				continue;
