@@ -133,6 +133,8 @@ INSERT INTO cases VALUES
   ('ALTER TABLE ex_nn ALTER COLUMN v SET NOT NULL'),
   ('ALTER TABLE ex_coll ALTER COLUMN name TYPE varchar'),
   ('ALTER TABLE ex_coll ALTER COLUMN name TYPE text COLLATE "C"'),
+  ('CREATE TABLE ex_part3 PARTITION OF ex_parted FOR VALUES FROM (''2022-01-01'') TO (''2023-01-01'')'),
+  ('CREATE TABLE ex_part4 PARTITION OF ex_parted FOR VALUES FROM (''2030-01-01'') TO (''2031-01-01'')'),
   ('VACUUM FULL'),
   ('CLUSTER'),
   ('REINDEX SCHEMA public');

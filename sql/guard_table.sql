@@ -70,3 +70,13 @@ SELECT relation, index_build, verdict
 -- Safe: a matching index is reused
 CREATE INDEX CONCURRENTLY sales_2018_amount ON sales_2018 (amount);
 ALTER TABLE sales ATTACH PARTITION sales_2018 FOR VALUES FROM ('2018-01-01') TO ('2019-01-01');
+
+-- CREATE TABLE ... PARTITION OF re-checks the DEFAULT partition the same way
+-- (check_default_partition_contents)
+BEGIN;
+CREATE TABLE sales_2031 PARTITION OF sales FOR VALUES FROM ('2031-01-01') TO ('2032-01-01');
+ROLLBACK;
+-- Safe: the default partition's validated CHECK excludes the range
+CREATE TABLE sales_2017 PARTITION OF sales FOR VALUES FROM ('2017-01-01') TO ('2018-01-01');
+-- Safe: not a partition
+CREATE TABLE sales_archive (at date, amount int);

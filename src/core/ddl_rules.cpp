@@ -482,17 +482,18 @@ OtherWork(const DdlFacts &f, Work *w) {
 				return;
 			w->scan = true;
 			w->why = std::string("Table ") + Quoted(f.relation_name) +
-			         " is the DEFAULT partition: attaching a partition narrows its partition constraint, so "
-			         "PostgreSQL scans it under AccessExclusiveLock for rows that belong to the new partition "
-			         "(QueuePartitionConstraintValidation from ATExecAttachPartition), since no validated CHECK "
-			         "constraint on it excludes them.";
+			         " is the DEFAULT partition: a new partition narrows its partition constraint, so PostgreSQL "
+			         "scans it under AccessExclusiveLock for rows that belong to the new partition "
+			         "(QueuePartitionConstraintValidation from ATExecAttachPartition, "
+			         "check_default_partition_contents from CREATE TABLE ... PARTITION OF), since no validated "
+			         "CHECK constraint on it excludes them.";
 			std::string con = MadeUpName(f, "excludes_" + Str(f.other_relation));
-			w->hint = "Before attaching, prove the default partition holds no rows of the new range with a "
+			w->hint = "Beforehand, prove the default partition holds no rows of the new range with a "
 			          "constraint validated under ShareUpdateExclusiveLock (move any such rows out first), "
-			          "attach, then drop it: " +
+			          "run the statement, then drop the constraint: " +
 			          a + "ADD CONSTRAINT " + con + " CHECK " + Paren(Str(f.object_def)) + " NOT VALID; " + a +
-			          "VALIDATE CONSTRAINT " + con + "; -- ATTACH PARTITION, then: " + a + "DROP CONSTRAINT " + con +
-			          ";";
+			          "VALIDATE CONSTRAINT " + con + "; -- then the statement, and after it: " + a +
+			          "DROP CONSTRAINT " + con + ";";
 			return;
 		}
 		w->subject = Quoted(f.object_raw);

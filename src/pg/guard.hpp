@@ -64,6 +64,7 @@ bool StatementLockTarget(Node *parsetree, Oid *relid, int *lock_mode);
 // ereport(ERROR); AnalyzeStatement catches it.
 void CollectFacts(Node *parsetree, List **findings);
 void CollectAlterTableFacts(Node *alter_table_stmt, List **findings);
+void CollectCreatePartitionFacts(Node *create_stmt, List **findings);
 
 // Relation facts (guard_relation.cpp). PG regime: may ereport(ERROR).
 // NewFinding allocates a finding for relid with every string empty and the

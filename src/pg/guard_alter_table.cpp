@@ -672,24 +672,34 @@ AttachPartitionFacts(GuardFinding *g, Relation parent, Relation attachrel, Parti
 	f->index_names = PStrOrEmpty(missing);
 }
 
-// ATTACH PARTITION with a DEFAULT partition: ATExecAttachPartition locks it
-// with AccessExclusiveLock and re-checks it against the negated new bound
-// (get_proposed_default_constraint), skipping the scan only when its own
-// validated constraints imply that (QueuePartitionConstraintValidation with
-// validate_default). Appends a finding for the default partition. PG regime.
+// A new partition narrows the DEFAULT partition's constraint: PostgreSQL
+// locks the default with AccessExclusiveLock and re-checks it against the
+// negated new bound (get_proposed_default_constraint), skipping the scan only
+// when its own validated constraints imply that: ATExecAttachPartition
+// (QueuePartitionConstraintValidation with validate_default; the bound qual
+// there includes the parent's own partition qual) and DefineRelation
+// (check_default_partition_contents; the bound qual alone). Appends a
+// finding for the default partition. PG regime.
 void
-DefaultPartitionFacts(const GuardFinding *attach, Relation parent, PartitionCmd *pc, List **findings) {
-	if (attach->facts.default_partition || pc->bound == NULL || pc->bound->is_default)
+DefaultPartitionFacts(const char *tag, Relation parent, PartitionBoundSpec *raw_bound, bool with_parent_qual,
+                      Oid partid, const char *part_raw, const char *part_sql, List **findings) {
+	if (raw_bound == NULL || raw_bound->is_default)
 		return;
 	Oid defid = get_default_oid_from_partdesc(RelationGetPartitionDesc(parent, true));
-	if (!OidIsValid(defid) || defid == attach->relid)
+	if (!OidIsValid(defid) || defid == partid)
 		return;
-	GuardFinding *g = NewFinding(DdlCommand::kAttachPartition, attach->facts.command_tag, defid, AccessExclusiveLock);
+	GuardFinding *g = NewFinding(DdlCommand::kAttachPartition, tag, defid, AccessExclusiveLock);
 	g->facts.default_partition = true;
-	g->facts.other_relation = attach->facts.object_raw;
-	g->facts.other_relation_sql = attach->facts.object_name;
+	g->facts.other_relation = part_raw;
+	g->facts.other_relation_sql = part_sql;
 	Relation defrel = relation_open(defid, AccessShareLock);
-	List *constraint = get_proposed_default_constraint(AttachBoundQual(parent, pc));
+	ParseState *pstate = make_parsestate(NULL);
+	PartitionBoundSpec *bound =
+	    transformPartitionBound(pstate, parent, (PartitionBoundSpec *)copyObjectImpl(raw_bound));
+	List *qual = get_qual_from_partbound(parent, bound);
+	if (with_parent_qual)
+		qual = list_concat(qual, RelationGetPartitionQual(parent));
+	List *constraint = get_proposed_default_constraint(qual);
 	constraint = map_partition_varattnos(constraint, 1, defrel, parent);
 	g->facts.bound_implied = !PartitionScanNeeded(defrel, constraint);
 	g->facts.object_def = Deparse((Node *)make_ands_explicit(constraint), defrel);
@@ -859,9 +869,24 @@ CollectAlterTableFacts(Node *node, List **findings) {
 		*findings = lappend(*findings, g);
 		ReferencedTableFacts(g, rel, cmd, findings);
 		if (g->facts.command == DdlCommand::kAttachPartition)
-			DefaultPartitionFacts(g, rel, (PartitionCmd *)cmd->def, findings);
+			DefaultPartitionFacts(g->facts.command_tag, rel, ((PartitionCmd *)cmd->def)->bound, true, g->relid,
+			                      g->facts.object_raw, g->facts.object_name, findings);
 	}
 	relation_close(rel, AccessShareLock);
+}
+
+void
+CollectCreatePartitionFacts(Node *node, List **findings) {
+	CreateStmt *stmt = (CreateStmt *)node;
+	if (stmt->partbound == NULL || list_length(stmt->inhRelations) != 1)
+		return;
+	Oid parentid = RangeVarGetRelid((RangeVar *)linitial(stmt->inhRelations), NoLock, true);
+	if (!OidIsValid(parentid) || get_rel_relkind(parentid) != RELKIND_PARTITIONED_TABLE)
+		return;
+	Relation parent = relation_open(parentid, AccessShareLock);
+	DefaultPartitionFacts("CREATE TABLE ... PARTITION OF", parent, stmt->partbound, false, InvalidOid,
+	                      pstrdup(stmt->relation->relname), quote_identifier(stmt->relation->relname), findings);
+	relation_close(parent, AccessShareLock);
 }
 
 } // namespace pg_backfill::pg

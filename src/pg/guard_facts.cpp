@@ -550,6 +550,9 @@ IsGuardedStatement(Node *parsetree) {
 	case T_RefreshMatViewStmt:
 	case T_AlterDomainStmt:
 		return true;
+	case T_CreateStmt:
+		// CREATE TABLE ... PARTITION OF: the DEFAULT partition's re-check.
+		return ((CreateStmt *)parsetree)->partbound != NULL;
 	default:
 		return false;
 	}
@@ -578,6 +581,9 @@ CollectFacts(Node *parsetree, List **findings) {
 	}
 	case T_AlterDomainStmt:
 		DomainFacts((AlterDomainStmt *)parsetree, findings);
+		break;
+	case T_CreateStmt:
+		CollectCreatePartitionFacts(parsetree, findings);
 		break;
 	case T_VacuumStmt: {
 		VacuumStmt *stmt = (VacuumStmt *)parsetree;
