@@ -452,6 +452,16 @@ StatementLockTarget(Node *parsetree, Oid *relid, int *lock_mode) {
 		if (stmt->objtype == OBJECT_TABLE) {
 			rv = stmt->relation;
 			*lock_mode = AlterTableGetLockLevel(stmt->cmds);
+			// ATTACH PARTITION takes ShareUpdateExclusiveLock on the parent but
+			// AccessExclusiveLock on the partition: that is the queue to check.
+			ListCell *lc;
+			foreach (lc, stmt->cmds) {
+				AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
+				if (cmd->subtype == AT_AttachPartition && IsA(cmd->def, PartitionCmd)) {
+					rv = ((PartitionCmd *)cmd->def)->name;
+					*lock_mode = AccessExclusiveLock;
+				}
+			}
 		}
 		break;
 	}
