@@ -60,6 +60,19 @@ bool IsHookedStatement(Node *parsetree);
 // PG regime: may ereport(ERROR) on bad options.
 bool StatementLockTarget(Node *parsetree, Oid *relid, int *lock_mode);
 
+// A table a statement locks, and how.
+struct LockTarget {
+	Oid relid;
+	int lock_mode;
+};
+
+// Every table the statement locks that the lock-queue check should look
+// at: StatementLockTarget's, plus the ones it locks besides (the referenced
+// table of a foreign key, the DEFAULT partition a new partition re-checks,
+// the tables using a domain). NoLock lookups only. List of LockTarget *.
+// PG regime: may ereport(ERROR) on bad options.
+List *StatementLockTargets(Node *parsetree);
+
 // Fact collection (guard_facts.cpp, guard_alter_table.cpp). PG regime: may
 // ereport(ERROR); AnalyzeStatement catches it.
 void CollectFacts(Node *parsetree, List **findings);

@@ -13,6 +13,7 @@ extern "C" {
 #include "catalog/catalog.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
@@ -533,6 +534,89 @@ StatementLockTarget(Node *parsetree, Oid *relid, int *lock_mode) {
 	}
 	*relid = rv != NULL ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
 	return OidIsValid(*relid);
+}
+
+namespace {
+
+void
+AddLockTarget(List **targets, Oid relid, int lock_mode) {
+	if (!OidIsValid(relid))
+		return;
+	LockTarget *t = (LockTarget *)palloc(sizeof(LockTarget));
+	t->relid = relid;
+	t->lock_mode = lock_mode;
+	*targets = lappend(*targets, t);
+}
+
+// The referenced table of a FOREIGN KEY constraint:
+// ATAddForeignKeyConstraint locks it with ShareRowExclusiveLock.
+void
+AddForeignKeyTarget(List **targets, Constraint *c) {
+	if (c != NULL && IsA(c, Constraint) && c->contype == CONSTR_FOREIGN && c->pktable != NULL)
+		AddLockTarget(targets, RangeVarGetRelid(c->pktable, NoLock, true), ShareRowExclusiveLock);
+}
+
+} // namespace
+
+List *
+StatementLockTargets(Node *parsetree) {
+	List *targets = NIL;
+	Oid relid;
+	int lock_mode;
+	if (StatementLockTarget(parsetree, &relid, &lock_mode))
+		AddLockTarget(&targets, relid, lock_mode);
+	switch (nodeTag(parsetree)) {
+	case T_AlterTableStmt: {
+		AlterTableStmt *stmt = (AlterTableStmt *)parsetree;
+		if (stmt->objtype != OBJECT_TABLE)
+			break;
+		Oid parent = RangeVarGetRelid(stmt->relation, NoLock, true);
+		ListCell *lc;
+		foreach (lc, stmt->cmds) {
+			AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
+			if (cmd->subtype == AT_AddConstraint)
+				AddForeignKeyTarget(&targets, (Constraint *)cmd->def);
+			else if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef)) {
+				ListCell *c;
+				foreach (c, ((ColumnDef *)cmd->def)->constraints)
+					AddForeignKeyTarget(&targets, (Constraint *)lfirst(c));
+			} else if (cmd->subtype == AT_AttachPartition && OidIsValid(parent) &&
+			           get_rel_relkind(parent) == RELKIND_PARTITIONED_TABLE)
+				AddLockTarget(&targets, get_default_partition_oid(parent), AccessExclusiveLock);
+		}
+		break;
+	}
+	case T_CreateStmt: {
+		CreateStmt *stmt = (CreateStmt *)parsetree;
+		if (stmt->partbound == NULL || stmt->partbound->is_default || list_length(stmt->inhRelations) != 1)
+			break;
+		Oid parent = RangeVarGetRelid((RangeVar *)linitial(stmt->inhRelations), NoLock, true);
+		if (OidIsValid(parent) && get_rel_relkind(parent) == RELKIND_PARTITIONED_TABLE)
+			AddLockTarget(&targets, get_default_partition_oid(parent), AccessExclusiveLock);
+		break;
+	}
+	case T_AlterDomainStmt: {
+		AlterDomainStmt *stmt = (AlterDomainStmt *)parsetree;
+		bool scans =
+		    stmt->subtype == 'O' || stmt->subtype == 'V' ||
+		    (stmt->subtype == 'C' && stmt->def != NULL && IsA(stmt->def, Constraint) &&
+		     ((Constraint *)stmt->def)->contype == CONSTR_CHECK && !((Constraint *)stmt->def)->skip_validation);
+		if (!scans)
+			break;
+		Oid domainoid = LookupTypeNameOid(NULL, makeTypeNameFromNameList(stmt->typeName), true);
+		if (!OidIsValid(domainoid) || get_typtype(domainoid) != TYPTYPE_DOMAIN)
+			break;
+		List *relids = NIL;
+		RelsWithDomain(domainoid, &relids);
+		ListCell *lc;
+		foreach (lc, relids)
+			AddLockTarget(&targets, lfirst_oid(lc), ShareLock);
+		break;
+	}
+	default:
+		break;
+	}
+	return targets;
 }
 
 bool
