@@ -78,5 +78,7 @@ CREATE TABLE sales_2031 PARTITION OF sales FOR VALUES FROM ('2031-01-01') TO ('2
 ROLLBACK;
 -- Safe: the default partition's validated CHECK excludes the range
 CREATE TABLE sales_2017 PARTITION OF sales FOR VALUES FROM ('2017-01-01') TO ('2018-01-01');
+-- Safe: IF NOT EXISTS naming an existing table does nothing
+CREATE TABLE IF NOT EXISTS sales_2017 PARTITION OF sales FOR VALUES FROM ('2031-01-01') TO ('2032-01-01');
 -- Safe: not a partition
 CREATE TABLE sales_archive (at date, amount int);

@@ -880,6 +880,9 @@ CollectCreatePartitionFacts(Node *node, List **findings) {
 	CreateStmt *stmt = (CreateStmt *)node;
 	if (stmt->partbound == NULL || list_length(stmt->inhRelations) != 1)
 		return;
+	// IF NOT EXISTS naming an existing table does nothing.
+	if (stmt->if_not_exists && OidIsValid(RangeVarGetRelid(stmt->relation, NoLock, true)))
+		return;
 	Oid parentid = RangeVarGetRelid((RangeVar *)linitial(stmt->inhRelations), NoLock, true);
 	if (!OidIsValid(parentid) || get_rel_relkind(parentid) != RELKIND_PARTITIONED_TABLE)
 		return;

@@ -588,7 +588,8 @@ StatementLockTargets(Node *parsetree) {
 	}
 	case T_CreateStmt: {
 		CreateStmt *stmt = (CreateStmt *)parsetree;
-		if (stmt->partbound == NULL || stmt->partbound->is_default || list_length(stmt->inhRelations) != 1)
+		if (stmt->partbound == NULL || stmt->partbound->is_default || list_length(stmt->inhRelations) != 1 ||
+		    (stmt->if_not_exists && OidIsValid(RangeVarGetRelid(stmt->relation, NoLock, true))))
 			break;
 		Oid parent = RangeVarGetRelid((RangeVar *)linitial(stmt->inhRelations), NoLock, true);
 		if (OidIsValid(parent) && get_rel_relkind(parent) == RELKIND_PARTITIONED_TABLE)

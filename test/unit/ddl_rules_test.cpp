@@ -390,6 +390,13 @@ TEST(AttachPartition, DefaultPartitionScan) {
 	                             "IS NULL) OR (at < '2025-01-01'::date) OR (at >= '2026-01-01'::date)) NOT VALID;"));
 	f.bound_implied = true; // its validated constraints exclude the new range
 	EXPECT_FALSE(core::DecideDdl(f, kMinSize).unsafe);
+	// CREATE TABLE ... PARTITION OF re-checks the default partition the same way
+	f.bound_implied = false;
+	f.command_tag = "CREATE TABLE ... PARTITION OF";
+	EXPECT_STREQ(core::DecideDdl(f, kMinSize).message, "CREATE TABLE ... PARTITION OF \"orders_2025\" scans table "
+	                                                   "\"orders_other\" (2148 MB) under AccessExclusiveLock");
+	f.size_bytes = 1024; // a small default partition is exempt
+	EXPECT_FALSE(core::DecideDdl(f, kMinSize).unsafe);
 }
 
 TEST(AttachPartition, MissingIndexesGiveTheStatements) {
