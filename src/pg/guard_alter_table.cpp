@@ -576,6 +576,10 @@ PartitionScanNeeded(Relation scanrel, List *constraint) {
 // that would be built ("a, b"), or NULL. PG regime.
 const char *
 MissingPartitionIndexes(Relation parent, Relation attachrel, const char **sql) {
+	*sql = "";
+	// A foreign table gets no indexes (a unique one is an error instead).
+	if (attachrel->rd_rel->relkind == RELKIND_FOREIGN_TABLE)
+		return NULL;
 	List *attach_idxs = RelationGetIndexList(attachrel);
 	int n = list_length(attach_idxs);
 	Relation *arels = (Relation *)palloc0(sizeof(Relation) * (n + 1));
