@@ -140,3 +140,19 @@ INSERT INTO cases VALUES
   ('REINDEX SCHEMA public');
 SELECT stmt, hook_says(stmt) = explain_says(stmt) AS agrees, explain_says(stmt) <> 'safe' AS unsafe
   FROM cases;
+-- REINDEX DATABASE / SYSTEM name the current database (PostgreSQL 15 requires it)
+SELECT replace(stmt, current_database(), 'current_db') AS stmt, hook_says(stmt) = explain_says(stmt) AS agrees,
+       explain_says(stmt) <> 'safe' AS unsafe
+  FROM (VALUES (format('REINDEX DATABASE %I', current_database())),
+               (format('REINDEX SYSTEM %I', current_database()))) AS v (stmt);
+
+-- a foreign key validated on a table created in this transaction: the row for
+-- the referenced table is the one both report
+BEGIN;
+CREATE TABLE ex_new_child (p int);
+INSERT INTO ex_new_child SELECT generate_series(1, 400);
+SELECT stmt, hook_says(stmt) = explain_says(stmt) AS agrees, explain_says(stmt) <> 'safe' AS unsafe
+  FROM (VALUES ('ALTER TABLE ex_new_child ADD CONSTRAINT ex_new_fk FOREIGN KEY (p) REFERENCES ex_parent (id)'),
+               ('ALTER TABLE ex_new_child ADD CONSTRAINT ex_new_fk FOREIGN KEY (p) REFERENCES ex_parent (id) NOT VALID'))
+       AS v (stmt);
+ROLLBACK;
