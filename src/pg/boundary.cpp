@@ -61,7 +61,8 @@ RaiseCapturedError(const CapturedCppError *err, const char *site) {
 	const char *s = err->sqlstate;
 	ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])), errmsg_internal("%s", err->message),
 	                err->detail[0] ? errdetail_internal("%s", err->detail) : 0,
-	                err->hint[0] ? errhint("%s", err->hint) : 0, errcontext_msg("pg_backfill: %s", site)));
+	                err->hint[0] ? errhint("%s", err->hint) : 0,
+	                errcontext_msg("pg_backfill: %s", site)));
 	pg_unreachable();
 }
 
