@@ -25,3 +25,16 @@ ALTER TABLE items ALTER COLUMN price TYPE numeric(10,3);
 ALTER TABLE items ALTER COLUMN price TYPE numeric;
 ALTER TABLE items ALTER COLUMN seen TYPE timestamp;
 ALTER TABLE items ALTER COLUMN seen TYPE timestamptz;
+
+-- An index over a column whose collation changes cannot be reused
+-- (CheckIndexCompatible compares collations): it is rebuilt
+CREATE TABLE labels (id int, name text COLLATE "C");
+INSERT INTO labels SELECT g, 'n' || g FROM generate_series(1, 400) g;
+CREATE INDEX CONCURRENTLY labels_name ON labels (name);
+-- Safe: same type and collation
+ALTER TABLE labels ALTER COLUMN name TYPE text COLLATE "C";
+-- Unsafe: varchar takes the default collation
+SELECT index_build, verdict, reason FROM explain_ddl('ALTER TABLE labels ALTER COLUMN name TYPE varchar');
+ALTER TABLE labels ALTER COLUMN name TYPE varchar;
+-- Safe: varchar to text keeps the (default) collation
+ALTER TABLE labels ALTER COLUMN name TYPE text;

@@ -17,6 +17,20 @@ ALTER TABLE ex VALIDATE CONSTRAINT ex_note_nn;
 CREATE TABLE ex_parted (id int, at date) PARTITION BY RANGE (at);
 CREATE TABLE ex_part (id int, at date);
 INSERT INTO ex_part SELECT g, '2020-01-01'::date + (g % 300) FROM generate_series(1, 400) g;
+CREATE TABLE ex_parted_default PARTITION OF ex_parted DEFAULT;
+INSERT INTO ex_parted_default SELECT g, '2030-01-01'::date FROM generate_series(1, 400) g;
+CREATE TABLE ex_part2 (id int, at date);
+CREATE DOMAIN ex_qty AS int;
+CREATE TABLE ex_dom (q ex_qty);
+INSERT INTO ex_dom SELECT generate_series(1, 400);
+ALTER DOMAIN ex_qty ADD CONSTRAINT ex_qty_nn CHECK (VALUE IS NOT NULL) NOT VALID;
+CREATE TABLE ex_nn (id int, v int) PARTITION BY RANGE (id);
+CREATE TABLE ex_nn_1 PARTITION OF ex_nn FOR VALUES FROM (0) TO (1000);
+INSERT INTO ex_nn SELECT g, g FROM generate_series(1, 400) g;
+CREATE TABLE ex_coll (name text COLLATE "C");
+CREATE INDEX ex_coll_name ON ex_coll (name);
+INSERT INTO ex_coll SELECT 'n' || g FROM generate_series(1, 400) g;
+ALTER TABLE ex CLUSTER ON ex_pkey;
 
 -- one row per statement and subcommand; nothing runs
 SELECT statement_no, command, relation, lock_mode, rewrite, scan, index_build, fk_validation, verdict
@@ -110,6 +124,35 @@ INSERT INTO cases VALUES
   ('ALTER TABLE ex ALTER COLUMN seen TYPE timestamptz'),
   ('ALTER TABLE ex_parted ATTACH PARTITION ex_part FOR VALUES FROM (''2020-01-01'') TO (''2021-01-01'')'),
   ('REINDEX INDEX ex_k_idx'),
-  ('ALTER TABLE ex ADD COLUMN c22 text, ALTER COLUMN qty SET NOT NULL, ADD COLUMN c23 float8 DEFAULT random()');
+  ('ALTER TABLE ex ADD COLUMN c22 text, ALTER COLUMN qty SET NOT NULL, ADD COLUMN c23 float8 DEFAULT random()'),
+  ('ALTER TABLE ex_parted ATTACH PARTITION ex_part2 FOR VALUES FROM (''2021-01-01'') TO (''2022-01-01'')'),
+  ('ALTER DOMAIN ex_qty ADD CONSTRAINT ex_qty_positive CHECK (VALUE > 0)'),
+  ('ALTER DOMAIN ex_qty ADD CONSTRAINT ex_qty_positive CHECK (VALUE > 0) NOT VALID'),
+  ('ALTER DOMAIN ex_qty SET NOT NULL'),
+  ('ALTER DOMAIN ex_qty VALIDATE CONSTRAINT ex_qty_nn'),
+  ('ALTER TABLE ex_nn ALTER COLUMN v SET NOT NULL'),
+  ('ALTER TABLE ex_coll ALTER COLUMN name TYPE varchar'),
+  ('ALTER TABLE ex_coll ALTER COLUMN name TYPE text COLLATE "C"'),
+  ('CREATE TABLE ex_part3 PARTITION OF ex_parted FOR VALUES FROM (''2022-01-01'') TO (''2023-01-01'')'),
+  ('CREATE TABLE ex_part4 PARTITION OF ex_parted FOR VALUES FROM (''2030-01-01'') TO (''2031-01-01'')'),
+  ('VACUUM FULL'),
+  ('CLUSTER'),
+  ('REINDEX SCHEMA public');
 SELECT stmt, hook_says(stmt) = explain_says(stmt) AS agrees, explain_says(stmt) <> 'safe' AS unsafe
   FROM cases;
+-- REINDEX DATABASE / SYSTEM name the current database (PostgreSQL 15 requires it)
+SELECT replace(stmt, current_database(), 'current_db') AS stmt, hook_says(stmt) = explain_says(stmt) AS agrees,
+       explain_says(stmt) <> 'safe' AS unsafe
+  FROM (VALUES (format('REINDEX DATABASE %I', current_database())),
+               (format('REINDEX SYSTEM %I', current_database()))) AS v (stmt);
+
+-- a foreign key validated on a table created in this transaction: the row for
+-- the referenced table is the one both report
+BEGIN;
+CREATE TABLE ex_new_child (p int);
+INSERT INTO ex_new_child SELECT generate_series(1, 400);
+SELECT stmt, hook_says(stmt) = explain_says(stmt) AS agrees, explain_says(stmt) <> 'safe' AS unsafe
+  FROM (VALUES ('ALTER TABLE ex_new_child ADD CONSTRAINT ex_new_fk FOREIGN KEY (p) REFERENCES ex_parent (id)'),
+               ('ALTER TABLE ex_new_child ADD CONSTRAINT ex_new_fk FOREIGN KEY (p) REFERENCES ex_parent (id) NOT VALID'))
+       AS v (stmt);
+ROLLBACK;

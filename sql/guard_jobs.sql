@@ -24,6 +24,10 @@ ALTER TABLE jobs_target ADD COLUMN t uuid DEFAULT gen_random_uuid();
 ALTER TABLE jobs_target DROP CONSTRAINT jobs_target_pkey;
 DROP INDEX jobs_target_pkey;
 VACUUM FULL jobs_target;
+-- also when it names no table but would process this one
+ALTER TABLE jobs_target CLUSTER ON jobs_target_pkey;
+VACUUM FULL;
+CLUSTER;
 DROP TABLE jobs_target;
 
 -- other DDL on the table passes

@@ -29,6 +29,7 @@ struct GuardFinding {
 	core::DdlVerdict verdict;
 	Oid relid;         // relation the work happens on
 	AttrNumber attnum; // target column, or 0
+	List *more_relids; // other tables the same work rewrites (VACUUM FULL / CLUSTER without a table)
 };
 
 // Result of analysing one statement.
@@ -59,10 +60,24 @@ bool IsHookedStatement(Node *parsetree);
 // PG regime: may ereport(ERROR) on bad options.
 bool StatementLockTarget(Node *parsetree, Oid *relid, int *lock_mode);
 
+// A table a statement locks, and how.
+struct LockTarget {
+	Oid relid;
+	int lock_mode;
+};
+
+// Every table the statement locks that the lock-queue check should look
+// at: StatementLockTarget's, plus the ones it locks besides (the referenced
+// table of a foreign key, the DEFAULT partition a new partition re-checks,
+// the tables using a domain). NoLock lookups only. List of LockTarget *.
+// PG regime: may ereport(ERROR) on bad options.
+List *StatementLockTargets(Node *parsetree);
+
 // Fact collection (guard_facts.cpp, guard_alter_table.cpp). PG regime: may
 // ereport(ERROR); AnalyzeStatement catches it.
 void CollectFacts(Node *parsetree, List **findings);
 void CollectAlterTableFacts(Node *alter_table_stmt, List **findings);
+void CollectCreatePartitionFacts(Node *create_stmt, List **findings);
 
 // Relation facts (guard_relation.cpp). PG regime: may ereport(ERROR).
 // NewFinding allocates a finding for relid with every string empty and the
@@ -71,6 +86,7 @@ void CollectAlterTableFacts(Node *alter_table_stmt, List **findings);
 // transaction, partitioned.
 GuardFinding *NewFinding(core::DdlCommand command, const char *command_tag, Oid relid, int lock_mode);
 const char *QuotedRelationName(Oid relid);
+int64 RelationSizeBytes(Oid relid);
 const char *PStrOrEmpty(const char *s);
 
 // Lock-queue hazard (guard_lock_queue.cpp): when the statement's lock on

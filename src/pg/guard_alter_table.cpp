@@ -3,15 +3,20 @@
 #include "pg/guard.hpp"
 
 extern "C" {
+#include "access/attmap.h"
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
-#include "catalog/namespace.h"
 #include "catalog/heap.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/tablecmds.h"
@@ -27,6 +32,7 @@ extern "C" {
 #include "parser/parse_type.h"
 #include "parser/parse_utilcmd.h"
 #include "partitioning/partbounds.h"
+#include "partitioning/partdesc.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -60,6 +66,13 @@ const char *
 Deparse(Node *expr, Relation rel, bool show_implicit = false) {
 	return deparse_expression(expr, deparse_context_for(RelationGetRelationName(rel), RelationGetRelid(rel)), false,
 	                          show_implicit);
+}
+
+// Deparses a transformed expression over rel with every column written as
+// new.col, for the body of a row trigger. PG regime.
+const char *
+DeparseOverNew(Node *expr, Relation rel) {
+	return deparse_expression(expr, deparse_context_for("new", RelationGetRelid(rel)), true, true);
 }
 
 // Mirror of tablecmds.c ATColumnChangeRequiresRewrite (PG15): a chain of
@@ -103,6 +116,49 @@ NotNullProven(Relation rel, AttrNumber attnum) {
 	nnulltest->argisrow = false;
 	nnulltest->location = -1;
 	return PartConstraintImpliedByRelConstraint(rel, list_make1(nnulltest));
+}
+
+// SET NOT NULL: ATPrepSetNotNull recurses to every inheritor (partitions
+// included) unless ONLY is given, and ATExecSetNotNull, on each table whose
+// column is not yet NOT NULL, scans it unless that table's own validated
+// constraints prove the column not null (NotNullImpliedByRelConstraints).
+// noop when every table has it already; proven when every other table
+// proves it; other_relation names the first table that does not. PG regime.
+void
+SetNotNullFacts(GuardFinding *g, Relation rel, const char *colname, bool recurse) {
+	core::DdlFacts *f = &g->facts;
+	List *rels =
+	    recurse ? find_all_inheritors(RelationGetRelid(rel), NoLock, NULL) : list_make1_oid(RelationGetRelid(rel));
+	f->noop = true;
+	f->not_null_proven = true;
+	// Plain inheritance: the children are scanned too (a partitioned
+	// table's size already covers its partitions).
+	if (!f->partitioned && list_length(rels) > 1) {
+		int64 total = 0;
+		ListCell *c;
+		foreach (c, rels)
+			total += RelationSizeBytes(lfirst_oid(c));
+		f->size_bytes = total;
+	}
+	ListCell *lc;
+	foreach (lc, rels) {
+		Oid relid = lfirst_oid(lc);
+		Relation r = relid == RelationGetRelid(rel) ? rel : try_relation_open(relid, AccessShareLock);
+		if (r == NULL)
+			continue;
+		AttrNumber attnum = get_attnum(relid, colname);
+		if (attnum > 0 && !TupleDescAttr(RelationGetDescr(r), attnum - 1)->attnotnull) {
+			f->noop = false;
+			// A partitioned table has no rows of its own to scan.
+			if (RELKIND_HAS_STORAGE(r->rd_rel->relkind) && f->not_null_proven && !NotNullProven(r, attnum)) {
+				f->not_null_proven = false;
+				if (r != rel)
+					f->other_relation = pstrdup(RelationGetRelationName(r));
+			}
+		}
+		if (r != rel)
+			relation_close(r, AccessShareLock);
+	}
 }
 
 // The serial pseudo-type an ADD COLUMN names, or InvalidOid.
@@ -225,6 +281,7 @@ AddColumnFacts(GuardFinding *g, Relation rel, ColumnDef *def) {
 			break;
 		case CONSTR_IDENTITY:
 			f->identity = true;
+			f->identity_always = c->generated_when == ATTRIBUTE_IDENTITY_ALWAYS;
 			break;
 		case CONSTR_GENERATED:
 			f->generated_stored = true;
@@ -234,8 +291,10 @@ AddColumnFacts(GuardFinding *g, Relation rel, ColumnDef *def) {
 			break;
 		}
 	}
-	if (def->identity)
+	if (def->identity) {
 		f->identity = true;
+		f->identity_always = f->identity_always || def->identity == ATTRIBUTE_IDENTITY_ALWAYS;
+	}
 	f->fk_validated = has_fk && ColumnForeignKeyValidated(def);
 	if (!f->serial)
 		f->domain_constraints = DomainHasConstraints(typid);
@@ -244,6 +303,7 @@ AddColumnFacts(GuardFinding *g, Relation rel, ColumnDef *def) {
 	if (raw_generated != NULL) {
 		Node *expr = cookDefault(pstate, raw_generated, typid, typmod, def->colname, ATTRIBUTE_GENERATED_STORED);
 		f->expression = Deparse(expr, rel);
+		f->trigger_expression = DeparseOverNew(expr, rel);
 		return;
 	}
 	if (f->serial || f->identity)
@@ -292,7 +352,8 @@ IndexExpressionColumns(HeapTuple tup) {
 // explicitly, else the new type's default) and polymorphic operator classes
 // over a changed type.
 bool
-IndexesNeedRebuild(Relation rel, AttrNumber attnum, Oid old_type, Oid new_type) {
+IndexesNeedRebuild(Relation rel, AttrNumber attnum, Oid old_type, Oid new_type, Oid old_coll, Oid new_coll,
+                   bool *collation_change) {
 	List *indexes = RelationGetIndexList(rel);
 	ListCell *lc;
 	foreach (lc, indexes) {
@@ -308,10 +369,23 @@ IndexesNeedRebuild(Relation rel, AttrNumber attnum, Oid old_type, Oid new_type) 
 		bool isnull;
 		oidvector *indclass =
 		    (oidvector *)DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull));
+		oidvector *indcollation =
+		    (oidvector *)DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indcollation, &isnull));
 		Oid am = RelationAccessMethod(index->indexrelid);
 		for (int i = 0; uses && !rebuild && i < index->indnkeyatts; i++) {
 			if (index->indkey.values[i] != attnum)
 				continue;
+			// The index is re-created from pg_get_indexdef, which names a
+			// collation only when it differs from the column's: such a key
+			// column follows the column to its new collation, and
+			// CheckIndexCompatible refuses a changed collation.
+			Oid old_index_coll = indcollation->values[i];
+			Oid new_index_coll = old_index_coll == old_coll ? new_coll : old_index_coll;
+			if (new_index_coll != old_index_coll) {
+				*collation_change = true;
+				rebuild = true;
+				break;
+			}
 			Oid old_opclass = indclass->values[i];
 			Oid new_opclass =
 			    old_opclass == GetDefaultOpClass(old_type, am) ? GetDefaultOpClass(new_type, am) : old_opclass;
@@ -376,11 +450,18 @@ AlterTypeFacts(GuardFinding *g, Relation rel, AlterTableCmd *cmd) {
 		         errmsg("column \"%s\" cannot be cast automatically to type %s", cmd->name, format_type_be(target))));
 	assign_expr_collations(pstate, coerced);
 	f->expression = Deparse(coerced, rel, true);
+	f->trigger_expression = DeparseOverNew(coerced, rel);
+	f->old_not_null = att->attnotnull;
 	Node *planned = (Node *)expression_planner((Expr *)coerced);
 	f->type_rewrite = ColumnChangeRequiresRewrite(planned, attnum);
 	if (!f->type_rewrite) {
 		f->type_rechecks = ChecksOnColumn(rel, attnum);
-		f->type_index_rebuild = IndexesNeedRebuild(rel, attnum, att->atttypid, target);
+		// ATExecAlterColumnType: the COLLATE clause, else the new type's collation.
+		Oid new_coll = GetColumnDefCollation(NULL, def, target);
+		f->type_index_rebuild = IndexesNeedRebuild(rel, attnum, att->atttypid, target, att->attcollation, new_coll,
+		                                           &f->type_collation_change);
+		if (f->type_collation_change && OidIsValid(att->attcollation))
+			f->object_def = generate_collation_name(att->attcollation);
 	}
 }
 
@@ -462,16 +543,122 @@ AddConstraintFacts(GuardFinding *g, Relation rel, Constraint *c) {
 	}
 }
 
+// QueuePartitionConstraintValidation: false when scanrel's validated
+// constraints imply constraint; else a plain table is scanned (true) and a
+// partitioned one recurses to its partitions, each judged by its own
+// constraints. PG regime.
+bool
+PartitionScanNeeded(Relation scanrel, List *constraint) {
+	check_stack_depth();
+	if (PartConstraintImpliedByRelConstraint(scanrel, constraint))
+		return false;
+	if (scanrel->rd_rel->relkind == RELKIND_RELATION)
+		return true;
+	if (scanrel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
+		return false;
+	PartitionDesc partdesc = RelationGetPartitionDesc(scanrel, true);
+	for (int i = 0; i < partdesc->nparts; i++) {
+		Relation part = relation_open(partdesc->oids[i], AccessShareLock);
+		List *mapped = map_partition_varattnos(constraint, 1, part, scanrel);
+		bool needed = PartitionScanNeeded(part, mapped);
+		relation_close(part, AccessShareLock);
+		if (needed)
+			return true;
+	}
+	return false;
+}
+
+// AttachPartitionEnsureIndexes: each partitioned index of parent must match
+// (CompareIndexInfo: columns, expressions, predicate, operator families,
+// collations; a constraint index needs a constraint index) a distinct valid
+// index of attachrel that is not yet a partition of another index; else
+// PostgreSQL builds it. Returns the quoted names of the parent's indexes
+// that would be built ("a, b"), or NULL. PG regime.
+const char *
+MissingPartitionIndexes(Relation parent, Relation attachrel, const char **sql) {
+	*sql = "";
+	// A foreign table gets no indexes (a unique one is an error instead).
+	if (attachrel->rd_rel->relkind == RELKIND_FOREIGN_TABLE)
+		return NULL;
+	List *attach_idxs = RelationGetIndexList(attachrel);
+	int n = list_length(attach_idxs);
+	Relation *arels = (Relation *)palloc0(sizeof(Relation) * (n + 1));
+	IndexInfo **ainfos = (IndexInfo **)palloc0(sizeof(IndexInfo *) * (n + 1));
+	bool *used = (bool *)palloc0(sizeof(bool) * (n + 1));
+	int i = 0;
+	ListCell *lc;
+	foreach (lc, attach_idxs) {
+		arels[i] = index_open(lfirst_oid(lc), AccessShareLock);
+		ainfos[i] = BuildIndexInfo(arels[i]);
+		i++;
+	}
+	AttrMap *attmap = build_attrmap_by_name(RelationGetDescr(attachrel), RelationGetDescr(parent));
+	StringInfoData names;
+	initStringInfo(&names);
+	StringInfoData stmts;
+	initStringInfo(&stmts);
+	foreach (lc, RelationGetIndexList(parent)) {
+		Oid idx = lfirst_oid(lc);
+		Relation idxrel = index_open(idx, AccessShareLock);
+		if (idxrel->rd_rel->relkind != RELKIND_PARTITIONED_INDEX) {
+			index_close(idxrel, AccessShareLock);
+			continue;
+		}
+		IndexInfo *info = BuildIndexInfo(idxrel);
+		Oid constraint = get_relation_idx_constraint_oid(RelationGetRelid(parent), idx);
+		bool found = false;
+		for (i = 0; i < n && !found; i++) {
+			if (used[i] || arels[i]->rd_rel->relispartition || !arels[i]->rd_index->indisvalid)
+				continue;
+			if (!CompareIndexInfo(ainfos[i], info, arels[i]->rd_indcollation, idxrel->rd_indcollation,
+			                      arels[i]->rd_opfamily, idxrel->rd_opfamily, attmap))
+				continue;
+			if (OidIsValid(constraint) &&
+			    !OidIsValid(get_relation_idx_constraint_oid(RelationGetRelid(attachrel), RelationGetRelid(arels[i]))))
+				continue;
+			used[i] = found = true;
+		}
+		if (!found) {
+			if (names.len > 0)
+				appendStringInfoString(&names, ", ");
+			appendStringInfoString(&names, quote_identifier(RelationGetRelationName(idxrel)));
+			// The parent's definition from " USING " on (method, columns by
+			// name, operator classes, collations, predicate) on the partition.
+			const char *def = pg_get_indexdef_string(idx);
+			const char *using_ = strstr(def, " USING ");
+			if (using_ != NULL)
+				appendStringInfo(&stmts, "%sCREATE %sINDEX CONCURRENTLY ON %s%s;", stmts.len > 0 ? " " : "",
+				                 idxrel->rd_index->indisunique ? "UNIQUE " : "",
+				                 QuotedRelationName(RelationGetRelid(attachrel)), using_);
+		}
+		index_close(idxrel, AccessShareLock);
+	}
+	for (i = 0; i < n; i++)
+		index_close(arels[i], AccessShareLock);
+	*sql = stmts.data;
+	return names.len > 0 ? names.data : NULL;
+}
+
+// The partition constraint ATExecAttachPartition derives for pc's bound
+// (bound qual plus the parent's own partition qual), not yet simplified.
+// PG regime.
+List *
+AttachBoundQual(Relation parent, PartitionCmd *pc) {
+	ParseState *pstate = make_parsestate(NULL);
+	PartitionBoundSpec *bound =
+	    transformPartitionBound(pstate, parent, (PartitionBoundSpec *)copyObjectImpl(pc->bound));
+	return list_concat(get_qual_from_partbound(parent, bound), RelationGetPartitionQual(parent));
+}
+
 // ATTACH PARTITION: ATExecAttachPartition's partition constraint, checked
-// against the partition's validated constraints, plus missing indexes.
+// against the partition's validated constraints (recursing into a
+// partitioned partition), plus AttachPartitionEnsureIndexes.
 void
 AttachPartitionFacts(GuardFinding *g, Relation parent, Relation attachrel, PartitionCmd *pc) {
 	core::DdlFacts *f = &g->facts;
 	f->object_name = QuotedRelationName(RelationGetRelid(attachrel));
-	f->object_raw = RelationGetRelationName(attachrel);
-	ParseState *pstate = make_parsestate(NULL);
-	PartitionBoundSpec *bound = transformPartitionBound(pstate, parent, pc->bound);
-	List *constraint = list_concat(get_qual_from_partbound(parent, bound), RelationGetPartitionQual(parent));
+	f->object_raw = pstrdup(RelationGetRelationName(attachrel));
+	List *constraint = AttachBoundQual(parent, pc);
 	if (constraint == NIL)
 		f->bound_implied = true;
 	else {
@@ -479,9 +666,95 @@ AttachPartitionFacts(GuardFinding *g, Relation parent, Relation attachrel, Parti
 		constraint = (List *)canonicalize_qual((Expr *)constraint, true);
 		constraint = list_make1(make_ands_explicit(constraint));
 		constraint = map_partition_varattnos(constraint, 1, attachrel, parent);
-		f->bound_implied = PartConstraintImpliedByRelConstraint(attachrel, constraint);
+		f->bound_implied = !PartitionScanNeeded(attachrel, constraint);
+		f->object_def = Deparse((Node *)linitial(constraint), attachrel);
 	}
-	f->missing_indexes = list_length(RelationGetIndexList(parent)) > list_length(RelationGetIndexList(attachrel));
+	const char *sql = "";
+	const char *missing = MissingPartitionIndexes(parent, attachrel, &sql);
+	f->index_sql = sql;
+	f->missing_indexes = missing != NULL;
+	f->index_names = PStrOrEmpty(missing);
+}
+
+// A new partition narrows the DEFAULT partition's constraint: PostgreSQL
+// locks the default with AccessExclusiveLock and re-checks it against the
+// negated new bound (get_proposed_default_constraint), skipping the scan only
+// when its own validated constraints imply that: ATExecAttachPartition
+// (QueuePartitionConstraintValidation with validate_default; the bound qual
+// there includes the parent's own partition qual) and DefineRelation
+// (check_default_partition_contents; the bound qual alone). Appends a
+// finding for the default partition. PG regime.
+void
+DefaultPartitionFacts(const char *tag, Relation parent, PartitionBoundSpec *raw_bound, bool with_parent_qual,
+                      Oid partid, const char *part_raw, const char *part_sql, List **findings) {
+	if (raw_bound == NULL || raw_bound->is_default)
+		return;
+	Oid defid = get_default_oid_from_partdesc(RelationGetPartitionDesc(parent, true));
+	if (!OidIsValid(defid) || defid == partid)
+		return;
+	GuardFinding *g = NewFinding(DdlCommand::kAttachPartition, tag, defid, AccessExclusiveLock);
+	g->facts.default_partition = true;
+	g->facts.other_relation = part_raw;
+	g->facts.other_relation_sql = part_sql;
+	Relation defrel = relation_open(defid, AccessShareLock);
+	ParseState *pstate = make_parsestate(NULL);
+	PartitionBoundSpec *bound =
+	    transformPartitionBound(pstate, parent, (PartitionBoundSpec *)copyObjectImpl(raw_bound));
+	List *qual = get_qual_from_partbound(parent, bound);
+	if (with_parent_qual)
+		qual = list_concat(qual, RelationGetPartitionQual(parent));
+	List *constraint = get_proposed_default_constraint(qual);
+	constraint = map_partition_varattnos(constraint, 1, defrel, parent);
+	g->facts.bound_implied = !PartitionScanNeeded(defrel, constraint);
+	g->facts.object_def = Deparse((Node *)make_ands_explicit(constraint), defrel);
+	relation_close(defrel, AccessShareLock);
+	*findings = lappend(*findings, g);
+}
+
+// A foreign key validated on a table created (or given new storage) in this
+// transaction: the referencing table's own lock is exempt, but
+// ATAddForeignKeyConstraint holds ShareRowExclusiveLock on the referenced
+// table while validateForeignKeyConstraint reads every referencing row.
+// Appends a finding for the referenced table. PG regime.
+void
+ReferencedTableFacts(const GuardFinding *g, Relation rel, AlterTableCmd *cmd, List **findings) {
+	const core::DdlFacts *f = &g->facts;
+	if (!f->created_in_xact && !f->truncated_in_xact)
+		return;
+	Constraint *fk = NULL;
+	const char *def = NULL;
+	const char *name = NULL;
+	if (cmd->subtype == AT_AddConstraint && f->command == DdlCommand::kAddForeignKey && !f->not_valid) {
+		fk = (Constraint *)cmd->def;
+		def = f->object_def;
+		name = f->object_raw;
+	} else if (cmd->subtype == AT_AddColumn && f->fk_validated) {
+		ListCell *lc;
+		foreach (lc, ((ColumnDef *)cmd->def)->constraints) {
+			Constraint *c = (Constraint *)lfirst(lc);
+			if (c->contype == CONSTR_FOREIGN)
+				fk = c;
+		}
+		if (fk != NULL) {
+			def = psprintf("FOREIGN KEY (%s) REFERENCES %s", f->column, f->object_def);
+			name = fk->conname ? fk->conname : psprintf("%s_%s_fkey", RelationGetRelationName(rel), f->column_raw);
+		}
+	}
+	if (fk == NULL || fk->pktable == NULL)
+		return;
+	Oid pkrelid = RangeVarGetRelid(fk->pktable, NoLock, true);
+	if (!OidIsValid(pkrelid) || pkrelid == RelationGetRelid(rel))
+		return;
+	GuardFinding *r = NewFinding(DdlCommand::kForeignKeyReferenced, f->command_tag, pkrelid, ShareRowExclusiveLock);
+	r->facts.other_relation = pstrdup(RelationGetRelationName(rel));
+	r->facts.other_relation_sql = f->relation;
+	r->facts.object_def = def;
+	r->facts.object_raw = pstrdup(name);
+	r->facts.object_name = quote_identifier(name);
+	r->facts.total_size_bytes = f->size_bytes;
+	if (cmd->subtype == AT_AddColumn)
+		r->facts.column = f->column;
+	*findings = lappend(*findings, r);
 }
 
 // The command tag of subcommands the rules treat as brief.
@@ -503,9 +776,10 @@ OtherSubcommandTag(AlterTableType t) {
 	}
 }
 
-// Facts for one subcommand of an ALTER TABLE on rel. PG regime.
+// Facts for one subcommand of an ALTER TABLE on rel (recurse: not ONLY).
+// PG regime.
 GuardFinding *
-SubcommandFacts(Relation rel, AlterTableCmd *cmd) {
+SubcommandFacts(Relation rel, AlterTableCmd *cmd, bool recurse) {
 	Oid relid = RelationGetRelid(rel);
 	int lock = AlterTableGetLockLevel(list_make1(cmd));
 	GuardFinding *g;
@@ -525,8 +799,7 @@ SubcommandFacts(Relation rel, AlterTableCmd *cmd) {
 		g->facts.column_raw = pstrdup(cmd->name);
 		if (attnum > 0) {
 			g->attnum = attnum;
-			g->facts.noop = TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attnotnull;
-			g->facts.not_null_proven = NotNullProven(rel, attnum);
+			SetNotNullFacts(g, rel, cmd->name, recurse);
 		}
 		return g;
 	}
@@ -596,9 +869,31 @@ CollectAlterTableFacts(Node *node, List **findings) {
 	ListCell *lc;
 	foreach (lc, stmt->cmds) {
 		AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
-		*findings = lappend(*findings, SubcommandFacts(rel, cmd));
+		GuardFinding *g = SubcommandFacts(rel, cmd, stmt->relation->inh);
+		*findings = lappend(*findings, g);
+		ReferencedTableFacts(g, rel, cmd, findings);
+		if (g->facts.command == DdlCommand::kAttachPartition)
+			DefaultPartitionFacts(g->facts.command_tag, rel, ((PartitionCmd *)cmd->def)->bound, true, g->relid,
+			                      g->facts.object_raw, g->facts.object_name, findings);
 	}
 	relation_close(rel, AccessShareLock);
+}
+
+void
+CollectCreatePartitionFacts(Node *node, List **findings) {
+	CreateStmt *stmt = (CreateStmt *)node;
+	if (stmt->partbound == NULL || list_length(stmt->inhRelations) != 1)
+		return;
+	// IF NOT EXISTS naming an existing table does nothing.
+	if (stmt->if_not_exists && OidIsValid(RangeVarGetRelid(stmt->relation, NoLock, true)))
+		return;
+	Oid parentid = RangeVarGetRelid((RangeVar *)linitial(stmt->inhRelations), NoLock, true);
+	if (!OidIsValid(parentid) || get_rel_relkind(parentid) != RELKIND_PARTITIONED_TABLE)
+		return;
+	Relation parent = relation_open(parentid, AccessShareLock);
+	DefaultPartitionFacts("CREATE TABLE ... PARTITION OF", parent, stmt->partbound, false, InvalidOid,
+	                      pstrdup(stmt->relation->relname), quote_identifier(stmt->relation->relname), findings);
+	relation_close(parent, AccessShareLock);
 }
 
 } // namespace pg_backfill::pg

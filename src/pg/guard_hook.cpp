@@ -89,26 +89,38 @@ ReportUnsafe(const GuardFinding *g, const char *note) {
 // an AccessShareLock. PG regime: may ereport(ERROR).
 void
 CheckLockQueue(Node *parsetree, bool honoured, const char *query) {
-	Oid relid;
-	int lock_mode;
-	if (LockTimeout != 0 || !StatementLockTarget(parsetree, &relid, &lock_mode) || lock_mode < ShareLock)
+	if (LockTimeout != 0)
 		return;
-	char *holder = NULL;
-	if (!FindLockQueueHazard(relid, lock_mode, &holder))
-		return;
-	const char *msg = psprintf("%s on table \"%s\" waits behind %s with lock_timeout = 0",
-	                           core::LockModeName(lock_mode), get_rel_name(relid), holder);
-	if (honoured) {
-		LogAcknowledgement(msg, query);
-		return;
+	List *targets = StatementLockTargets(parsetree);
+	ListCell *lc;
+	foreach (lc, targets) {
+		const LockTarget *t = (const LockTarget *)lfirst(lc);
+		if (t->lock_mode < ShareLock)
+			continue;
+		// One report per table: an earlier target may name it already.
+		bool seen = false;
+		for (ListCell *prev = list_head(targets); prev != lc; prev = lnext(targets, prev)) {
+			const LockTarget *p = (const LockTarget *)lfirst(prev);
+			seen = seen || (p->relid == t->relid && p->lock_mode >= t->lock_mode);
+		}
+		char *holder = NULL;
+		if (seen || !FindLockQueueHazard(t->relid, t->lock_mode, &holder))
+			continue;
+		const char *msg = psprintf("%s on table \"%s\" waits behind %s with lock_timeout = 0",
+		                           core::LockModeName(t->lock_mode), get_rel_name(t->relid), holder);
+		if (honoured) {
+			LogAcknowledgement(msg, query);
+			continue;
+		}
+		int level = guard_mode == kGuardBlock ? ERROR : WARNING;
+		ereport(level,
+		        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
+		         errmsg("%s", msg),
+		         errdetail("While it waits, every later %s the table queues behind it.%s",
+		                   t->lock_mode == AccessExclusiveLock ? "query on" : "write to", UnhonouredNote(honoured)),
+		         errhint("Set lock_timeout (for example SET lock_timeout = '2s') and retry the statement until "
+		                 "it gets the lock.")));
 	}
-	int level = guard_mode == kGuardBlock ? ERROR : WARNING;
-	ereport(level,
-	        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING), errmsg("%s", msg),
-	         errdetail("While it waits, every later %s the table queues behind it.%s",
-	                   lock_mode == AccessExclusiveLock ? "query on" : "write to", UnhonouredNote(honoured)),
-	         errhint("Set lock_timeout (for example SET lock_timeout = '2s') and retry the statement until "
-	                 "it gets the lock.")));
 }
 
 // One DEBUG1 line per analysed subcommand: the verdict the hook acted on,

@@ -41,7 +41,7 @@ RewritesTable(const GuardAnalysis *analysis, const ActiveJob *job) {
 	ListCell *lc;
 	foreach (lc, analysis->findings) {
 		const GuardFinding *g = (const GuardFinding *)lfirst(lc);
-		if (g->relid == job->relid && g->verdict.rewrite)
+		if ((g->relid == job->relid || list_member_oid(g->more_relids, job->relid)) && g->verdict.rewrite)
 			return "rewrites the table";
 	}
 	return NULL;

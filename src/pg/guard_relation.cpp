@@ -79,6 +79,13 @@ SizeAndNewStorage(Oid relid, bool *new_storage) {
 
 } // namespace
 
+// Heap + TOAST bytes of relid, summed over its partitions. PG regime.
+int64
+RelationSizeBytes(Oid relid) {
+	bool new_storage = false;
+	return SizeAndNewStorage(relid, &new_storage);
+}
+
 // The relation's name quoted, qualified unless visible on the search_path
 // (like regclass output), or "" if it is gone. PG regime.
 const char *
@@ -108,6 +115,8 @@ NewFinding(core::DdlCommand command, const char *command_tag, Oid relid, int loc
 	f->command_tag = command_tag;
 	f->relation = f->relation_name = f->column = f->column_raw = f->type_name = f->expression = "";
 	f->object_name = f->object_raw = f->object_def = f->sequence_name = "";
+	f->trigger_expression = f->other_relation = f->other_relation_sql = f->index_names = f->index_sql = f->check_sql =
+	    "";
 	f->lock_mode = lock_mode;
 	g->relid = relid;
 	if (!OidIsValid(relid))
