@@ -2,18 +2,16 @@
 -- refused with SQLSTATE 55006 (object_in_use), naming the job.
 CREATE EXTENSION IF NOT EXISTS pg_backfill;
 SET pg_backfill.guard_min_size = '8kB';
--- A stand-in for the job table of the backfill branch, with exactly the
--- columns the guard reads; created only if the extension has none.
-DO $$
-BEGIN
-  IF to_regclass('backfill.jobs') IS NULL THEN
-    CREATE TABLE backfill.jobs (job_id bigint, relid oid, attnum int2, key_index oid, state text);
-  END IF;
-END$$;
 CREATE TABLE jobs_target (id bigint PRIMARY KEY, v int, w int);
 INSERT INTO jobs_target SELECT g, g, g FROM generate_series(1, 400) g;
-INSERT INTO backfill.jobs (job_id, relid, attnum, key_index, state)
-  VALUES (42, 'jobs_target'::regclass, 2, 'jobs_target_pkey'::regclass, 'running');
+-- A real job, started and paused in one transaction: its worker waits for
+-- this transaction to end, finds the job paused and exits, so the job stays
+-- active with no batch running. The job id is fixed for stable messages.
+SELECT setval(pg_get_serial_sequence('backfill.jobs', 'job_id'), 41);
+BEGIN;
+SELECT start_backfill('jobs_target', 'v', 'id * 2') AS job \gset
+SELECT pause_backfill(:job);
+COMMIT;
 
 \set VERBOSITY sqlstate
 ALTER TABLE jobs_target DROP COLUMN v;
@@ -30,13 +28,10 @@ VACUUM FULL;
 CLUSTER;
 DROP TABLE jobs_target;
 
--- other DDL on the table passes
+-- other DDL on the table passes (a paused job is active, as queued and running ones are)
 ALTER TABLE jobs_target ADD COLUMN note text;
 ALTER TABLE jobs_target DROP COLUMN w;
 
--- paused jobs count; finished ones do not
-UPDATE backfill.jobs SET state = 'paused' WHERE job_id = 42;
+-- a cancelled job no longer protects the table
+SELECT cancel_backfill(:job);
 DROP TABLE jobs_target;
-UPDATE backfill.jobs SET state = 'done' WHERE job_id = 42;
-DROP TABLE jobs_target;
-DELETE FROM backfill.jobs WHERE job_id = 42;
