@@ -455,6 +455,7 @@ pg_backfill_job_worker_main(Datum) {
 		ErrorData *volatile edata = nullptr;
 		int64 delay_ms = 0;
 		MemoryContextReset(batch_cxt);
+		ctx.range = nullptr; // was in batch_cxt
 		PG_TRY();
 		{
 			Sleep(ctx.job_id, sleep_ms);
