@@ -56,5 +56,22 @@ is($node->safe_psql('postgres', 'SELECT min(applied) || \',\' || max(applied) FR
 is($node->safe_psql('postgres', "SELECT rows_done || ',' || rows_updated FROM backfill.jobs WHERE job_id = $job"),
 	'20000,20000', 'the counters match the rows');
 
+# Hand-off without a restart: pausing the running job gives the only slot
+# to the queued one (polled without wait_backfill, which could start it too).
+$node->safe_psql('postgres', 'UPDATE t SET c = NULL, d = NULL');
+my $first = $node->safe_psql('postgres',
+	q{SELECT start_backfill('t', 'c', 'a::bigint * 3', batch_size => 100, batch_delay => '1 h')});
+my $second = $node->safe_psql('postgres', q{SELECT start_backfill('t', 'd', 'a::bigint * 4', batch_size => 5000)});
+$node->poll_query_until('postgres', "SELECT batches_done = 1 FROM backfill.jobs WHERE job_id = $first")
+  or die "the first job made no progress";
+is($node->safe_psql('postgres', "SELECT state FROM backfill.jobs WHERE job_id = $second"),
+	'queued', 'the second job waits for the slot');
+is($node->safe_psql('postgres', "SELECT pause_backfill($first)"), 'paused', 'the first job pauses');
+$node->poll_query_until('postgres', "SELECT state = 'succeeded' FROM backfill.jobs WHERE job_id = $second")
+  or die "the queued job did not get the slot";
+is($node->safe_psql('postgres', 'SELECT count(*) FROM t WHERE d IS DISTINCT FROM a::bigint * 4'),
+	'0', 'the handed-off job is correct');
+is($node->safe_psql('postgres', "SELECT cancel_backfill($first)"), 'cancelled', 'the first job is cancelled');
+
 $node->stop;
 done_testing();
