@@ -49,6 +49,7 @@ Datum pg_backfill_job_progress(PG_FUNCTION_ARGS);
 #include "pg/job_locks.hpp"
 #include "pg/job_table.hpp"
 #include "pg/key_index.hpp"
+#include "pg/launcher.hpp"
 #include "pg/settings.hpp"
 #include "pg/worker_launch.hpp"
 
@@ -196,6 +197,7 @@ WakeWorker(int32 pid) {
 // WARNING that no background worker could be registered for the job.
 void
 WarnNoWorker(int64 job_id) {
+	bf::NoteJobsWaiting();
 	ereport(WARNING, (errmsg("could not start a worker for backfill job " INT64_FORMAT, job_id),
 	                  errdetail("The job stays queued until a background worker slot is free."),
 	                  errhint("Increase max_worker_processes, then call resume_backfill or wait_backfill.")));
