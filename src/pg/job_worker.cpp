@@ -321,8 +321,11 @@ StartJob(const bf::JobWorkerParams *params) {
 	PushActiveSnapshot(GetTransactionSnapshot());
 	bf::JobRow row;
 	if (bf::LoadJob(params->job_id, bf::JobAccess::AsExtensionOwner, true, &row) && core::WantsWorker(row.state) &&
-	    (slot = bf::TryTakeWorkerSlot()) < 0)
+	    (slot = bf::TryTakeWorkerSlot()) < 0) {
+		ereport(LOG, (errmsg("backfill job " INT64_FORMAT " waits for a free worker slot", params->job_id),
+		              errdetail("All %d slots (pg_backfill.max_workers) are taken.", bf::backfill_max_workers)));
 		bf::NoteJobsWaiting();
+	}
 	if (slot >= 0) {
 		(void)bf::CallCpp<&core::ApplyEvent>("start job", params->job_id, row.state, core::WorkerEvent::Start);
 		bf::MarkJobStarted(params->job_id, MyProcPid);
