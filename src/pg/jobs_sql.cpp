@@ -74,8 +74,8 @@ RequireArgument(FunctionCallInfo fcinfo, int arg, const char *name) {
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be null", name)));
 }
 
-// The milliseconds of interval argument `arg`, checked to lie in [min_ms,
-// INT_MAX]; ereports 22023 otherwise.
+// Checks that interval argument `arg`, unless NULL, lies in [min_ms, INT_MAX]
+// milliseconds; ereports 22023 otherwise.
 void
 CheckIntervalOption(FunctionCallInfo fcinfo, int arg, const char *name, int64 min_ms) {
 	if (PG_ARGISNULL(arg))
@@ -87,7 +87,7 @@ CheckIntervalOption(FunctionCallInfo fcinfo, int arg, const char *name, int64 mi
 }
 
 // The planner's row estimate of rel (over all partitions of a partitioned
-// table), or -1 when unknown.
+// table), or -1 when unknown or zero.
 int64
 EstimateRows(Relation rel) {
 	List *relids = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE
