@@ -366,7 +366,7 @@ RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, const c
 	static SPIPlanPtr plan;
 	UpdateJob(&plan, "UPDATE backfill.jobs SET state = $2, last_error_sqlstate = $3, last_error_message = $4,"
 	          " failed_key_range = $5, worker_pid = NULL, updated_at = now(),"
-	          " finished_at = CASE WHEN $2 = 'failed' THEN now() END WHERE job_id = $1",
+	          " finished_at = CASE WHEN $2 = 'failed' THEN now() END WHERE job_id = $1 AND state = 'running'",
 	          5, types, values, nulls);
 }
 

@@ -100,8 +100,9 @@ void RecordBatch(int64 job_id, int nkeys, const char *const *checkpoint, int64 r
 // Counts one lock timeout.
 void RecordLockTimeout(int64 job_id);
 
-// The job ended with an error: state (failed or paused), SQLSTATE, message and
-// the failing key range (may be NULL); clears worker_pid.
+// The running job ended with an error: state (failed or paused), SQLSTATE,
+// message and the failing key range (may be NULL); clears worker_pid. Does
+// nothing if a user command moved the job out of running meanwhile.
 void RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, const char *message,
                     const char *key_range);
 

@@ -311,7 +311,8 @@ InOwnTransaction(Fn fn) {
 
 // Loads the job, takes a worker slot and marks the job running. Returns the
 // slot, or -1 when the worker has nothing to do (job gone or not waiting for
-// a worker, or no free slot: the job stays queued). PG regime.
+// a worker, or no free slot: the job stays queued, noted for the launcher).
+// PG regime.
 int
 StartJob(const bf::JobWorkerParams *params) {
 	int slot = -1;
@@ -320,7 +321,12 @@ StartJob(const bf::JobWorkerParams *params) {
 	PushActiveSnapshot(GetTransactionSnapshot());
 	bf::JobRow row;
 	if (bf::LoadJob(params->job_id, bf::JobAccess::AsExtensionOwner, true, &row) && core::WantsWorker(row.state) &&
-	    (slot = bf::TryTakeWorkerSlot()) >= 0) {
+	    (slot = bf::TryTakeWorkerSlot()) < 0) {
+		ereport(LOG, (errmsg("backfill job " INT64_FORMAT " waits for a free worker slot", params->job_id),
+		              errdetail("All %d slots (pg_backfill.max_workers) are taken.", bf::backfill_max_workers)));
+		bf::NoteJobsWaiting();
+	}
+	if (slot >= 0) {
 		(void)bf::CallCpp<&core::ApplyEvent>("start job", params->job_id, row.state, core::WorkerEvent::Start);
 		bf::MarkJobStarted(params->job_id, MyProcPid);
 	}
@@ -336,8 +342,10 @@ HandOff() {
 	bool left_waiting = false;
 	int launched = 0;
 	InOwnTransaction([&] { launched = bf::LaunchWaitingJobs(&left_waiting); });
-	if (launched == 0 && !left_waiting)
-		bf::WakeLauncher();
+	if (left_waiting)
+		bf::NoteJobsWaiting();
+	else if (launched == 0)
+		bf::WakeLauncherIfJobsWaiting();
 }
 
 // True while the job is still running. pause_backfill and cancel_backfill
@@ -455,6 +463,7 @@ pg_backfill_job_worker_main(Datum) {
 		ErrorData *volatile edata = nullptr;
 		int64 delay_ms = 0;
 		MemoryContextReset(batch_cxt);
+		ctx.range = nullptr; // was in batch_cxt
 		PG_TRY();
 		{
 			Sleep(ctx.job_id, sleep_ms);

@@ -49,6 +49,7 @@ Datum pg_backfill_job_progress(PG_FUNCTION_ARGS);
 #include "pg/job_locks.hpp"
 #include "pg/job_table.hpp"
 #include "pg/key_index.hpp"
+#include "pg/launcher.hpp"
 #include "pg/settings.hpp"
 #include "pg/worker_launch.hpp"
 
@@ -73,8 +74,8 @@ RequireArgument(FunctionCallInfo fcinfo, int arg, const char *name) {
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be null", name)));
 }
 
-// The milliseconds of interval argument `arg`, checked to lie in [min_ms,
-// INT_MAX]; ereports 22023 otherwise.
+// Checks that interval argument `arg`, unless NULL, lies in [min_ms, INT_MAX]
+// milliseconds; ereports 22023 otherwise.
 void
 CheckIntervalOption(FunctionCallInfo fcinfo, int arg, const char *name, int64 min_ms) {
 	if (PG_ARGISNULL(arg))
@@ -86,7 +87,7 @@ CheckIntervalOption(FunctionCallInfo fcinfo, int arg, const char *name, int64 mi
 }
 
 // The planner's row estimate of rel (over all partitions of a partitioned
-// table), or -1 when unknown.
+// table), or -1 when unknown or zero.
 int64
 EstimateRows(Relation rel) {
 	List *relids = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE
@@ -196,6 +197,7 @@ WakeWorker(int32 pid) {
 // WARNING that no background worker could be registered for the job.
 void
 WarnNoWorker(int64 job_id) {
+	bf::NoteJobsWaiting();
 	ereport(WARNING, (errmsg("could not start a worker for backfill job " INT64_FORMAT, job_id),
 	                  errdetail("The job stays queued until a background worker slot is free."),
 	                  errhint("Increase max_worker_processes, then call resume_backfill or wait_backfill.")));

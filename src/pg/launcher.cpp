@@ -35,6 +35,7 @@ struct LauncherShared {
 	slock_t mutex;
 	Latch *latch;        // the launcher's latch; NULL while it is not running
 	bool rescan_pending; // a rescan was asked for
+	bool jobs_waiting;   // some job was left without a slot since the last scan
 };
 
 LauncherShared *launcher_shared = nullptr;
@@ -65,6 +66,7 @@ LauncherShmemStartup() {
 		SpinLockInit(&launcher_shared->mutex);
 		launcher_shared->latch = nullptr;
 		launcher_shared->rescan_pending = false;
+		launcher_shared->jobs_waiting = false;
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -158,12 +160,22 @@ InitLauncher() {
 }
 
 void
-WakeLauncher() {
+NoteJobsWaiting() {
 	if (launcher_shared == nullptr)
 		return;
 	SpinLockAcquire(&launcher_shared->mutex);
-	launcher_shared->rescan_pending = true;
-	Latch *latch = launcher_shared->latch;
+	launcher_shared->jobs_waiting = true;
+	SpinLockRelease(&launcher_shared->mutex);
+}
+
+void
+WakeLauncherIfJobsWaiting() {
+	if (launcher_shared == nullptr)
+		return;
+	SpinLockAcquire(&launcher_shared->mutex);
+	Latch *latch = launcher_shared->jobs_waiting ? launcher_shared->latch : nullptr;
+	if (latch != nullptr)
+		launcher_shared->rescan_pending = true;
 	SpinLockRelease(&launcher_shared->mutex);
 	if (latch != nullptr)
 		SetLatch(latch);
@@ -192,6 +204,8 @@ pg_backfill_launcher_main(Datum) {
 		SpinLockAcquire(&launcher_shared->mutex);
 		bool rescan = launcher_shared->rescan_pending;
 		launcher_shared->rescan_pending = false;
+		if (rescan)
+			launcher_shared->jobs_waiting = false;
 		SpinLockRelease(&launcher_shared->mutex);
 		if (rescan)
 			pg_backfill::pg::ScanAllDatabases();
@@ -219,6 +233,8 @@ pg_backfill_db_scanner_main(Datum arg) {
 	if (OidIsValid(get_extension_oid("pg_backfill", true))) {
 		bool left_waiting;
 		(void)pg_backfill::pg::LaunchWaitingJobs(&left_waiting);
+		if (left_waiting)
+			pg_backfill::pg::NoteJobsWaiting();
 	}
 	PopActiveSnapshot();
 	CommitTransactionCommand();

@@ -2,7 +2,8 @@
 // that, at server start (and after a crash restart), visits every database
 // that allows connections and starts workers for its jobs that were running
 // or queued; it rescans when a job worker that ended found no waiting job in
-// its own database (cross-database hand-off). Its latch is published in a
+// its own database while jobs were noted waiting somewhere (cross-database
+// hand-off). Its latch is published in a
 // tiny shared-memory struct; without preload there is neither.
 #pragma once
 
@@ -12,8 +13,13 @@ namespace pg_backfill::pg {
 // from _PG_init while preloading. PG regime.
 void InitLauncher();
 
-// Asks the launcher to rescan all databases; does nothing without preload.
-// Never errors.
-void WakeLauncher();
+// Notes that a job was left waiting for a worker slot (or a background
+// worker) somewhere, so that the next freed slot is worth a rescan. Does
+// nothing without preload. Never errors.
+void NoteJobsWaiting();
+
+// Asks the launcher to rescan all databases if a job was noted waiting since
+// its last scan; does nothing without preload. Never errors.
+void WakeLauncherIfJobsWaiting();
 
 } // namespace pg_backfill::pg

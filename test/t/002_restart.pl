@@ -56,5 +56,44 @@ is($node->safe_psql('postgres', 'SELECT min(applied) || \',\' || max(applied) FR
 is($node->safe_psql('postgres', "SELECT rows_done || ',' || rows_updated FROM backfill.jobs WHERE job_id = $job"),
 	'20000,20000', 'the counters match the rows');
 
+# Hand-off without a restart: pausing the running job gives the only slot
+# to the queued one (polled without wait_backfill, which could start it too).
+$node->safe_psql('postgres', 'UPDATE t SET c = NULL, d = NULL');
+my $first = $node->safe_psql('postgres',
+	q{SELECT start_backfill('t', 'c', 'a::bigint * 3', batch_size => 100, batch_delay => '1 h')});
+my $second = $node->safe_psql('postgres', q{SELECT start_backfill('t', 'd', 'a::bigint * 4', batch_size => 5000)});
+$node->poll_query_until('postgres', "SELECT batches_done = 1 FROM backfill.jobs WHERE job_id = $first")
+  or die "the first job made no progress";
+is($node->safe_psql('postgres', "SELECT state FROM backfill.jobs WHERE job_id = $second"),
+	'queued', 'the second job waits for the slot');
+is($node->safe_psql('postgres', "SELECT pause_backfill($first)"), 'paused', 'the first job pauses');
+$node->poll_query_until('postgres', "SELECT state = 'succeeded' FROM backfill.jobs WHERE job_id = $second")
+  or die "the queued job did not get the slot";
+is($node->safe_psql('postgres', 'SELECT count(*) FROM t WHERE d IS DISTINCT FROM a::bigint * 4'),
+	'0', 'the handed-off job is correct');
+is($node->safe_psql('postgres', "SELECT cancel_backfill($first)"), 'cancelled', 'the first job is cancelled');
+
+# Cross-database hand-off: a job of another database waits for the slot;
+# when the job holding it ends, the launcher starts the waiting one.
+$node->safe_psql('postgres', 'CREATE DATABASE other');
+$node->safe_psql('other', q{
+CREATE EXTENSION pg_backfill;
+CREATE TABLE u (id integer PRIMARY KEY, a integer NOT NULL, c integer);
+INSERT INTO u SELECT g, g FROM generate_series(1, 1000) g;
+});
+$node->safe_psql('postgres', 'UPDATE t SET c = NULL');
+my $busy = $node->safe_psql('postgres',
+	q{SELECT start_backfill('t', 'c', 'a::bigint * 3', batch_size => 100, batch_delay => '1 h')});
+$node->poll_query_until('postgres', "SELECT batches_done = 1 FROM backfill.jobs WHERE job_id = $busy")
+  or die "the busy job made no progress";
+my $log_offset = -s $node->logfile;
+my $waiting = $node->safe_psql('other', q{SELECT start_backfill('u', 'c', 'a')});
+$node->wait_for_log(qr/backfill job $waiting waits for a free worker slot/, $log_offset);
+is($node->safe_psql('postgres', "SELECT cancel_backfill($busy)"), 'cancelled', 'the busy job ends');
+$node->poll_query_until('other', "SELECT state = 'succeeded' FROM backfill.jobs WHERE job_id = $waiting")
+  or die "the job of the other database did not get the slot";
+is($node->safe_psql('other', 'SELECT count(*) FROM u WHERE c IS DISTINCT FROM a'), '0',
+	'the other database\'s job is correct');
+
 $node->stop;
 done_testing();
