@@ -14,7 +14,8 @@ $$;
 
 SELECT name, setting, unit, context FROM pg_settings
 WHERE name IN ('pg_backfill.batch_delay', 'pg_backfill.batch_size', 'pg_backfill.lock_timeout',
-               'pg_backfill.max_workers', 'pg_backfill.progress_interval', 'pg_backfill.retry_backoff_initial',
+               'pg_backfill.max_replica_lag', 'pg_backfill.max_workers', 'pg_backfill.progress_interval',
+               'pg_backfill.retry_backoff_initial',
                'pg_backfill.retry_backoff_max', 'pg_backfill.statement_timeout')
 ORDER BY name;
 

@@ -42,6 +42,7 @@ PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 #include "pg/job_locks.hpp"
 #include "pg/job_table.hpp"
 #include "pg/launcher.hpp"
+#include "pg/replica_lag.hpp"
 #include "pg/settings.hpp"
 #include "pg/worker_launch.hpp"
 
@@ -75,6 +76,8 @@ enum class BatchOutcome { More, Finished, Stopped };
 
 // How long a new worker waits for the job lock held by another worker.
 constexpr int kJobLockWaitMs = 5000;
+// How often a batch held back by replica lag re-checks the lag.
+constexpr int kReplicaLagPollMs = 200;
 
 MemoryContext worker_cxt;
 MemoryContext batch_cxt;
@@ -364,19 +367,51 @@ JobStillRunning(int64 job_id) {
 
 // Sleeps `ms` between batches or before a retry. pause_backfill and
 // cancel_backfill set the latch so the sleep ends early; other latch wake-ups
-// (they happen) only end it when the job has really left running.
-void
+// (they happen) only end it when the job has really left running. Returns
+// false when it ended because the job left running.
+bool
 Sleep(int64 job_id, int64 ms) {
 	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
 	for (;;) {
 		long remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 		if (remaining <= 0)
-			return;
+			return true;
 		int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, remaining, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 		if ((rc & WL_LATCH_SET) && !JobStillRunning(job_id))
+			return false;
+	}
+}
+
+// Re-reads the configuration file after a SIGHUP.
+void
+ReloadConfigIfRequested() {
+	if (ConfigReloadPending) {
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
+}
+
+// Holds the next batch while a streaming standby lags behind by more than
+// pg_backfill.max_replica_lag: a backfill can write WAL faster than a standby
+// replays it, and a standby that falls far behind serves stale reads or falls
+// out of WAL retention. The wait shows in pg_stat_activity; pause and cancel
+// end it as they end a sleep, and a reload can raise the limit.
+void
+WaitForReplicas(int64 job_id) {
+	for (;;) {
+		uint64 limit = (uint64)bf::backfill_max_replica_lag_kb * 1024;
+		uint64 lag = bf::ReplicaLagBytes();
+		if (limit == 0 || lag <= limit)
 			return;
+		char status[128];
+		snprintf(status, sizeof(status), "pg_backfill: waiting for replica lag (%llu bytes) to drop below %llu bytes",
+		         (unsigned long long)lag, (unsigned long long)limit);
+		pgstat_report_activity(STATE_RUNNING, status);
+		if (!Sleep(job_id, kReplicaLagPollMs))
+			return;
+		ReloadConfigIfRequested();
 	}
 }
 
@@ -468,10 +503,8 @@ pg_backfill_job_worker_main(Datum) {
 		{
 			Sleep(ctx.job_id, sleep_ms);
 			CHECK_FOR_INTERRUPTS();
-			if (ConfigReloadPending) {
-				ConfigReloadPending = false;
-				ProcessConfigFile(PGC_SIGHUP);
-			}
+			ReloadConfigIfRequested();
+			WaitForReplicas(ctx.job_id);
 			outcome = RunBatch(&ctx, &delay_ms);
 			sleep_ms = delay_ms;
 			lock_retries = 0;

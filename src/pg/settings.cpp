@@ -20,6 +20,7 @@ int backfill_batch_delay_ms = 0;
 int backfill_retry_backoff_initial_ms = 100;
 int backfill_retry_backoff_max_ms = 30000;
 int backfill_progress_interval_ms = 5000;
+int backfill_max_replica_lag_kb = 1024 * 1024;
 
 void
 DefineBackfillSettings() {
@@ -54,6 +55,12 @@ DefineBackfillSettings() {
 	DefineCustomIntVariable("pg_backfill.progress_interval", "Interval between wait_backfill progress notices.",
 	                        "0 disables the notices.", &backfill_progress_interval_ms, 5000, 0, INT_MAX,
 	                        PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("pg_backfill.max_replica_lag",
+	                        "Replay lag of a streaming standby above which backfill batches wait.",
+	                        "Measured in bytes of WAL not yet replayed by the slowest physical standby. "
+	                        "0 disables the check.",
+	                        &backfill_max_replica_lag_kb, 1024 * 1024, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, nullptr,
+	                        nullptr, nullptr);
 }
 
 } // namespace pg_backfill::pg

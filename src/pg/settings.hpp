@@ -11,6 +11,7 @@ extern int backfill_batch_delay_ms;        // sleep between batches
 extern int backfill_retry_backoff_initial_ms;
 extern int backfill_retry_backoff_max_ms;
 extern int backfill_progress_interval_ms;  // wait_backfill notices; 0: none
+extern int backfill_max_replica_lag_kb;    // hold batches while a standby lags more; 0: off
 
 // Defines the GUCs above. PG regime: may ereport(ERROR).
 void DefineBackfillSettings();

@@ -21,7 +21,7 @@ dir=$PWD/run_bench
 pg_backfill_start_cluster "$dir" "max_worker_processes = 16" "shared_buffers = '2GB'" \
 	"max_wal_size = '16GB'" "checkpoint_timeout = '30min'" "pg_backfill.guard = off"
 trap 'pg_backfill_stop_cluster "$dir"' EXIT
-sql() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+sql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 pgbench -i -q -s "$scale" >/dev/null 2>&1
 sql -c "CREATE EXTENSION pg_backfill"
