@@ -15,7 +15,7 @@
 #     socket directory. Exports PGHOST/PGPORT/PGDATABASE for psql and pgbench.
 # pg_backfill_stop_cluster DIR
 
-PG_BACKFILL_PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-contrib libipc-run-perl
+PG_BACKFILL_PACKAGES="postgresql-15 postgresql-server-dev-15 libipc-run-perl
 	libgtest-dev g++ make rsync python3"
 
 pg_backfill_install_deps() {
