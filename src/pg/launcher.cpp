@@ -115,14 +115,8 @@ ScanAllDatabases() {
 	int n = ListDatabases(&oids);
 	for (int i = 0; i < n && !ShutdownRequestPending; i++) {
 		BackgroundWorker worker;
-		memset(&worker, 0, sizeof(worker));
-		worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-		worker.bgw_restart_time = BGW_NEVER_RESTART;
-		snprintf(worker.bgw_library_name, BGW_MAXLEN, "pg_backfill");
-		snprintf(worker.bgw_function_name, BGW_MAXLEN, "pg_backfill_db_scanner_main");
-		snprintf(worker.bgw_name, BGW_MAXLEN, "pg_backfill scanner for database %u", oids[i]);
-		snprintf(worker.bgw_type, BGW_MAXLEN, "pg_backfill scanner");
+		InitDynamicWorker(&worker, "pg_backfill_db_scanner_main", "pg_backfill scanner",
+		                  "pg_backfill scanner for database %u", oids[i]);
 		worker.bgw_main_arg = ObjectIdGetDatum(oids[i]);
 		worker.bgw_notify_pid = MyProcPid;
 		BackgroundWorkerHandle *handle;

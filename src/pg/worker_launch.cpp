@@ -1,5 +1,7 @@
 #include "pg/worker_launch.hpp"
 
+#include <cstdarg>
+
 extern "C" {
 #include "access/transam.h"
 #include "miscadmin.h"
@@ -13,17 +15,27 @@ static_assert(sizeof(pg_backfill::pg::JobWorkerParams) <= BGW_EXTRALEN, "JobWork
 
 namespace pg_backfill::pg {
 
+void
+InitDynamicWorker(BackgroundWorker *worker, const char *function_name, const char *type, const char *name_format,
+                  ...) {
+	memset(worker, 0, sizeof(*worker));
+	worker->bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker->bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker->bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker->bgw_library_name, BGW_MAXLEN, "pg_backfill");
+	snprintf(worker->bgw_function_name, BGW_MAXLEN, "%s", function_name);
+	snprintf(worker->bgw_type, BGW_MAXLEN, "%s", type);
+	va_list args;
+	va_start(args, name_format);
+	vsnprintf(worker->bgw_name, BGW_MAXLEN, name_format, args);
+	va_end(args);
+}
+
 bool
 LaunchJobWorker(int64 job_id, Oid login_role, Oid owner, TransactionId creator_xid) {
 	BackgroundWorker worker;
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "pg_backfill");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "pg_backfill_job_worker_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "pg_backfill worker for job " INT64_FORMAT, job_id);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "pg_backfill worker");
+	InitDynamicWorker(&worker, "pg_backfill_job_worker_main", "pg_backfill worker",
+	                  "pg_backfill worker for job " INT64_FORMAT, job_id);
 	JobWorkerParams params = {MyDatabaseId, login_role, owner, job_id, creator_xid};
 	memcpy(worker.bgw_extra, &params, sizeof(params));
 	return RegisterDynamicBackgroundWorker(&worker, nullptr);

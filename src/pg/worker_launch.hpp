@@ -3,6 +3,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "postmaster/bgworker.h"
 }
 
 namespace pg_backfill::pg {
@@ -16,6 +17,12 @@ struct JobWorkerParams {
 	int64 job_id;
 	TransactionId creator_xid; // the worker waits for it; Invalid: nothing to wait for
 };
+
+// Fills *worker for one of the extension's dynamic, never-restarted,
+// database-connected workers: entry point `function_name` in pg_backfill,
+// pg_stat_activity.backend_type `type`, and `name` (printf-style). Never errors.
+void InitDynamicWorker(BackgroundWorker *worker, const char *function_name, const char *type, const char *name_format,
+                       ...) pg_attribute_printf(4, 5);
 
 // Registers a dynamic worker for job_id in this database, without waiting for
 // it to start. Returns false when no background worker slot is free

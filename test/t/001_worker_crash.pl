@@ -4,34 +4,16 @@
 # pg_terminate_backend (the job keeps running and gets a new worker).
 use strict;
 use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use BackfillNode;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('worker_crash');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pg_backfill'
-restart_after_crash = on
-max_worker_processes = 16
-pg_backfill.progress_interval = 0
-});
-$node->start;
-
+my $node = start_backfill_node('worker_crash', conf => "restart_after_crash = on\n");
 # applied counts the updates of c per row: exactly-once means 1 everywhere.
-# only_null => false, so a re-applied batch would show as 2.
-$node->safe_psql('postgres', q{
-CREATE EXTENSION pg_backfill;
-CREATE TABLE t (id integer PRIMARY KEY, a integer NOT NULL, c bigint, applied integer NOT NULL DEFAULT 0);
-INSERT INTO t SELECT g, g FROM generate_series(1, 20000) g;
-CREATE FUNCTION count_apply() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-	NEW.applied := OLD.applied + 1;
-	RETURN NEW;
-END
-$$;
-CREATE TRIGGER count_apply BEFORE UPDATE OF c ON t FOR EACH ROW EXECUTE FUNCTION count_apply();
-});
+create_counted_table($node, 20000);
 
 my $job = $node->safe_psql('postgres', q{
 SELECT start_backfill('t', 'c', 'a::bigint * 2', batch_size => 100, batch_delay => '20 ms', only_null => false)});

@@ -3,33 +3,16 @@
 # correct and no batch is applied twice.
 use strict;
 use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use BackfillNode;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('restart');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pg_backfill'
-max_worker_processes = 16
-pg_backfill.max_workers = 1
-pg_backfill.progress_interval = 0
-});
-$node->start;
-
-$node->safe_psql('postgres', q{
-CREATE EXTENSION pg_backfill;
-CREATE TABLE t (id integer PRIMARY KEY, a integer NOT NULL, c bigint, d bigint,
-                applied integer NOT NULL DEFAULT 0);
-INSERT INTO t SELECT g, g FROM generate_series(1, 20000) g;
-CREATE FUNCTION count_apply() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-	NEW.applied := OLD.applied + 1;
-	RETURN NEW;
-END
-$$;
-CREATE TRIGGER count_apply BEFORE UPDATE OF c ON t FOR EACH ROW EXECUTE FUNCTION count_apply();
-});
+my $node = start_backfill_node('restart', conf => "pg_backfill.max_workers = 1\n");
+# applied counts the updates of c per row: exactly-once means 1 everywhere.
+create_counted_table($node, 20000, 'd bigint');
 
 my $job = $node->safe_psql('postgres', q{
 SELECT start_backfill('t', 'c', 'a::bigint * 3', batch_size => 100, batch_delay => '20 ms', only_null => false)});

@@ -2,30 +2,22 @@
 # jobs replicated from the primary are visible.
 use strict;
 use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use BackfillNode;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $primary = PostgreSQL::Test::Cluster->new('primary');
-$primary->init(allows_streaming => 1);
-$primary->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pg_backfill'
-max_worker_processes = 16
-});
-$primary->start;
+my $primary = start_backfill_node('primary', allows_streaming => 1);
 $primary->safe_psql('postgres', q{
-CREATE EXTENSION pg_backfill;
 CREATE TABLE t (id integer PRIMARY KEY, a integer NOT NULL, c integer);
 INSERT INTO t SELECT g, g FROM generate_series(1, 1000) g;
 });
 my $job = $primary->safe_psql('postgres', q{SELECT start_backfill('t', 'c', 'a')});
 is($primary->safe_psql('postgres', "SELECT wait_backfill($job)"), 'succeeded', 'the job runs on the primary');
 
-$primary->backup('backup');
-my $standby = PostgreSQL::Test::Cluster->new('standby');
-$standby->init_from_backup($primary, 'backup', has_streaming => 1);
-$standby->start;
-$primary->wait_for_catchup($standby);
+my $standby = add_standby($primary, 'standby');
 
 my ($ret, $stdout, $stderr) = $standby->psql('postgres', q{SELECT start_backfill('t', 'c', 'a', only_null => false)},
 	extra_params => [ '-v', 'VERBOSITY=verbose' ]);

@@ -3,19 +3,15 @@
 # resume_backfill gives them a worker.
 use strict;
 use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use BackfillNode;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('no_preload');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-max_worker_processes = 16
-pg_backfill.progress_interval = 0
-});
-$node->start;
+my $node = start_backfill_node('no_preload', preload => 0);
 $node->safe_psql('postgres', q{
-CREATE EXTENSION pg_backfill;
 CREATE TABLE t (id integer PRIMARY KEY, a integer NOT NULL, c integer);
 INSERT INTO t SELECT g, g FROM generate_series(1, 5000) g;
 });

@@ -3,30 +3,21 @@
 # pg_stat_activity; once the standby replays again, the job finishes.
 use strict;
 use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use BackfillNode;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
 my $rows = 5000;
 
-my $primary = PostgreSQL::Test::Cluster->new('primary');
-$primary->init(allows_streaming => 1);
-$primary->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pg_backfill'
-max_worker_processes = 16
-pg_backfill.max_replica_lag = '64kB'
-});
-$primary->start;
+my $primary = start_backfill_node('primary', allows_streaming => 1, conf => "pg_backfill.max_replica_lag = '64kB'\n");
 $primary->safe_psql('postgres', qq{
-CREATE EXTENSION pg_backfill;
 CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL, c bigint);
 INSERT INTO t SELECT g, g FROM generate_series(1, $rows) g;
 });
-$primary->backup('backup');
-my $standby = PostgreSQL::Test::Cluster->new('standby');
-$standby->init_from_backup($primary, 'backup', has_streaming => 1);
-$standby->start;
-$primary->wait_for_catchup($standby);
+my $standby = add_standby($primary, 'standby');
 
 # The standby keeps receiving WAL but stops replaying it, so its replay lag
 # grows with every batch.
