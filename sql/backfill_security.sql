@@ -67,7 +67,33 @@ SELECT o.rolname AS owner, l.rolname = :'superuser' AS logged_in_as_superuser
 FROM backfill.jobs j JOIN pg_roles o ON o.oid = j.owner JOIN pg_roles l ON l.oid = j.login_role
 ORDER BY j.job_id;
 
+-- A job whose login role lost LOGIN cannot get a worker (it would die at
+-- connection): resuming it says so with 28000 instead of starting workers in
+-- a loop. With LOGIN back, it resumes and finishes.
+CREATE ROLE regress_backfill_dave LOGIN;
+CREATE TABLE t_login (id integer PRIMARY KEY, a integer, c integer);
+INSERT INTO t_login SELECT g, g FROM generate_series(1, 100) g;
+GRANT SELECT, UPDATE ON t_login TO regress_backfill_dave;
+SELECT setval(pg_get_serial_sequence('backfill.jobs', 'job_id'), 900);
+\c - regress_backfill_dave
+BEGIN;
+SELECT start_backfill('t_login', 'c', 'a') AS dave_job \gset
+SELECT pause_backfill(:dave_job);
+COMMIT;
+\c - :superuser
+ALTER ROLE regress_backfill_dave NOLOGIN;
+SET SESSION AUTHORIZATION regress_backfill_dave;
+SELECT resume_backfill(:dave_job);
+SELECT state FROM backfill_status(:dave_job);
+RESET SESSION AUTHORIZATION;
+ALTER ROLE regress_backfill_dave LOGIN;
+\c - regress_backfill_dave
+SELECT resume_backfill(:dave_job);
+SELECT wait_backfill(:dave_job);
+SELECT count(*) FROM t_login WHERE c IS DISTINCT FROM a;
+\c - :superuser
+
 DROP EXTENSION pg_backfill;
-DROP TABLE t;
+DROP TABLE t, t_login;
 DROP SCHEMA alice_functions CASCADE;
-DROP ROLE regress_backfill_alice, regress_backfill_bob, regress_backfill_carol;
+DROP ROLE regress_backfill_alice, regress_backfill_bob, regress_backfill_carol, regress_backfill_dave;

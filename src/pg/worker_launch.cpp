@@ -3,9 +3,12 @@
 #include <cstdarg>
 
 extern "C" {
+#include "access/htup_details.h"
 #include "access/transam.h"
+#include "catalog/pg_authid.h"
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
+#include "utils/syscache.h"
 }
 
 #include "pg/job_locks.hpp"
@@ -32,7 +35,35 @@ InitDynamicWorker(BackgroundWorker *worker, const char *function_name, const cha
 }
 
 bool
+RoleCanLogIn(Oid role) {
+	HeapTuple tuple = SearchSysCache1(AUTHOID, ObjectIdGetDatum(role));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	bool can_login = ((Form_pg_authid)GETSTRUCT(tuple))->rolcanlogin;
+	ReleaseSysCache(tuple);
+	return can_login;
+}
+
+// "role "x" cannot log in" or "role with OID n no longer exists", for
+// messages about a job's login role. Needs a transaction.
+const char *
+LoginRoleProblem(Oid role) {
+	const char *name = GetUserNameFromId(role, true);
+	if (name == nullptr)
+		return psprintf("its login role (OID %u) no longer exists", role);
+	return psprintf("its login role \"%s\" cannot log in", name);
+}
+
+bool
 LaunchJobWorker(int64 job_id, Oid login_role, Oid owner, TransactionId creator_xid) {
+	if (!RoleCanLogIn(login_role))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+		                errmsg("no worker can run backfill job " INT64_FORMAT ": %s", job_id,
+		                       LoginRoleProblem(login_role)),
+		                errdetail("A job's worker connects as the role whose session started the job."),
+		                errhint("Grant that role LOGIN again, or cancel the job with cancel_backfill(" INT64_FORMAT
+		                        ").",
+		                        job_id)));
 	BackgroundWorker worker;
 	InitDynamicWorker(&worker, "pg_backfill_job_worker_main", "pg_backfill worker",
 	                  "pg_backfill worker for job " INT64_FORMAT, job_id);
@@ -53,6 +84,11 @@ LaunchWaitingJobs(bool *jobs_left_waiting) {
 	for (int i = 0; i < n; i++) {
 		if (JobHasWorker(job_ids[i]))
 			continue;
+		if (!RoleCanLogIn(login_roles[i])) {
+			ereport(WARNING, (errmsg("no worker can run backfill job " INT64_FORMAT ": %s", job_ids[i],
+			                         LoginRoleProblem(login_roles[i]))));
+			continue;
+		}
 		if (launched >= free_slots || !LaunchJobWorker(job_ids[i], login_roles[i], owners[i], InvalidTransactionId)) {
 			*jobs_left_waiting = true;
 			break;

@@ -24,9 +24,15 @@ struct JobWorkerParams {
 void InitDynamicWorker(BackgroundWorker *worker, const char *function_name, const char *type, const char *name_format,
                        ...) pg_attribute_printf(4, 5);
 
+// Whether role `role` exists and may log in: a background worker connects as
+// the job's login role, and InitPostgres refuses a role without LOGIN.
+// Needs a transaction (syscache). Never errors.
+bool RoleCanLogIn(Oid role);
+
 // Registers a dynamic worker for job_id in this database, without waiting for
 // it to start. Returns false when no background worker slot is free
-// (max_worker_processes). PG regime.
+// (max_worker_processes). ereports 28000 when login_role can no longer log
+// in, since every worker for the job would die at connection. PG regime.
 bool LaunchJobWorker(int64 job_id, Oid login_role, Oid owner, TransactionId creator_xid);
 
 // Hands free worker slots to this database's jobs that want a worker and
