@@ -1,9 +1,11 @@
 // Running backfills: DDL that would break an active job on its table
 // (dropping the table, the target column or the key index/constraint,
 // retyping the target column, rewriting the table) is refused with 55006.
-// Jobs are read from backfill.jobs when that table exists in the current
-// database (job_id bigint, relid oid, attnum int2, key_index oid, state text).
+// Jobs are read from backfill.jobs when the extension is installed in the
+// current database; what counts as active is the job state machine's rule.
 #include "pg/guard.hpp"
+
+#include <optional>
 
 extern "C" {
 #include "access/genam.h"
@@ -12,11 +14,13 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/index.h"
-#include "catalog/pg_type.h"
 #include "nodes/parsenodes.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 }
+
+#include "core/job_state.hpp"
 
 namespace pg_backfill::pg {
 
@@ -86,28 +90,22 @@ BreakingAction(Node *parsetree, const GuardAnalysis *analysis, const ActiveJob *
 	return RewritesTable(analysis, job);
 }
 
-// Finds the columns of backfill.jobs by name and checks their types (the
-// table belongs to the backfill half of the extension); false, and the
-// check is skipped, if any is missing or of an unexpected type. state may
-// be of any type with a text output (text, varchar, an enum). PG regime.
-bool
+// Finds the columns of backfill.jobs (defined by the install script) by
+// name. PG regime.
+void
 LookUpJobColumns(Oid jobs, JobColumns *col) {
 	col->job_id = get_attnum(jobs, "job_id");
 	col->relid = get_attnum(jobs, "relid");
 	col->attnum = get_attnum(jobs, "attnum");
 	col->key_index = get_attnum(jobs, "key_index");
 	col->state = get_attnum(jobs, "state");
-	if (col->job_id <= 0 || col->relid <= 0 || col->attnum <= 0 || col->key_index <= 0 || col->state <= 0)
-		return false;
-	Oid relid_type = get_atttype(jobs, col->relid);
-	Oid index_type = get_atttype(jobs, col->key_index);
-	bool ok = get_atttype(jobs, col->job_id) == INT8OID && get_atttype(jobs, col->attnum) == INT2OID &&
-	          (relid_type == OIDOID || relid_type == REGCLASSOID) &&
-	          (index_type == OIDOID || index_type == REGCLASSOID);
-	if (!ok)
-		ereport(DEBUG1, (errmsg_internal("pg_backfill guard: backfill.jobs has unexpected column types; "
-		                                 "running jobs are not checked")));
-	return ok;
+}
+
+// Whether a job in state `state` (the text of the state column) is active.
+bool
+StateIsActive(Datum state) {
+	std::optional<core::JobState> parsed = core::ParseState(TextDatumGetCString(state));
+	return parsed && core::IsActive(*parsed);
 }
 
 // Reads one attribute as a Datum, or returns false if it is NULL.
@@ -127,24 +125,17 @@ CheckRunningBackfills(Node *parsetree, const GuardAnalysis *analysis) {
 	if (!OidIsValid(jobs))
 		return;
 	JobColumns col;
-	if (!LookUpJobColumns(jobs, &col))
-		return;
+	LookUpJobColumns(jobs, &col);
 	// A direct heap scan: the check must not depend on the user's privileges on backfill.jobs.
 	Relation rel = table_open(jobs, AccessShareLock);
 	TupleDesc desc = RelationGetDescr(rel);
-	Oid state_output;
-	bool varlena;
-	getTypeOutputInfo(get_atttype(jobs, col.state), &state_output, &varlena);
 	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
 	HeapTuple tup;
 	const char *action = NULL;
 	ActiveJob job = {0, InvalidOid, 0, InvalidOid};
 	while (action == NULL && HeapTupleIsValid(tup = systable_getnext(scan))) {
 		Datum d;
-		if (!GetAttr(tup, desc, col.state, &d))
-			continue;
-		char *state = OidOutputFunctionCall(state_output, d);
-		if (strcmp(state, "queued") != 0 && strcmp(state, "running") != 0 && strcmp(state, "paused") != 0)
+		if (!GetAttr(tup, desc, col.state, &d) || !StateIsActive(d))
 			continue;
 		job.job_id = GetAttr(tup, desc, col.job_id, &d) ? DatumGetInt64(d) : 0;
 		job.relid = GetAttr(tup, desc, col.relid, &d) ? DatumGetObjectId(d) : InvalidOid;
