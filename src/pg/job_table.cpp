@@ -7,7 +7,6 @@ extern "C" {
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
-#include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -30,17 +29,17 @@ constexpr const char *kSelectJob =
     " last_error_message FROM backfill.jobs WHERE job_id = $1";
 
 // The role that owns the pg_backfill extension (a superuser, since the
-// extension is superuser-only). ereports if the extension is missing.
+// extension is superuser-only), from one scan of pg_extension by name.
+// ereports 42704 if the extension is missing.
 Oid
 ExtensionOwner() {
-	Oid ext_oid = get_extension_oid("pg_backfill", false);
 	Relation rel = table_open(ExtensionRelationId, AccessShareLock);
 	ScanKeyData key;
-	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(ext_oid));
-	SysScanDesc scan = systable_beginscan(rel, ExtensionOidIndexId, true, nullptr, 1, &key);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum("pg_backfill"));
+	SysScanDesc scan = systable_beginscan(rel, ExtensionNameIndexId, true, nullptr, 1, &key);
 	HeapTuple tuple = systable_getnext(scan);
 	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "extension pg_backfill has no catalog row");
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("extension \"%s\" does not exist", "pg_backfill")));
 	Oid owner = ((Form_pg_extension)GETSTRUCT(tuple))->extowner;
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -166,15 +165,20 @@ TextArray(int n, const char *const *strings) {
 	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
+// The name Datum of a C string (truncated to NAMEDATALEN - 1 bytes).
+Datum
+NameDatum(const char *string) {
+	Name name = (Name)palloc0(NAMEDATALEN);
+	namestrcpy(name, string);
+	return NameGetDatum(name);
+}
+
 // The name[] Datum of n C strings.
 Datum
 NameArray(int n, const char *const *strings) {
 	Datum *elems = (Datum *)palloc(sizeof(Datum) * (n > 0 ? n : 1));
-	for (int i = 0; i < n; i++) {
-		Name name = (Name)palloc0(NAMEDATALEN);
-		namestrcpy(name, strings[i]);
-		elems[i] = NameGetDatum(name);
-	}
+	for (int i = 0; i < n; i++)
+		elems[i] = NameDatum(strings[i]);
 	return PointerGetDatum(construct_array(elems, n, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR));
 }
 
@@ -251,7 +255,7 @@ InsertJob(const NewJob *job) {
 	Oid types[] = {OIDOID,  NAMEOID,     INT2OID,     TEXTOID,     TEXTOID,  OIDOID, NAMEARRAYOID, BOOLOID,
 	               INT4OID, INTERVALOID, INTERVALOID, OIDOID,      OIDOID,   TEXTOID, INT8OID};
 	Datum values[] = {ObjectIdGetDatum(job->relid),
-	                  CStringGetDatum(job->column_name),
+	                  NameDatum(job->column_name),
 	                  Int16GetDatum(job->attnum),
 	                  CStringGetTextDatum(job->expression),
 	                  CStringGetTextDatum(job->expression_sql),
@@ -265,9 +269,6 @@ InsertJob(const NewJob *job) {
 	                  ObjectIdGetDatum(job->login_role),
 	                  CStringGetTextDatum(job->search_path),
 	                  Int64GetDatum(job->rows_estimated)};
-	Name column = (Name)palloc0(NAMEDATALEN);
-	namestrcpy(column, job->column_name);
-	values[1] = NameGetDatum(column);
 	char nulls[] = "               ";
 	nulls[8] = job->batch_size_null ? 'n' : ' ';
 	nulls[9] = job->lock_timeout_null ? 'n' : ' ';
