@@ -22,33 +22,20 @@ if [ -z "$corpus" ] || [ ! -f "$corpus/statements.tsv" ]; then
 fi
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+export PATH="$bindir:$PATH"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pg_backfill-replay.XXXXXX")
-data=$work/data
-port=$((50000 + RANDOM % 10000))
 cleanup() {
-	"$bindir/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
+	pg_backfill_stop_cluster "$work"
 	[ -n "${REPLAY_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
-
-"$bindir/initdb" -D "$data" -A trust -U postgres --no-sync >"$work/initdb.log" 2>&1
-cat >>"$data/postgresql.conf" <<CONF
-listen_addresses = ''
-unix_socket_directories = '$work'
-port = $port
-shared_preload_libraries = 'pg_backfill'
-pg_backfill.guard = warn
-pg_backfill.guard_min_size = 0
-timezone = 'Etc/UTC'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-log_min_messages = warning
-CONF
-"$bindir/pg_ctl" -D "$data" -l "$work/server.log" -w start >/dev/null
+pg_backfill_start_cluster "$work" "pg_backfill.guard = warn" "pg_backfill.guard_min_size = 0" \
+	"timezone = 'Etc/UTC'" "fsync = off" "synchronous_commit = off" "full_page_writes = off" \
+	"log_min_messages = warning"
 
 status=0
-python3 "$here/replay.py" --bindir "$bindir" --host "$work" --port "$port" --corpus "$corpus" \
+python3 "$here/replay.py" --bindir "$bindir" --host "$PGHOST" --port "$PGPORT" --corpus "$corpus" \
 	--work "$work" --out "${REPLAY_OUT:-${TMPDIR:-/tmp}/pg_backfill-replay-report.txt}" "$@" || status=$?
 
 if grep -q "terminated by signal" "$work/server.log"; then
