@@ -15,7 +15,7 @@ MODULE_big = pg_backfill
 DATA = pg_backfill--0.1.sql
 
 CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
-PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
+PG_SRCS = $(sort $(wildcard src/pg/*.cpp src/pg/*/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 # One regression file per feature; the list is every file in sql/.
@@ -59,7 +59,7 @@ test/unit/core_tests: $(CORE_SRCS) $(UNIT_SRCS) $(wildcard src/core/*.hpp)
 unittest: test/unit/core_tests
 	test/unit/core_tests
 
-EXTRA_CLEAN = test/unit/core_tests src/core/*.d src/pg/*.d output_iso tmp_check_iso
+EXTRA_CLEAN = test/unit/core_tests src/core/*.d src/pg/*.d src/pg/*/*.d output_iso tmp_check_iso
 
 # The suites one at a time (installcheck runs all three). test/run.sh passes
 # bindir= pointing at its private server tree.

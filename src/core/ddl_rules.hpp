@@ -1,6 +1,6 @@
 // The DDL guard's decision table (pure C++17, no PostgreSQL headers).
 //
-// The PostgreSQL layer (src/pg/guard_facts.cpp) extracts *facts* about one
+// The PostgreSQL layer (src/pg/guard/facts.cpp) extracts *facts* about one
 // DDL subcommand from the live catalog, mirroring PostgreSQL 15's own
 // decisions (ATExecAddColumn, ATColumnChangeRequiresRewrite,
 // NotNullImpliedByRelConstraints, ...). DecideDdl turns those facts into the

@@ -1,6 +1,6 @@
 // Facts for ALTER TABLE subcommands, mirroring PostgreSQL 15's tablecmds.c
 // and parse_utilcmd.c decisions on the live catalog.
-#include "pg/guard.hpp"
+#include "pg/guard/guard.hpp"
 
 extern "C" {
 #include "access/attmap.h"

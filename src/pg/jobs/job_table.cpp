@@ -1,4 +1,4 @@
-#include "pg/job_table.hpp"
+#include "pg/jobs/job_table.hpp"
 
 extern "C" {
 #include "access/htup_details.h"

@@ -16,7 +16,7 @@ PG_FUNCTION_INFO_V1(pg_backfill_explain_ddl);
 Datum pg_backfill_explain_ddl(PG_FUNCTION_ARGS);
 }
 
-#include "pg/guard.hpp"
+#include "pg/guard/guard.hpp"
 
 namespace {
 

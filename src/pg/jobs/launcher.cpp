@@ -1,4 +1,4 @@
-#include "pg/launcher.hpp"
+#include "pg/jobs/launcher.hpp"
 
 extern "C" {
 #include "postgres.h"
@@ -25,7 +25,7 @@ PGDLLEXPORT void pg_backfill_launcher_main(Datum arg);
 PGDLLEXPORT void pg_backfill_db_scanner_main(Datum arg);
 }
 
-#include "pg/worker_launch.hpp"
+#include "pg/jobs/worker_launch.hpp"
 
 namespace pg_backfill::pg {
 

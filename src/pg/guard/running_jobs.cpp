@@ -3,7 +3,7 @@
 // retyping the target column, rewriting the table) is refused with 55006.
 // Jobs are read from backfill.jobs when the extension is installed in the
 // current database; what counts as active is the job state machine's rule.
-#include "pg/guard.hpp"
+#include "pg/guard/guard.hpp"
 
 #include <optional>
 

@@ -1,8 +1,8 @@
 // Initialisation of the backfill jobs half of the extension (module.cpp).
 #include "pg/module.hpp"
 
-#include "pg/launcher.hpp"
-#include "pg/settings.hpp"
+#include "pg/jobs/launcher.hpp"
+#include "pg/jobs/settings.hpp"
 
 // GUCs always; the launcher and its shared memory only when preloaded, since
 // static background workers and shared memory can only be set up then.

@@ -1,4 +1,4 @@
-#include "pg/worker_launch.hpp"
+#include "pg/jobs/worker_launch.hpp"
 
 #include <cstdarg>
 
@@ -11,8 +11,8 @@ extern "C" {
 #include "utils/syscache.h"
 }
 
-#include "pg/job_locks.hpp"
-#include "pg/job_table.hpp"
+#include "pg/jobs/job_locks.hpp"
+#include "pg/jobs/job_table.hpp"
 
 static_assert(sizeof(pg_backfill::pg::JobWorkerParams) <= BGW_EXTRALEN, "JobWorkerParams must fit in bgw_extra");
 

@@ -2,7 +2,7 @@
 // writes waits behind any session holding or awaiting a conflicting lock,
 // and every later query on the table queues behind it. Finds such a
 // session through the lock manager and describes it from its backend status.
-#include "pg/guard.hpp"
+#include "pg/guard/guard.hpp"
 
 extern "C" {
 #include "catalog/pg_authid.h"

@@ -1,7 +1,7 @@
 // GUC definitions. Job options left NULL in start_backfill fall back to these,
 // and the worker re-reads them before every batch (after a SIGHUP reload), so
 // ALTER SYSTEM + pg_reload_conf() retunes running jobs.
-#include "pg/settings.hpp"
+#include "pg/jobs/settings.hpp"
 
 #include <climits>
 

@@ -1,4 +1,4 @@
-#include "pg/key_index.hpp"
+#include "pg/jobs/key_index.hpp"
 
 extern "C" {
 #include "access/htup_details.h"

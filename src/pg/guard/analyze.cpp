@@ -1,7 +1,7 @@
 // The one analysis path of the DDL guard: facts from the live catalog
 // (inside a subtransaction, so a failed lookup never replaces PostgreSQL's
 // own error), then the core's decision for each subcommand.
-#include "pg/guard.hpp"
+#include "pg/guard/guard.hpp"
 
 extern "C" {
 #include "access/xact.h"

@@ -1,11 +1,11 @@
-#include "pg/job_locks.hpp"
+#include "pg/jobs/job_locks.hpp"
 
 extern "C" {
 #include "miscadmin.h"
 #include "storage/lock.h"
 }
 
-#include "pg/settings.hpp"
+#include "pg/jobs/settings.hpp"
 
 namespace pg_backfill::pg {
 

@@ -1,4 +1,4 @@
-#include "pg/batch_statements.hpp"
+#include "pg/jobs/batch_statements.hpp"
 
 #include <cstdlib>
 #include <cstring>

@@ -1,6 +1,6 @@
 // Relation facts for the DDL guard: real size from the storage manager,
 // created/truncated in this transaction, quoted names.
-#include "pg/guard.hpp"
+#include "pg/guard/guard.hpp"
 
 extern "C" {
 #include "access/relation.h"

@@ -1,6 +1,6 @@
 // DDL guard initialisation: GUCs always, the ProcessUtility hook only when
 // preloaded (a hook installed by a late LOAD would guard one backend only).
-#include "pg/guard.hpp"
+#include "pg/guard/guard.hpp"
 #include "pg/module.hpp"
 
 #include <climits>

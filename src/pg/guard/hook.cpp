@@ -1,7 +1,7 @@
 // The DDL guard's ProcessUtility hook: analyse, refuse DDL that breaks a
 // running backfill, warn or block unsafe DDL and lock-queue hazards, then
 // chain to the previous hook.
-#include "pg/guard.hpp"
+#include "pg/guard/guard.hpp"
 
 extern "C" {
 #include "access/xact.h"

@@ -1,7 +1,7 @@
 // The DDL guard's PostgreSQL layer: shared declarations.
 //
 // One analysis path (AnalyzeStatement) serves both presentations: the
-// ProcessUtility hook (guard_hook.cpp) and explain_ddl() (explain_ddl.cpp).
+// ProcessUtility hook (hook.cpp) and explain_ddl() (explain_ddl.cpp).
 #pragma once
 
 extern "C" {
@@ -73,13 +73,13 @@ struct LockTarget {
 // PG regime: may ereport(ERROR) on bad options.
 List *StatementLockTargets(Node *parsetree);
 
-// Fact collection (guard_facts.cpp, guard_alter_table.cpp). PG regime: may
+// Fact collection (facts.cpp, alter_table.cpp). PG regime: may
 // ereport(ERROR); AnalyzeStatement catches it.
 void CollectFacts(Node *parsetree, List **findings);
 void CollectAlterTableFacts(Node *alter_table_stmt, List **findings);
 void CollectCreatePartitionFacts(Node *create_stmt, List **findings);
 
-// Relation facts (guard_relation.cpp). PG regime: may ereport(ERROR).
+// Relation facts (relation.cpp). PG regime: may ereport(ERROR).
 // NewFinding allocates a finding for relid with every string empty and the
 // relation's facts filled in: quoted names, size (heap + TOAST from the
 // storage manager, summed over partitions), created or truncated in this
@@ -89,17 +89,17 @@ const char *QuotedRelationName(Oid relid);
 int64 RelationSizeBytes(Oid relid);
 const char *PStrOrEmpty(const char *s);
 
-// Lock-queue hazard (guard_lock_queue.cpp): when the statement's lock on
+// Lock-queue hazard (lock_queue.cpp): when the statement's lock on
 // relid blocks writes, lock_timeout is 0 and another backend holds a
 // conflicting lock, returns a palloc'd description of the first holder in
 // *holder and true. PG regime.
 bool FindLockQueueHazard(Oid relid, int lock_mode, char **holder);
 
-// Running backfill jobs (guard_jobs.cpp): raises ERROR 55006 if the
+// Running backfill jobs (running_jobs.cpp): raises ERROR 55006 if the
 // statement would break an active job. PG regime: may ereport(ERROR).
 void CheckRunningBackfills(Node *parsetree, const GuardAnalysis *analysis);
 
-// Installs the hook (guard_hook.cpp). PG regime.
+// Installs the hook (hook.cpp). PG regime.
 void InstallGuardHook();
 
 } // namespace pg_backfill::pg

@@ -1,8 +1,8 @@
 // Fact collection for the DDL guard: which statements it looks at, and the
 // facts of the non-ALTER TABLE ones (CREATE INDEX, REINDEX, CLUSTER,
 // VACUUM FULL, REFRESH MATERIALIZED VIEW). ALTER TABLE is in
-// guard_alter_table.cpp.
-#include "pg/guard.hpp"
+// alter_table.cpp.
+#include "pg/guard/guard.hpp"
 
 extern "C" {
 #include "access/genam.h"

@@ -1,4 +1,4 @@
-#include "pg/expression.hpp"
+#include "pg/jobs/expression.hpp"
 
 extern "C" {
 #include "nodes/nodeFuncs.h"

@@ -45,13 +45,13 @@ Datum pg_backfill_job_progress(PG_FUNCTION_ARGS);
 #include "core/job_state.hpp"
 #include "core/progress.hpp"
 #include "pg/boundary.hpp"
-#include "pg/expression.hpp"
-#include "pg/job_locks.hpp"
-#include "pg/job_table.hpp"
-#include "pg/key_index.hpp"
-#include "pg/launcher.hpp"
-#include "pg/settings.hpp"
-#include "pg/worker_launch.hpp"
+#include "pg/jobs/expression.hpp"
+#include "pg/jobs/job_locks.hpp"
+#include "pg/jobs/job_table.hpp"
+#include "pg/jobs/key_index.hpp"
+#include "pg/jobs/launcher.hpp"
+#include "pg/jobs/settings.hpp"
+#include "pg/jobs/worker_launch.hpp"
 
 using pg_backfill::core::JobState;
 namespace core = pg_backfill::core;

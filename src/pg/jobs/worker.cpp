@@ -37,14 +37,14 @@ PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 
 #include "core/backoff.hpp"
 #include "core/job_state.hpp"
-#include "pg/batch_statements.hpp"
+#include "pg/jobs/batch_statements.hpp"
 #include "pg/boundary.hpp"
-#include "pg/job_locks.hpp"
-#include "pg/job_table.hpp"
-#include "pg/launcher.hpp"
-#include "pg/replica_lag.hpp"
-#include "pg/settings.hpp"
-#include "pg/worker_launch.hpp"
+#include "pg/jobs/job_locks.hpp"
+#include "pg/jobs/job_table.hpp"
+#include "pg/jobs/launcher.hpp"
+#include "pg/jobs/replica_lag.hpp"
+#include "pg/jobs/settings.hpp"
+#include "pg/jobs/worker_launch.hpp"
 
 namespace core = pg_backfill::core;
 namespace bf = pg_backfill::pg;

@@ -1,7 +1,7 @@
 // See replica_lag.hpp. The same fields pg_stat_get_wal_senders() shows as
 // replay_lsn, read directly so the check needs no privilege (the worker runs
 // as the job's owner, who may not see pg_stat_replication's LSNs) and no SQL.
-#include "pg/replica_lag.hpp"
+#include "pg/jobs/replica_lag.hpp"
 
 extern "C" {
 #include "access/xlog.h"
