@@ -3,6 +3,7 @@
 #   make                 build pg_backfill.so
 #   make install         install into the server found by pg_config
 #   make unittest        GoogleTest for src/core (no PostgreSQL include path)
+#   make format          clang-format over every C++ file
 #   make installcheck    pg_regress + isolation against --temp-instance servers
 #   make prove_installcheck   TAP tests (test/t)
 #
@@ -10,9 +11,12 @@
 # so tests never need root and never touch the system installation.
 
 EXTENSION = pg_backfill
-EXTVERSION = 0.1
+EXTVERSION = $(shell sed -n "s/^default_version = '\\(.*\\)'/\\1/p" $(EXTENSION).control)
 MODULE_big = pg_backfill
-DATA = pg_backfill--0.1.sql
+# The base script of 0.1 and every upgrade script from it: CREATE EXTENSION
+# of a later version runs the base, then the upgrades in order, so a fresh
+# install and an upgraded one run the same SQL.
+DATA = $(EXTENSION)--0.1.sql $(sort $(wildcard $(EXTENSION)--*--*.sql))
 
 CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
 PG_SRCS = $(sort $(wildcard src/pg/*.cpp src/pg/*/*.cpp))
@@ -54,6 +58,11 @@ UNIT_CXXFLAGS = -std=c++17 -Wall -Wextra -g -O1 -Isrc -fsanitize=address,undefin
 UNIT_SRCS = $(sort $(wildcard test/unit/*_test.cpp))
 test/unit/core_tests: $(CORE_SRCS) $(UNIT_SRCS) $(wildcard src/core/*.hpp)
 	g++ $(UNIT_CXXFLAGS) -o $@ $(CORE_SRCS) $(UNIT_SRCS) -lgtest -lgtest_main -pthread
+
+# clang-format (.clang-format) over every C++ file of the tree.
+.PHONY: format
+format:
+	clang-format -i $(wildcard src/*/*.cpp src/*/*.hpp src/*/*/*.cpp src/*/*/*.hpp test/unit/*.cpp)
 
 .PHONY: unittest
 unittest: test/unit/core_tests

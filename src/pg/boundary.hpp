@@ -13,6 +13,13 @@
 // CallCpp itself holds only trivially destructible locals, so the longjmp
 // out of it is safe. The core never calls PostgreSQL, so there is no
 // C++ -> PostgreSQL direction to guard.
+//
+// The one exception: a core function declared noexcept whose arguments and
+// result are trivially destructible (core::StateName, core::IsActive,
+// core::LockModeName, ...) may be called directly. It cannot throw, and
+// nothing it leaves on the stack needs a destructor, so there is nothing for
+// CallCpp to catch or copy. Anything that builds a std::string, a vector or
+// may throw goes through CallCpp.
 #pragma once
 
 #include <type_traits>

@@ -62,7 +62,7 @@ ParseSingleExpression(const char *wrapped) {
 } // namespace
 
 char *
-AnalyseBackfillExpression(Relation rel, AttrNumber attnum, const char *expression) {
+AnalyzeBackfillExpression(Relation rel, AttrNumber attnum, const char *expression) {
 	// The newline ends a trailing "--" comment inside the parentheses.
 	char *wrapped = psprintf("SELECT (%s\n)", expression);
 	ErrorContextCallback callback;

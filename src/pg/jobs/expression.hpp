@@ -16,6 +16,6 @@ namespace pg_backfill::pg {
 // subqueries (0A000), coerces it to column `attnum`'s type by assignment
 // (42804 when it cannot be) and returns PostgreSQL's deparse of the result,
 // in the current search_path. PG regime: ereports on any invalid input.
-char *AnalyseBackfillExpression(Relation rel, AttrNumber attnum, const char *expression);
+char *AnalyzeBackfillExpression(Relation rel, AttrNumber attnum, const char *expression);
 
 } // namespace pg_backfill::pg

@@ -73,7 +73,7 @@ JobHasWorker(int64 job_id) {
 
 int
 TryTakeWorkerSlot() {
-	for (int slot = 0; slot < backfill_max_workers; slot++)
+	for (int slot = 0; slot < guc_max_workers; slot++)
 		if (TryLock(SlotTag(slot)))
 			return slot;
 	return -1;
@@ -87,7 +87,7 @@ ReleaseWorkerSlot(int slot) {
 int
 CountFreeWorkerSlots() {
 	int free_slots = 0;
-	for (int slot = 0; slot < backfill_max_workers; slot++)
+	for (int slot = 0; slot < guc_max_workers; slot++)
 		if (!IsHeldElsewhere(SlotTag(slot)))
 			free_slots++;
 	return free_slots;

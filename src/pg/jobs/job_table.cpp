@@ -1,5 +1,7 @@
 #include "pg/jobs/job_table.hpp"
 
+#include "pg/jobs/kept_plan.hpp"
+
 extern "C" {
 #include "access/htup_details.h"
 #include "access/table.h"
@@ -22,11 +24,64 @@ namespace pg_backfill::pg {
 
 namespace {
 
+// The columns LoadJob reads, in the order of kSelectJob's select list.
+enum SelectedColumn {
+	kColJobId = 1,
+	kColRelid,
+	kColAttnum,
+	kColColumnName,
+	kColExpressionSql,
+	kColKeyColumns,
+	kColOnlyNull,
+	kColBatchSize,
+	kColLockTimeout,
+	kColBatchDelay,
+	kColState,
+	kColOwner,
+	kColLoginRole,
+	kColSearchPath,
+	kColCheckpoint,
+	kColRowsDone,
+	kColRowsEstimated,
+	kColWorkerPid,
+	kColXmin,
+	kColStartedAt,
+	kColUpdatedAt,
+	kColLastErrorSqlstate,
+	kColLastErrorMessage,
+};
+
 constexpr const char *kSelectJob =
     "SELECT job_id, relid, attnum, column_name, expression_sql, key_columns, only_null,"
     " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, rows_done,"
     " rows_estimated, worker_pid, xmin, started_at, updated_at, last_error_sqlstate,"
     " last_error_message FROM backfill.jobs WHERE job_id = $1";
+
+// The parameters of InsertJob's statement, $1 first.
+enum InsertParam {
+	kInsRelid,
+	kInsColumnName,
+	kInsAttnum,
+	kInsExpression,
+	kInsExpressionSql,
+	kInsKeyIndex,
+	kInsKeyColumns,
+	kInsOnlyNull,
+	kInsBatchSize,
+	kInsLockTimeout,
+	kInsBatchDelay,
+	kInsOwner,
+	kInsLoginRole,
+	kInsSearchPath,
+	kInsRowsEstimated,
+	kInsCount
+};
+
+constexpr const char *kInsertJob =
+    "INSERT INTO backfill.jobs (relid, column_name, attnum, expression, expression_sql, key_index,"
+    " key_columns, only_null, batch_size, lock_timeout, batch_delay, owner, login_role, search_path,"
+    " rows_estimated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    " RETURNING job_id";
 
 // The role that owns the pg_backfill extension (a superuser, since the
 // extension is superuser-only), from one scan of pg_extension by name.
@@ -83,13 +138,7 @@ LeaveScope(AccessScope *scope) {
 // ereports unless it returns `expected`.
 void
 Execute(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expected) {
-	if (*plan == nullptr) {
-		SPIPlanPtr prepared = SPI_prepare(sql, nargs, types);
-		if (prepared == nullptr || SPI_keepplan(prepared) != 0)
-			elog(ERROR, "pg_backfill: SPI_prepare failed (%d): %s", SPI_result, sql);
-		*plan = prepared;
-	}
-	int rc = SPI_execute_plan(*plan, values, nulls, false, 0);
+	int rc = SPI_execute_plan(KeptPlan(plan, sql, nargs, types), values, nulls, false, 0);
 	if (rc != expected)
 		elog(ERROR, "pg_backfill: SPI_execute failed (%d): %s", rc, sql);
 }
@@ -156,6 +205,24 @@ GetInt64(HeapTuple tuple, TupleDesc desc, int col, int64 if_null) {
 	}
 }
 
+// Column `col` as GetInt64 reads it; nullopt for SQL NULL.
+std::optional<int64_t>
+GetOptionalInt64(HeapTuple tuple, TupleDesc desc, int col) {
+	bool isnull;
+	(void)SPI_getbinval(tuple, desc, col, &isnull);
+	if (isnull)
+		return std::nullopt;
+	return GetInt64(tuple, desc, col, 0);
+}
+
+// The interval Datum of a number of milliseconds.
+Datum
+IntervalFromMs(int64 ms) {
+	Interval *interval = (Interval *)palloc0(sizeof(Interval));
+	interval->time = ms * 1000;
+	return IntervalPGetDatum(interval);
+}
+
 // The text[] Datum of n C strings.
 Datum
 TextArray(int n, const char *const *strings) {
@@ -213,36 +280,37 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		MemoryContext cxt = scope.caller_cxt;
 		HeapTuple t = SPI_tuptable->vals[0];
 		TupleDesc d = SPI_tuptable->tupdesc;
-		int c = 1;
-		row->job_id = GetInt64(t, d, c++, 0);
-		row->relid = (Oid)GetInt64(t, d, c++, 0);
-		row->attnum = (AttrNumber)GetInt64(t, d, c++, 0);
-		row->column_name = CopyColumn(t, d, c++, cxt);
-		row->expression_sql = CopyColumn(t, d, c++, cxt);
-		row->nkeys = CopyStringArray(t, d, c++, cxt, &row->key_columns);
-		row->only_null = GetInt64(t, d, c++, 0) != 0;
-		row->batch_size = (int)GetInt64(t, d, c++, -1);
-		row->lock_timeout_ms = GetInt64(t, d, c++, -1);
-		row->batch_delay_ms = GetInt64(t, d, c++, -1);
-		char *state = CopyColumn(t, d, c++, cxt);
+		row->job_id = GetInt64(t, d, kColJobId, 0);
+		row->relid = (Oid)GetInt64(t, d, kColRelid, 0);
+		row->attnum = (AttrNumber)GetInt64(t, d, kColAttnum, 0);
+		row->column_name = CopyColumn(t, d, kColColumnName, cxt);
+		row->expression_sql = CopyColumn(t, d, kColExpressionSql, cxt);
+		row->nkeys = CopyStringArray(t, d, kColKeyColumns, cxt, &row->key_columns);
+		row->only_null = GetInt64(t, d, kColOnlyNull, 0) != 0;
+		std::optional<int64_t> batch_size = GetOptionalInt64(t, d, kColBatchSize);
+		row->options.batch_size =
+		    batch_size ? std::optional<int32_t>((int32_t)*batch_size) : std::optional<int32_t>();
+		row->options.lock_timeout_ms = GetOptionalInt64(t, d, kColLockTimeout);
+		row->options.batch_delay_ms = GetOptionalInt64(t, d, kColBatchDelay);
+		char *state = CopyColumn(t, d, kColState, cxt);
 		std::optional<core::JobState> parsed = core::ParseState(state);
 		if (!parsed)
 			elog(ERROR, "backfill job " INT64_FORMAT " has an unknown state \"%s\"", job_id, state);
 		row->state = *parsed;
-		row->owner = (Oid)GetInt64(t, d, c++, 0);
-		row->login_role = (Oid)GetInt64(t, d, c++, 0);
-		row->search_path = CopyColumn(t, d, c++, cxt);
-		row->ncheckpoint = CopyStringArray(t, d, c++, cxt, &row->checkpoint);
-		row->rows_done = GetInt64(t, d, c++, 0);
-		row->rows_estimated = GetInt64(t, d, c++, -1);
-		row->worker_pid = (int32)GetInt64(t, d, c++, 0);
-		row->xmin = (TransactionId)GetInt64(t, d, c++, 0);
+		row->owner = (Oid)GetInt64(t, d, kColOwner, 0);
+		row->login_role = (Oid)GetInt64(t, d, kColLoginRole, 0);
+		row->search_path = CopyColumn(t, d, kColSearchPath, cxt);
+		row->ncheckpoint = CopyStringArray(t, d, kColCheckpoint, cxt, &row->checkpoint);
+		row->rows_done = GetInt64(t, d, kColRowsDone, 0);
+		row->rows_estimated = GetInt64(t, d, kColRowsEstimated, -1);
+		row->worker_pid = (int32)GetInt64(t, d, kColWorkerPid, 0);
+		row->xmin = (TransactionId)GetInt64(t, d, kColXmin, 0);
 		bool isnull;
-		row->started_at = DatumGetTimestampTz(SPI_getbinval(t, d, c++, &isnull));
+		row->started_at = DatumGetTimestampTz(SPI_getbinval(t, d, kColStartedAt, &isnull));
 		row->has_started_at = !isnull;
-		row->updated_at = DatumGetTimestampTz(SPI_getbinval(t, d, c++, &isnull));
-		row->last_error_sqlstate = CopyColumn(t, d, c++, cxt);
-		row->last_error_message = CopyColumn(t, d, c++, cxt);
+		row->updated_at = DatumGetTimestampTz(SPI_getbinval(t, d, kColUpdatedAt, &isnull));
+		row->last_error_sqlstate = CopyColumn(t, d, kColLastErrorSqlstate, cxt);
+		row->last_error_message = CopyColumn(t, d, kColLastErrorMessage, cxt);
 	}
 	LeaveScope(&scope);
 	return found;
@@ -252,34 +320,34 @@ int64
 InsertJob(const NewJob *job) {
 	AccessScope scope;
 	EnterScope(JobAccess::AsExtensionOwner, &scope);
-	Oid types[] = {OIDOID,  NAMEOID,     INT2OID,     TEXTOID,     TEXTOID,  OIDOID, NAMEARRAYOID, BOOLOID,
-	               INT4OID, INTERVALOID, INTERVALOID, OIDOID,      OIDOID,   TEXTOID, INT8OID};
-	Datum values[] = {ObjectIdGetDatum(job->relid),
-	                  NameDatum(job->column_name),
-	                  Int16GetDatum(job->attnum),
-	                  CStringGetTextDatum(job->expression),
-	                  CStringGetTextDatum(job->expression_sql),
-	                  ObjectIdGetDatum(job->key_index),
-	                  NameArray(job->nkeys, job->key_columns),
-	                  BoolGetDatum(job->only_null),
-	                  job->batch_size,
-	                  job->lock_timeout,
-	                  job->batch_delay,
-	                  ObjectIdGetDatum(job->owner),
-	                  ObjectIdGetDatum(job->login_role),
-	                  CStringGetTextDatum(job->search_path),
-	                  Int64GetDatum(job->rows_estimated)};
-	char nulls[] = "               ";
-	nulls[8] = job->batch_size_null ? 'n' : ' ';
-	nulls[9] = job->lock_timeout_null ? 'n' : ' ';
-	nulls[10] = job->batch_delay_null ? 'n' : ' ';
-	nulls[14] = job->rows_estimated < 0 ? 'n' : ' ';
+	Oid types[kInsCount];
+	Datum values[kInsCount];
+	char nulls[kInsCount + 1];
+	memset(nulls, ' ', kInsCount);
+	nulls[kInsCount] = '\0';
+	auto set = [&](InsertParam param, Oid type, Datum value, bool isnull = false) {
+		types[param] = type;
+		values[param] = isnull ? (Datum)0 : value;
+		nulls[param] = isnull ? 'n' : ' ';
+	};
+	const core::JobOptions &options = job->options;
+	set(kInsRelid, OIDOID, ObjectIdGetDatum(job->relid));
+	set(kInsColumnName, NAMEOID, NameDatum(job->column_name));
+	set(kInsAttnum, INT2OID, Int16GetDatum(job->attnum));
+	set(kInsExpression, TEXTOID, CStringGetTextDatum(job->expression));
+	set(kInsExpressionSql, TEXTOID, CStringGetTextDatum(job->expression_sql));
+	set(kInsKeyIndex, OIDOID, ObjectIdGetDatum(job->key_index));
+	set(kInsKeyColumns, NAMEARRAYOID, NameArray(job->nkeys, job->key_columns));
+	set(kInsOnlyNull, BOOLOID, BoolGetDatum(job->only_null));
+	set(kInsBatchSize, INT4OID, Int32GetDatum(options.batch_size.value_or(0)), !options.batch_size);
+	set(kInsLockTimeout, INTERVALOID, IntervalFromMs(options.lock_timeout_ms.value_or(0)), !options.lock_timeout_ms);
+	set(kInsBatchDelay, INTERVALOID, IntervalFromMs(options.batch_delay_ms.value_or(0)), !options.batch_delay_ms);
+	set(kInsOwner, OIDOID, ObjectIdGetDatum(job->owner));
+	set(kInsLoginRole, OIDOID, ObjectIdGetDatum(job->login_role));
+	set(kInsSearchPath, TEXTOID, CStringGetTextDatum(job->search_path));
+	set(kInsRowsEstimated, INT8OID, Int64GetDatum(job->rows_estimated), job->rows_estimated < 0);
 	static SPIPlanPtr plan;
-	Execute(&plan, "INSERT INTO backfill.jobs (relid, column_name, attnum, expression, expression_sql, key_index,"
-	        " key_columns, only_null, batch_size, lock_timeout, batch_delay, owner, login_role, search_path,"
-	        " rows_estimated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-	        " RETURNING job_id",
-	        15, types, values, nulls, SPI_OK_INSERT_RETURNING);
+	Execute(&plan, kInsertJob, kInsCount, types, values, nulls, SPI_OK_INSERT_RETURNING);
 	int64 job_id = GetInt64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0);
 	LeaveScope(&scope);
 	return job_id;

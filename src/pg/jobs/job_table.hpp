@@ -14,6 +14,7 @@ extern "C" {
 #include "datatype/timestamp.h"
 }
 
+#include "core/job_options.hpp"
 #include "core/job_state.hpp"
 
 namespace pg_backfill::pg {
@@ -30,9 +31,7 @@ struct JobRow {
 	int nkeys;
 	char **key_columns;
 	bool only_null;
-	int batch_size;        // -1: use the GUC
-	int64 lock_timeout_ms; // -1: use the GUC
-	int64 batch_delay_ms;  // -1: use the GUC
+	core::JobOptions options; // unset: follow the GUC
 	core::JobState state;
 	Oid owner;
 	Oid login_role;
@@ -61,12 +60,7 @@ struct NewJob {
 	int nkeys;
 	const char *const *key_columns;
 	bool only_null;
-	Datum batch_size; // each option: (Datum)0 with is_null set for "use the GUC"
-	bool batch_size_null;
-	Datum lock_timeout; // interval
-	bool lock_timeout_null;
-	Datum batch_delay; // interval
-	bool batch_delay_null;
+	core::JobOptions options; // checked by core::CheckJobOptions
 	Oid owner;
 	Oid login_role;
 	const char *search_path;

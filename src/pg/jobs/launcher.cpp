@@ -18,6 +18,7 @@ extern "C" {
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
+#include "tcop/tcopprot.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
@@ -216,9 +217,13 @@ pg_backfill_launcher_main(Datum) {
 }
 
 // One database: if pg_backfill is installed, start workers for its waiting
-// jobs. Connects as the bootstrap superuser. PG regime.
+// jobs. Connects as the bootstrap superuser. SIGTERM (shutdown) is die: it
+// takes effect at the next CHECK_FOR_INTERRUPTS, with the transaction
+// aborted properly (the default handler exits from inside the signal
+// handler, in the middle of a transaction). PG regime.
 void
 pg_backfill_db_scanner_main(Datum arg) {
+	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(arg), InvalidOid, 0);
 	pgstat_report_appname("pg_backfill scanner");

@@ -12,55 +12,62 @@ extern "C" {
 
 namespace pg_backfill::pg {
 
-int backfill_max_workers = 2;
-int backfill_batch_size = 1000;
-int backfill_lock_timeout_ms = 500;
-int backfill_statement_timeout_ms = 30000;
-int backfill_batch_delay_ms = 0;
-int backfill_retry_backoff_initial_ms = 100;
-int backfill_retry_backoff_max_ms = 30000;
-int backfill_progress_interval_ms = 5000;
-int backfill_max_replica_lag_kb = 1024 * 1024;
+int guc_max_workers = 2;
+int guc_batch_size = 1000;
+int guc_lock_timeout_ms = 500;
+int guc_statement_timeout_ms = 30000;
+int guc_batch_delay_ms = 0;
+int guc_retry_backoff_initial_ms = 100;
+int guc_retry_backoff_max_ms = 30000;
+int guc_progress_interval_ms = 5000;
+int guc_max_replica_lag_kb = 1024 * 1024;
 
 void
 DefineBackfillSettings() {
 	DefineCustomIntVariable("pg_backfill.max_workers", "Maximum number of backfill job workers running at once.",
 	                        "Counted over the whole cluster. Each worker also needs a max_worker_processes slot.",
-	                        &backfill_max_workers, 2, 0, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	                        &guc_max_workers, 2, 0, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.batch_size", "Rows per backfill batch for jobs started without batch_size.",
-	                        nullptr, &backfill_batch_size, 1000, 1, 10000000, PGC_SUSET, 0, nullptr, nullptr,
+	                        nullptr, &guc_batch_size, 1000, core::kMinBatchSize, core::kMaxBatchSize, PGC_SUSET, 0, nullptr, nullptr,
 	                        nullptr);
 	DefineCustomIntVariable("pg_backfill.lock_timeout",
 	                        "Lock timeout of a backfill batch for jobs started without lock_timeout.",
 	                        "A batch that waits longer for a row lock is rolled back and retried after a backoff.",
-	                        &backfill_lock_timeout_ms, 500, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr,
+	                        &guc_lock_timeout_ms, 500, (int)core::kMinLockTimeoutMs,
+	                        (int)core::kMaxIntervalOptionMs, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr,
 	                        nullptr);
 	DefineCustomIntVariable("pg_backfill.statement_timeout", "Statement timeout of a backfill batch.",
 	                        "A batch that runs longer fails its job. 0 disables the timeout.",
-	                        &backfill_statement_timeout_ms, 30000, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr,
+	                        &guc_statement_timeout_ms, 30000, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr,
 	                        nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.batch_delay", "Sleep between backfill batches for jobs started without "
 	                        "batch_delay.",
-	                        nullptr, &backfill_batch_delay_ms, 0, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr,
+	                        nullptr, &guc_batch_delay_ms, 0, (int)core::kMinBatchDelayMs,
+	                        (int)core::kMaxIntervalOptionMs, PGC_SUSET, GUC_UNIT_MS, nullptr,
 	                        nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.retry_backoff_initial",
 	                        "Upper bound of the first retry delay after a batch lock timeout.",
 	                        "Each further retry doubles the bound up to pg_backfill.retry_backoff_max; the delay "
 	                        "is uniformly random below the bound.",
-	                        &backfill_retry_backoff_initial_ms, 100, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr,
+	                        &guc_retry_backoff_initial_ms, 100, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr,
 	                        nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.retry_backoff_max", "Largest retry delay after a batch lock timeout.",
-	                        nullptr, &backfill_retry_backoff_max_ms, 30000, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MS,
+	                        nullptr, &guc_retry_backoff_max_ms, 30000, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MS,
 	                        nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.progress_interval", "Interval between wait_backfill progress notices.",
-	                        "0 disables the notices.", &backfill_progress_interval_ms, 5000, 0, INT_MAX,
+	                        "0 disables the notices.", &guc_progress_interval_ms, 5000, 0, INT_MAX,
 	                        PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.max_replica_lag",
 	                        "Replay lag of a streaming standby above which backfill batches wait.",
 	                        "Measured in bytes of WAL not yet replayed by the slowest physical standby. "
 	                        "0 disables the check.",
-	                        &backfill_max_replica_lag_kb, 1024 * 1024, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, nullptr,
+	                        &guc_max_replica_lag_kb, 1024 * 1024, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, nullptr,
 	                        nullptr, nullptr);
+}
+
+core::EffectiveJobOptions
+CurrentJobOptionSettings() {
+	return core::EffectiveJobOptions{guc_batch_size, guc_lock_timeout_ms, guc_batch_delay_ms};
 }
 
 } // namespace pg_backfill::pg

@@ -42,6 +42,7 @@ Datum pg_backfill_wait_backfill(PG_FUNCTION_ARGS);
 Datum pg_backfill_job_progress(PG_FUNCTION_ARGS);
 }
 
+#include "core/job_options.hpp"
 #include "core/job_state.hpp"
 #include "core/progress.hpp"
 #include "pg/boundary.hpp"
@@ -59,7 +60,6 @@ namespace bf = pg_backfill::pg;
 
 namespace {
 
-constexpr int kMaxBatchSize = 10000000;
 // How long wait_backfill lets a job that wants a worker go without one
 // before it starts one itself.
 constexpr int kOrphanGraceMs = 2000;
@@ -74,16 +74,34 @@ RequireArgument(FunctionCallInfo fcinfo, int arg, const char *name) {
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be null", name)));
 }
 
-// Checks that interval argument `arg`, unless NULL, lies in [min_ms, INT_MAX]
-// milliseconds; ereports 22023 otherwise.
-void
-CheckIntervalOption(FunctionCallInfo fcinfo, int arg, const char *name, int64 min_ms) {
-	if (PG_ARGISNULL(arg))
-		return;
-	int64 ms = bf::IntervalToMs(PG_GETARG_INTERVAL_P(arg));
-	if (ms < min_ms || ms > INT_MAX)
+// start_backfill's batch_size, lock_timeout and batch_delay arguments (at
+// positions first, first + 1, first + 2) as job options, checked against
+// their limits: ereports 22023 for one out of range.
+core::JobOptions
+JobOptionsFromArguments(FunctionCallInfo fcinfo, int first) {
+	core::JobOptions options;
+	if (!PG_ARGISNULL(first))
+		options.batch_size = PG_GETARG_INT32(first);
+	if (!PG_ARGISNULL(first + 1))
+		options.lock_timeout_ms = bf::IntervalToMs(PG_GETARG_INTERVAL_P(first + 1));
+	if (!PG_ARGISNULL(first + 2))
+		options.batch_delay_ms = bf::IntervalToMs(PG_GETARG_INTERVAL_P(first + 2));
+	switch (core::CheckJobOptions(options)) {
+	case core::JobOptionViolation::None:
+		break;
+	case core::JobOptionViolation::BatchSize:
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("%s must be between %lld ms and %d ms", name, (long long)min_ms, INT_MAX)));
+		                errmsg("batch_size must be between %d and %d", core::kMinBatchSize, core::kMaxBatchSize)));
+	case core::JobOptionViolation::LockTimeout:
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("lock_timeout must be between %lld ms and %lld ms", (long long)core::kMinLockTimeoutMs,
+		                       (long long)core::kMaxIntervalOptionMs)));
+	case core::JobOptionViolation::BatchDelay:
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("batch_delay must be between %lld ms and %lld ms", (long long)core::kMinBatchDelayMs,
+		                       (long long)core::kMaxIntervalOptionMs)));
+	}
+	return options;
 }
 
 // The planner's row estimate of rel (over all partitions of a partitioned
@@ -252,18 +270,14 @@ pg_backfill_start_backfill(PG_FUNCTION_ARGS) {
 	RequireArgument(fcinfo, 6, "only_null");
 	if (RecoveryInProgress())
 		ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION), errmsg("cannot start a backfill during recovery")));
-	if (!PG_ARGISNULL(3) && (PG_GETARG_INT32(3) < 1 || PG_GETARG_INT32(3) > kMaxBatchSize))
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("batch_size must be between 1 and %d", kMaxBatchSize)));
-	CheckIntervalOption(fcinfo, 4, "lock_timeout", 1);
-	CheckIntervalOption(fcinfo, 5, "batch_delay", 0);
+	core::JobOptions options = JobOptionsFromArguments(fcinfo, 3);
 
 	Oid relid = PG_GETARG_OID(0);
 	const char *column = NameStr(*PG_GETARG_NAME(1));
 	const char *expression = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	Relation rel = OpenTargetRelation(relid);
 	AttrNumber attnum = CheckTargetColumn(rel, column);
-	char *expression_sql = bf::AnalyseBackfillExpression(rel, attnum, expression);
+	char *expression_sql = bf::AnalyzeBackfillExpression(rel, attnum, expression);
 
 	bf::KeyChoice key;
 	if (!bf::ChooseKeyIndex(rel, &key))
@@ -293,12 +307,7 @@ pg_backfill_start_backfill(PG_FUNCTION_ARGS) {
 	job.nkeys = key.nkeys;
 	job.key_columns = key_columns;
 	job.only_null = PG_GETARG_BOOL(6);
-	job.batch_size_null = PG_ARGISNULL(3);
-	job.batch_size = PG_ARGISNULL(3) ? (Datum)0 : PG_GETARG_DATUM(3);
-	job.lock_timeout_null = PG_ARGISNULL(4);
-	job.lock_timeout = PG_ARGISNULL(4) ? (Datum)0 : PG_GETARG_DATUM(4);
-	job.batch_delay_null = PG_ARGISNULL(5);
-	job.batch_delay = PG_ARGISNULL(5) ? (Datum)0 : PG_GETARG_DATUM(5);
+	job.options = options;
 	job.owner = GetUserId();
 	job.login_role = GetSessionUserId();
 	job.search_path = GetConfigOption("search_path", false, false);
@@ -367,8 +376,8 @@ pg_backfill_wait_backfill(PG_FUNCTION_ARGS) {
 			ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED),
 			                errmsg("timed out waiting for backfill job " INT64_FORMAT, job_id),
 			                errdetail("The job is %s.", core::StateName(row.state))));
-		if (bf::backfill_progress_interval_ms > 0 &&
-		    TimestampDifferenceExceeds(last_notice, now, bf::backfill_progress_interval_ms)) {
+		if (bf::guc_progress_interval_ms > 0 &&
+		    TimestampDifferenceExceeds(last_notice, now, bf::guc_progress_interval_ms)) {
 			ReportProgress(&row);
 			last_notice = now;
 		}

@@ -36,11 +36,13 @@ PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 }
 
 #include "core/backoff.hpp"
+#include "core/job_options.hpp"
 #include "core/job_state.hpp"
 #include "pg/jobs/batch_statements.hpp"
 #include "pg/boundary.hpp"
 #include "pg/jobs/job_locks.hpp"
 #include "pg/jobs/job_table.hpp"
+#include "pg/jobs/kept_plan.hpp"
 #include "pg/jobs/launcher.hpp"
 #include "pg/jobs/replica_lag.hpp"
 #include "pg/jobs/settings.hpp"
@@ -81,27 +83,6 @@ constexpr int kReplicaLagPollMs = 200;
 
 MemoryContext worker_cxt;
 MemoryContext batch_cxt;
-
-// The effective value of a job option: the job's own (>= 0) or the GUC's.
-int64
-Option(int64 job_value, int guc_value) {
-	return job_value >= 0 ? job_value : guc_value;
-}
-
-// The kept plan for `sql`, prepared on first use with the given parameter
-// types. Needs an SPI connection.
-SPIPlanPtr
-KeptPlan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types) {
-	if (*slot == nullptr) {
-		SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
-		if (plan == nullptr)
-			elog(ERROR, "pg_backfill: SPI_prepare failed (%d): %s", SPI_result, sql);
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "pg_backfill: SPI_keepplan failed");
-		*slot = plan;
-	}
-	return *slot;
-}
 
 // "(a, b)" from key values as text.
 char *
@@ -154,7 +135,7 @@ SetBatchSettings(int64 lock_timeout_ms) {
 // pg_cancel_backend later.
 void
 ArmStatementTimeout(JobContext *ctx) {
-	ctx->timeout_ms = bf::backfill_statement_timeout_ms;
+	ctx->timeout_ms = bf::guc_statement_timeout_ms;
 	if (ctx->timeout_ms > 0) {
 		ctx->timeout_armed_at = GetCurrentTimestamp();
 		enable_timeout_after(STATEMENT_TIMEOUT, ctx->timeout_ms);
@@ -227,9 +208,10 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	}
 	if (!ctx->prepared)
 		PrepareJob(ctx, &row);
-	int64 batch_size = Option(row.batch_size, bf::backfill_batch_size);
-	*delay_ms = Option(row.batch_delay_ms, bf::backfill_batch_delay_ms);
-	SetBatchSettings(Option(row.lock_timeout_ms, bf::backfill_lock_timeout_ms));
+	core::EffectiveJobOptions options = core::ResolveJobOptions(row.options, bf::CurrentJobOptionSettings());
+	int64 batch_size = options.batch_size;
+	*delay_ms = options.batch_delay_ms;
+	SetBatchSettings(options.lock_timeout_ms);
 
 	int nkeys = ctx->nkeys;
 	bool has_lower = row.ncheckpoint > 0;
@@ -255,7 +237,7 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	int nbound = has_lower ? nkeys : 0;
 	types[nbound] = INT8OID;
 	values[nbound] = Int64GetDatum(batch_size);
-	SPIPlanPtr bound = KeptPlan(&ctx->bound_plans[has_lower], ctx->sql.bound[has_lower], nbound + 1, types);
+	SPIPlanPtr bound = bf::KeptPlan(&ctx->bound_plans[has_lower], ctx->sql.bound[has_lower], nbound + 1, types);
 	ReportQuery(ctx->sql.bound[has_lower]);
 	if (SPI_execute_plan(bound, values, nullptr, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "pg_backfill: batch bound query failed");
@@ -279,7 +261,7 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	for (int i = 0; i < nkeys && has_upper; i++)
 		types[nbound + i] = ctx->key_types[i];
 	const char *update_sql = ctx->sql.update[has_lower][has_upper];
-	SPIPlanPtr update = KeptPlan(&ctx->update_plans[has_lower][has_upper], update_sql, nupdate, types);
+	SPIPlanPtr update = bf::KeptPlan(&ctx->update_plans[has_lower][has_upper], update_sql, nupdate, types);
 	ReportQuery(update_sql);
 	int rc = SPI_execute_plan(update, values, nullptr, false, 0);
 	if (rc != SPI_OK_UPDATE)
@@ -319,22 +301,19 @@ InOwnTransaction(Fn fn) {
 int
 StartJob(const bf::JobWorkerParams *params) {
 	int slot = -1;
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	bf::JobRow row;
-	if (bf::LoadJob(params->job_id, bf::JobAccess::AsExtensionOwner, true, &row) && core::WantsWorker(row.state) &&
-	    (slot = bf::TryTakeWorkerSlot()) < 0) {
-		ereport(LOG, (errmsg("backfill job " INT64_FORMAT " waits for a free worker slot", params->job_id),
-		              errdetail("All %d slots (pg_backfill.max_workers) are taken.", bf::backfill_max_workers)));
-		bf::NoteJobsWaiting();
-	}
-	if (slot >= 0) {
-		(void)bf::CallCpp<&core::ApplyEvent>("start job", params->job_id, row.state, core::WorkerEvent::Start);
-		bf::MarkJobStarted(params->job_id, MyProcPid);
-	}
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	InOwnTransaction([&] {
+		bf::JobRow row;
+		if (bf::LoadJob(params->job_id, bf::JobAccess::AsExtensionOwner, true, &row) &&
+		    core::WantsWorker(row.state) && (slot = bf::TryTakeWorkerSlot()) < 0) {
+			ereport(LOG, (errmsg("backfill job " INT64_FORMAT " waits for a free worker slot", params->job_id),
+			              errdetail("All %d slots (pg_backfill.max_workers) are taken.", bf::guc_max_workers)));
+			bf::NoteJobsWaiting();
+		}
+		if (slot >= 0) {
+			(void)bf::CallCpp<&core::ApplyEvent>("start job", params->job_id, row.state, core::WorkerEvent::Start);
+			bf::MarkJobStarted(params->job_id, MyProcPid);
+		}
+	});
 	return slot;
 }
 
@@ -401,7 +380,7 @@ ReloadConfigIfRequested() {
 void
 WaitForReplicas(int64 job_id) {
 	for (;;) {
-		uint64 limit = (uint64)bf::backfill_max_replica_lag_kb * 1024;
+		uint64 limit = (uint64)bf::guc_max_replica_lag_kb * 1024;
 		uint64 lag = bf::ReplicaLagBytes();
 		if (limit == 0 || lag <= limit)
 			return;
@@ -533,8 +512,8 @@ pg_backfill_job_worker_main(Datum) {
 				// Roll back, count, back off, retry the same batch.
 				InOwnTransaction([&] { bf::RecordLockTimeout(ctx.job_id); });
 				sleep_ms = bf::CallCpp<&core::BackoffDelayMs>("retry backoff", lock_retries++,
-				                                              (int64_t)bf::backfill_retry_backoff_initial_ms,
-				                                              (int64_t)bf::backfill_retry_backoff_max_ms,
+				                                              (int64_t)bf::guc_retry_backoff_initial_ms,
+				                                              (int64_t)bf::guc_retry_backoff_max_ms,
 				                                              pg_prng_double(&pg_global_prng_state));
 				ereport(LOG, (errmsg("backfill job " INT64_FORMAT " batch %s hit its lock timeout; retrying in "
 				                     INT64_FORMAT " ms",
