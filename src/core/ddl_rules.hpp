@@ -1,13 +1,32 @@
 // The DDL guard's decision table (pure C++17, no PostgreSQL headers).
 //
-// The PostgreSQL layer (src/pg/guard/facts.cpp) extracts *facts* about one
-// DDL subcommand from the live catalog, mirroring PostgreSQL 15's own
-// decisions (ATExecAddColumn, ATColumnChangeRequiresRewrite,
+// The PostgreSQL layer (src/pg/guard/) extracts *facts* about one DDL
+// subcommand from the live catalog, mirroring PostgreSQL 15's own decisions
+// (ATExecAddColumn, ATColumnChangeRequiresRewrite,
 // NotNullImpliedByRelConstraints, ...). DecideDdl turns those facts into the
 // work the statement does (rewrite, scan, index build, foreign-key
 // validation), a verdict, and the message, reason and safe-alternative hint
 // the guard reports. The hook and explain_ddl() both present this one
 // result, so they agree by construction.
+//
+// The rules are split by statement family, one file each, matching the files
+// of src/pg/guard/ that collect the facts:
+//
+//   src/core/                  family                                                 facts from src/pg/guard/
+//   ddl_rules.cpp              DecideDdl (dispatch on the command, exemptions, message), LockModeName,
+//                              FormatSize, and the helpers the families share (ddl_rules_internal.hpp)
+//   ddl_rules_add_column.cpp   ALTER TABLE ... ADD COLUMN                             alter_table.cpp
+//   ddl_rules_alter_type.cpp   ALTER TABLE ... ALTER COLUMN ... TYPE                  alter_table.cpp
+//   ddl_rules_constraints.cpp  SET NOT NULL, ADD CONSTRAINT (CHECK, FOREIGN KEY,      alter_table.cpp
+//                              UNIQUE / PRIMARY KEY, EXCLUDE), VALIDATE CONSTRAINT,
+//                              the referenced table of a new table's foreign key
+//   ddl_rules_partitions.cpp   ATTACH PARTITION, CREATE TABLE ... PARTITION OF        partitions.cpp
+//   ddl_rules_index.cpp        CREATE INDEX, REINDEX                                  facts.cpp
+//   ddl_rules_rewrite.cpp      CLUSTER, VACUUM FULL, REFRESH MATERIALIZED VIEW        facts.cpp
+//                              ALTER TABLE ... SET LOGGED / UNLOGGED, SET TABLESPACE, alter_table.cpp
+//                              SET ACCESS METHOD
+//   ddl_rules_domain.cpp       ALTER DOMAIN ... ADD CONSTRAINT / SET NOT NULL /       facts.cpp
+//                              VALIDATE CONSTRAINT
 #pragma once
 
 #include <cstdint>

@@ -91,8 +91,9 @@ TEST(JobState, WorkerEvents) {
 	for (JobState s : {JobState::Paused, JobState::Succeeded, JobState::Failed, JobState::Cancelled})
 		EXPECT_THROW(core::ApplyEvent(1, s, WorkerEvent::Start), core::Error);
 	for (JobState s : kAll)
-		if (s != JobState::Running)
+		if (s != JobState::Running) {
 			EXPECT_THROW(core::ApplyEvent(1, s, WorkerEvent::Finish), core::Error);
+		}
 }
 
 TEST(JobState, EveryCommandFromEveryStateEitherMovesOrThrows55000) {
