@@ -1,7 +1,7 @@
-// Fact collection for the DDL guard: which statements it looks at, and the
-// facts of the non-ALTER TABLE ones (CREATE INDEX, REINDEX, CLUSTER,
-// VACUUM FULL, REFRESH MATERIALIZED VIEW). ALTER TABLE is in
-// alter_table.cpp.
+// Fact collection for the DDL guard's non-ALTER TABLE statements (CREATE
+// INDEX, REINDEX, CLUSTER, VACUUM FULL, REFRESH MATERIALIZED VIEW, ALTER
+// DOMAIN). ALTER TABLE is in alter_table.cpp; which statement goes to which
+// collector is in statements.cpp.
 #include "pg/guard/guard.hpp"
 
 extern "C" {
@@ -41,25 +41,7 @@ extern "C" {
 
 namespace pg_backfill::pg {
 
-namespace {
-
 using core::DdlCommand;
-
-// True if the DefElem list has option `name` set to true (VACUUM (FULL),
-// REINDEX (CONCURRENTLY)). PG regime: may ereport(ERROR) on a bad value.
-bool
-OptionSet(List *options, const char *name) {
-	ListCell *lc;
-	foreach (lc, options) {
-		DefElem *opt = (DefElem *)lfirst(lc);
-		if (strcmp(opt->defname, name) == 0)
-			return defGetBoolean(opt);
-	}
-	return false;
-}
-
-void MultiTableFacts(DdlCommand command, const char *tag, int lock_mode, bool concurrently,
-                     ReindexObjectType reindex_kind, Oid schema, List **findings);
 
 // CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] ... ON [ONLY] t.
 void
@@ -146,6 +128,7 @@ RelsWithDomain(Oid domainoid, List **relids) {
 	foreach (lc, subdomains)
 		RelsWithDomain(lfirst_oid(lc), relids);
 }
+namespace {
 
 // The domain's base type and typmod, for VALUE in its CHECK expressions.
 struct DomainBase {
@@ -252,6 +235,7 @@ DomainViolationsQuery(Oid relid, Oid domainoid, Node *check) {
 		return "";
 	return psprintf("SELECT count(*) FROM %s WHERE %s;", QuotedRelationName(relid), where.data);
 }
+} // namespace
 
 // ALTER DOMAIN ... ADD CONSTRAINT CHECK, SET NOT NULL, VALIDATE CONSTRAINT:
 // PostgreSQL 15 takes ShareLock on every table using the domain and scans
@@ -327,6 +311,7 @@ DomainFacts(AlterDomainStmt *stmt, List **findings) {
 	}
 	*findings = list_concat(*findings, mine);
 }
+namespace {
 
 // Heap + TOAST bytes of relid without waiting for a lock: pg_class.relpages
 // when another session holds a conflicting lock. PG regime.
@@ -339,6 +324,7 @@ SizeWithoutWaiting(Oid relid, int32 relpages) {
 	GuardFinding *g = NewFinding(DdlCommand::kOther, "", relid, NoLock);
 	return g->facts.size_bytes;
 }
+} // namespace
 
 // VACUUM FULL / CLUSTER without a table name, REINDEX SCHEMA / DATABASE /
 // SYSTEM: the tables PostgreSQL 15 would process (get_all_vacuum_rels,
@@ -438,271 +424,6 @@ RewriteFacts(DdlCommand command, const char *tag, RangeVar *rv, int lock_mode, b
 	GuardFinding *g = NewFinding(command, tag, relid, lock_mode);
 	g->facts.concurrently = concurrently;
 	*findings = lappend(*findings, g);
-}
-
-} // namespace
-
-bool
-StatementLockTarget(Node *parsetree, Oid *relid, int *lock_mode) {
-	RangeVar *rv = NULL;
-	*lock_mode = NoLock;
-	switch (nodeTag(parsetree)) {
-	case T_AlterTableStmt: {
-		AlterTableStmt *stmt = (AlterTableStmt *)parsetree;
-		if (stmt->objtype == OBJECT_TABLE) {
-			rv = stmt->relation;
-			*lock_mode = AlterTableGetLockLevel(stmt->cmds);
-			// ATTACH PARTITION takes ShareUpdateExclusiveLock on the parent but
-			// AccessExclusiveLock on the partition: that is the queue to check.
-			ListCell *lc;
-			foreach (lc, stmt->cmds) {
-				AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
-				if (cmd->subtype == AT_AttachPartition && IsA(cmd->def, PartitionCmd)) {
-					rv = ((PartitionCmd *)cmd->def)->name;
-					*lock_mode = AccessExclusiveLock;
-				}
-			}
-		}
-		break;
-	}
-	case T_IndexStmt: {
-		IndexStmt *stmt = (IndexStmt *)parsetree;
-		rv = stmt->relation;
-		*lock_mode = stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock;
-		break;
-	}
-	case T_ReindexStmt: {
-		ReindexStmt *stmt = (ReindexStmt *)parsetree;
-		if (stmt->kind == REINDEX_OBJECT_TABLE) {
-			rv = stmt->relation;
-			*lock_mode = OptionSet(stmt->params, "concurrently") ? ShareUpdateExclusiveLock : ShareLock;
-		}
-		break;
-	}
-	case T_ClusterStmt:
-		rv = ((ClusterStmt *)parsetree)->relation;
-		*lock_mode = AccessExclusiveLock;
-		break;
-	case T_VacuumStmt: {
-		VacuumStmt *stmt = (VacuumStmt *)parsetree;
-		if (stmt->is_vacuumcmd && OptionSet(stmt->options, "full") && list_length(stmt->rels) == 1) {
-			rv = ((VacuumRelation *)linitial(stmt->rels))->relation;
-			*lock_mode = AccessExclusiveLock;
-		}
-		break;
-	}
-	case T_RefreshMatViewStmt: {
-		RefreshMatViewStmt *stmt = (RefreshMatViewStmt *)parsetree;
-		rv = stmt->relation;
-		*lock_mode = stmt->concurrent ? ExclusiveLock : AccessExclusiveLock;
-		break;
-	}
-	case T_RenameStmt: {
-		// Renaming a table, a column or a table constraint takes AccessExclusiveLock
-		// (renameatt, RenameRelation, RenameConstraint); renaming an index only
-		// ShareUpdateExclusiveLock.
-		RenameStmt *stmt = (RenameStmt *)parsetree;
-		if (stmt->renameType == OBJECT_TABLE || stmt->renameType == OBJECT_COLUMN ||
-		    stmt->renameType == OBJECT_TABCONSTRAINT) {
-			rv = stmt->relation;
-			*lock_mode = AccessExclusiveLock;
-		}
-		break;
-	}
-	case T_TruncateStmt:
-		rv = (RangeVar *)linitial(((TruncateStmt *)parsetree)->relations);
-		*lock_mode = AccessExclusiveLock;
-		break;
-	case T_CreateTrigStmt:
-		rv = ((CreateTrigStmt *)parsetree)->relation;
-		*lock_mode = ShareRowExclusiveLock;
-		break;
-	case T_DropStmt: {
-		// DROP TABLE, and DROP INDEX without CONCURRENTLY, lock the table
-		// with AccessExclusiveLock (RangeVarCallbackForDropRelation).
-		DropStmt *stmt = (DropStmt *)parsetree;
-		if ((stmt->removeType != OBJECT_TABLE && stmt->removeType != OBJECT_INDEX) || stmt->concurrent ||
-		    stmt->objects == NIL)
-			break;
-		Oid oid = RangeVarGetRelid(makeRangeVarFromNameList((List *)linitial(stmt->objects)), NoLock, true);
-		*relid = stmt->removeType == OBJECT_INDEX && OidIsValid(oid) ? IndexGetRelation(oid, true) : oid;
-		*lock_mode = AccessExclusiveLock;
-		return OidIsValid(*relid);
-	}
-	default:
-		break;
-	}
-	*relid = rv != NULL ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
-	return OidIsValid(*relid);
-}
-
-namespace {
-
-void
-AddLockTarget(List **targets, Oid relid, int lock_mode) {
-	if (!OidIsValid(relid))
-		return;
-	LockTarget *t = (LockTarget *)palloc(sizeof(LockTarget));
-	t->relid = relid;
-	t->lock_mode = lock_mode;
-	*targets = lappend(*targets, t);
-}
-
-// The referenced table of a FOREIGN KEY constraint:
-// ATAddForeignKeyConstraint locks it with ShareRowExclusiveLock.
-void
-AddForeignKeyTarget(List **targets, Constraint *c) {
-	if (c != NULL && IsA(c, Constraint) && c->contype == CONSTR_FOREIGN && c->pktable != NULL)
-		AddLockTarget(targets, RangeVarGetRelid(c->pktable, NoLock, true), ShareRowExclusiveLock);
-}
-
-} // namespace
-
-List *
-StatementLockTargets(Node *parsetree) {
-	List *targets = NIL;
-	Oid relid;
-	int lock_mode;
-	if (StatementLockTarget(parsetree, &relid, &lock_mode))
-		AddLockTarget(&targets, relid, lock_mode);
-	switch (nodeTag(parsetree)) {
-	case T_AlterTableStmt: {
-		AlterTableStmt *stmt = (AlterTableStmt *)parsetree;
-		if (stmt->objtype != OBJECT_TABLE)
-			break;
-		Oid parent = RangeVarGetRelid(stmt->relation, NoLock, true);
-		ListCell *lc;
-		foreach (lc, stmt->cmds) {
-			AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
-			if (cmd->subtype == AT_AddConstraint)
-				AddForeignKeyTarget(&targets, (Constraint *)cmd->def);
-			else if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef)) {
-				ListCell *c;
-				foreach (c, ((ColumnDef *)cmd->def)->constraints)
-					AddForeignKeyTarget(&targets, (Constraint *)lfirst(c));
-			} else if (cmd->subtype == AT_AttachPartition && OidIsValid(parent) &&
-			           get_rel_relkind(parent) == RELKIND_PARTITIONED_TABLE)
-				AddLockTarget(&targets, get_default_partition_oid(parent), AccessExclusiveLock);
-		}
-		break;
-	}
-	case T_CreateStmt: {
-		CreateStmt *stmt = (CreateStmt *)parsetree;
-		if (stmt->partbound == NULL || stmt->partbound->is_default || list_length(stmt->inhRelations) != 1 ||
-		    (stmt->if_not_exists && OidIsValid(RangeVarGetRelid(stmt->relation, NoLock, true))))
-			break;
-		Oid parent = RangeVarGetRelid((RangeVar *)linitial(stmt->inhRelations), NoLock, true);
-		if (OidIsValid(parent) && get_rel_relkind(parent) == RELKIND_PARTITIONED_TABLE)
-			AddLockTarget(&targets, get_default_partition_oid(parent), AccessExclusiveLock);
-		break;
-	}
-	case T_AlterDomainStmt: {
-		AlterDomainStmt *stmt = (AlterDomainStmt *)parsetree;
-		bool scans =
-		    stmt->subtype == 'O' || stmt->subtype == 'V' ||
-		    (stmt->subtype == 'C' && stmt->def != NULL && IsA(stmt->def, Constraint) &&
-		     ((Constraint *)stmt->def)->contype == CONSTR_CHECK && !((Constraint *)stmt->def)->skip_validation);
-		if (!scans)
-			break;
-		Oid domainoid = LookupTypeNameOid(NULL, makeTypeNameFromNameList(stmt->typeName), true);
-		if (!OidIsValid(domainoid) || get_typtype(domainoid) != TYPTYPE_DOMAIN)
-			break;
-		List *relids = NIL;
-		RelsWithDomain(domainoid, &relids);
-		ListCell *lc;
-		foreach (lc, relids)
-			AddLockTarget(&targets, lfirst_oid(lc), ShareLock);
-		break;
-	}
-	default:
-		break;
-	}
-	return targets;
-}
-
-bool
-IsHookedStatement(Node *parsetree) {
-	switch (nodeTag(parsetree)) {
-	case T_DropStmt:
-	case T_RenameStmt:
-	case T_TruncateStmt:
-	case T_CreateTrigStmt:
-		return true;
-	default:
-		return IsGuardedStatement(parsetree);
-	}
-}
-
-bool
-IsGuardedStatement(Node *parsetree) {
-	switch (nodeTag(parsetree)) {
-	case T_AlterTableStmt:
-	case T_IndexStmt:
-	case T_ReindexStmt:
-	case T_ClusterStmt:
-	case T_VacuumStmt:
-	case T_RefreshMatViewStmt:
-	case T_AlterDomainStmt:
-		return true;
-	case T_CreateStmt:
-		// CREATE TABLE ... PARTITION OF: the DEFAULT partition's re-check.
-		return ((CreateStmt *)parsetree)->partbound != NULL;
-	default:
-		return false;
-	}
-}
-
-void
-CollectFacts(Node *parsetree, List **findings) {
-	switch (nodeTag(parsetree)) {
-	case T_AlterTableStmt:
-		CollectAlterTableFacts(parsetree, findings);
-		break;
-	case T_IndexStmt:
-		IndexFacts((IndexStmt *)parsetree, findings);
-		break;
-	case T_ReindexStmt:
-		ReindexFacts((ReindexStmt *)parsetree, findings);
-		break;
-	case T_ClusterStmt: {
-		ClusterStmt *stmt = (ClusterStmt *)parsetree;
-		if (stmt->relation == NULL)
-			MultiTableFacts(DdlCommand::kCluster, "CLUSTER", AccessExclusiveLock, false, REINDEX_OBJECT_TABLE,
-			                InvalidOid, findings);
-		else
-			RewriteFacts(DdlCommand::kCluster, "CLUSTER", stmt->relation, AccessExclusiveLock, false, findings);
-		break;
-	}
-	case T_AlterDomainStmt:
-		DomainFacts((AlterDomainStmt *)parsetree, findings);
-		break;
-	case T_CreateStmt:
-		CollectCreatePartitionFacts(parsetree, findings);
-		break;
-	case T_VacuumStmt: {
-		VacuumStmt *stmt = (VacuumStmt *)parsetree;
-		if (!stmt->is_vacuumcmd || !OptionSet(stmt->options, "full"))
-			break;
-		if (stmt->rels == NIL) {
-			MultiTableFacts(DdlCommand::kVacuumFull, "VACUUM FULL", AccessExclusiveLock, false, REINDEX_OBJECT_TABLE,
-			                InvalidOid, findings);
-			break;
-		}
-		ListCell *lc;
-		foreach (lc, stmt->rels)
-			RewriteFacts(DdlCommand::kVacuumFull, "VACUUM FULL", ((VacuumRelation *)lfirst(lc))->relation,
-			             AccessExclusiveLock, false, findings);
-		break;
-	}
-	case T_RefreshMatViewStmt: {
-		RefreshMatViewStmt *stmt = (RefreshMatViewStmt *)parsetree;
-		RewriteFacts(DdlCommand::kRefreshMatview, "REFRESH MATERIALIZED VIEW", stmt->relation,
-		             stmt->concurrent ? ExclusiveLock : AccessExclusiveLock, stmt->concurrent, findings);
-		break;
-	}
-	default:
-		break;
-	}
 }
 
 } // namespace pg_backfill::pg

@@ -6,6 +6,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 #include "utils/relcache.h"
 }
@@ -73,11 +74,27 @@ struct LockTarget {
 // PG regime: may ereport(ERROR) on bad options.
 List *StatementLockTargets(Node *parsetree);
 
-// Fact collection (facts.cpp, alter_table.cpp). PG regime: may
+// True if the DefElem list has option `name` set to true (statements.cpp).
+// PG regime: may ereport(ERROR) on a bad value.
+bool OptionSet(List *options, const char *name);
+
+// Fact collection: CollectFacts (statements.cpp) hands each statement kind to
+// its collector (facts.cpp, alter_table.cpp). PG regime: may
 // ereport(ERROR); AnalyzeStatement catches it.
 void CollectFacts(Node *parsetree, List **findings);
 void CollectAlterTableFacts(Node *alter_table_stmt, List **findings);
 void CollectCreatePartitionFacts(Node *create_stmt, List **findings);
+void IndexFacts(IndexStmt *stmt, List **findings);
+void ReindexFacts(ReindexStmt *stmt, List **findings);
+void DomainFacts(AlterDomainStmt *stmt, List **findings);
+void MultiTableFacts(core::DdlCommand command, const char *tag, int lock_mode, bool concurrently,
+                     ReindexObjectType reindex_kind, Oid schema, List **findings);
+void RewriteFacts(core::DdlCommand command, const char *tag, RangeVar *rv, int lock_mode, bool concurrently,
+                  List **findings);
+
+// The tables and materialized views with a column of the domain or of a
+// domain over it (facts.cpp). PG regime.
+void RelsWithDomain(Oid domainoid, List **relids);
 
 // Relation facts (relation.cpp). PG regime: may ereport(ERROR).
 // NewFinding allocates a finding for relid with every string empty and the
