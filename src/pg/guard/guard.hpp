@@ -79,7 +79,7 @@ List *StatementLockTargets(Node *parsetree);
 bool OptionSet(List *options, const char *name);
 
 // Fact collection: CollectFacts (statements.cpp) hands each statement kind to
-// its collector (facts.cpp, alter_table.cpp). PG regime: may
+// its collector (facts.cpp, alter_table.cpp, partitions.cpp). PG regime: may
 // ereport(ERROR); AnalyzeStatement catches it.
 void CollectFacts(Node *parsetree, List **findings);
 void CollectAlterTableFacts(Node *alter_table_stmt, List **findings);
@@ -95,6 +95,18 @@ void RewriteFacts(core::DdlCommand command, const char *tag, RangeVar *rv, int l
 // The tables and materialized views with a column of the domain or of a
 // domain over it (facts.cpp). PG regime.
 void RelsWithDomain(Oid domainoid, List **relids);
+
+// Partition rules (partitions.cpp). PG regime: may ereport(ERROR).
+// AttachPartitionFacts fills g for ALTER TABLE parent ATTACH PARTITION
+// attachrel (pc): the bound scan and the indexes PostgreSQL would build.
+// DefaultPartitionFacts appends a finding for the DEFAULT partition of parent
+// that a new partition with raw_bound makes PostgreSQL re-check.
+void AttachPartitionFacts(GuardFinding *g, Relation parent, Relation attachrel, PartitionCmd *pc);
+void DefaultPartitionFacts(const char *tag, Relation parent, PartitionBoundSpec *raw_bound, bool with_parent_qual,
+                           Oid partid, const char *part_raw, const char *part_sql, List **findings);
+
+// A transformed expression over rel, deparsed (alter_table.cpp). PG regime.
+const char *Deparse(Node *expr, Relation rel, bool show_implicit = false);
 
 // Relation facts (relation.cpp). PG regime: may ereport(ERROR).
 // NewFinding allocates a finding for relid with every string empty and the
