@@ -692,11 +692,11 @@ SubcommandFacts(Relation rel, AlterTableCmd *cmd, bool recurse) {
 } // namespace
 
 void
-CollectAlterTableFacts(Node *node, List **findings) {
-	AlterTableStmt *stmt = (AlterTableStmt *)node;
+CollectAlterTableFacts(GuardedStatement *guarded, List **findings) {
+	AlterTableStmt *stmt = (AlterTableStmt *)guarded->parsetree;
 	if (stmt->objtype != OBJECT_TABLE)
 		return;
-	Oid relid = RangeVarGetRelid(stmt->relation, NoLock, stmt->missing_ok);
+	Oid relid = StatementRelid(guarded, stmt->missing_ok);
 	if (!OidIsValid(relid))
 		return;
 	char relkind = get_rel_relkind(relid);

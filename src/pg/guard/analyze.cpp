@@ -15,14 +15,17 @@ namespace pg_backfill::pg {
 
 namespace {
 
-// Collects the facts of parsetree inside a subtransaction. On error, rolls
-// the subtransaction back and reports the message in *error (PostgreSQL
-// reports its own error when the statement runs); interrupts and lock
-// failures are re-thrown. PG regime: may ereport(ERROR).
+// Collects the facts of the statement inside a subtransaction. On error,
+// rolls the subtransaction back and reports the message in *error
+// (PostgreSQL reports its own error when the statement runs); interrupts and
+// lock failures are re-thrown. What StatementRelid looks up here stays in
+// *guarded, so a failed analysis leaves a lookup that succeeded for the
+// running-jobs check. PG regime: may ereport(ERROR).
 List *
-CollectInSubtransaction(Node *parsetree, char **error) {
+CollectInSubtransaction(GuardedStatement *guarded, char **error) {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
+	Node *parsetree = guarded->parsetree;
 	List *volatile findings = NIL;
 	ErrorData *volatile edata = NULL;
 
@@ -31,8 +34,10 @@ CollectInSubtransaction(Node *parsetree, char **error) {
 	PG_TRY();
 	{
 		List *collected = NIL;
-		// Parse analysis may scribble on raw trees (readOnlyTree): work on a copy.
-		CollectFacts((Node *)copyObjectImpl(parsetree), &collected);
+		// Parse analysis may scribble on raw trees (readOnlyTree): the
+		// collectors read a copy, put back below.
+		guarded->parsetree = (Node *)copyObjectImpl(parsetree);
+		CollectFacts(guarded, &collected);
 		findings = collected;
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
@@ -48,6 +53,7 @@ CollectInSubtransaction(Node *parsetree, char **error) {
 		CurrentResourceOwner = oldowner;
 	}
 	PG_END_TRY();
+	guarded->parsetree = parsetree;
 
 	if (edata != NULL) {
 		// Interrupts, and failures to get the analysis's AccessShareLock
@@ -67,11 +73,11 @@ CollectInSubtransaction(Node *parsetree, char **error) {
 } // namespace
 
 GuardAnalysis
-AnalyzeStatement(Node *parsetree) {
+AnalyzeStatement(GuardedStatement *guarded) {
 	GuardAnalysis result = {NIL, false, NULL};
-	if (!IsGuardedStatement(parsetree))
+	if (!IsGuardedStatement(guarded->parsetree))
 		return result;
-	result.findings = CollectInSubtransaction(parsetree, &result.error);
+	result.findings = CollectInSubtransaction(guarded, &result.error);
 	result.failed = result.error != NULL;
 	int64 min_size = (int64)guard_min_size_kb * 1024;
 	ListCell *lc;

@@ -45,8 +45,9 @@ using core::DdlCommand;
 
 // CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] ... ON [ONLY] t.
 void
-IndexFacts(IndexStmt *stmt, List **findings) {
-	Oid relid = RangeVarGetRelid(stmt->relation, NoLock, false);
+IndexFacts(GuardedStatement *guarded, List **findings) {
+	IndexStmt *stmt = (IndexStmt *)guarded->parsetree;
+	Oid relid = StatementRelid(guarded, false);
 	const char *tag = stmt->unique ? (stmt->concurrent ? "CREATE UNIQUE INDEX CONCURRENTLY" : "CREATE UNIQUE INDEX")
 	                               : (stmt->concurrent ? "CREATE INDEX CONCURRENTLY" : "CREATE INDEX");
 	GuardFinding *g =
@@ -67,7 +68,8 @@ IndexFacts(IndexStmt *stmt, List **findings) {
 
 // REINDEX TABLE / INDEX [CONCURRENTLY]; the other forms are not analysed.
 void
-ReindexFacts(ReindexStmt *stmt, List **findings) {
+ReindexFacts(GuardedStatement *guarded, List **findings) {
+	ReindexStmt *stmt = (ReindexStmt *)guarded->parsetree;
 	if (stmt->kind == REINDEX_OBJECT_SCHEMA || stmt->kind == REINDEX_OBJECT_DATABASE ||
 	    stmt->kind == REINDEX_OBJECT_SYSTEM) {
 		bool concurrently = OptionSet(stmt->params, "concurrently");
@@ -81,11 +83,8 @@ ReindexFacts(ReindexStmt *stmt, List **findings) {
 	}
 	if (stmt->kind != REINDEX_OBJECT_TABLE && stmt->kind != REINDEX_OBJECT_INDEX)
 		return;
-	Oid relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	if (!OidIsValid(relid))
-		return;
-	if (stmt->kind == REINDEX_OBJECT_INDEX)
-		relid = IndexGetRelation(relid, true);
+	// REINDEX INDEX: the index's table.
+	Oid relid = StatementRelid(guarded);
 	if (!OidIsValid(relid))
 		return;
 	bool concurrently = OptionSet(stmt->params, "concurrently");
@@ -413,12 +412,10 @@ MultiTableFacts(DdlCommand command, const char *tag, int lock_mode, bool concurr
 	*findings = lappend(*findings, g);
 }
 
-// A finding for an AccessExclusiveLock rewrite command on rv.
+// A finding for a rewrite command (CLUSTER, VACUUM FULL, REFRESH
+// MATERIALIZED VIEW) on relid, if valid.
 void
-RewriteFacts(DdlCommand command, const char *tag, RangeVar *rv, int lock_mode, bool concurrently, List **findings) {
-	if (rv == NULL)
-		return;
-	Oid relid = RangeVarGetRelid(rv, NoLock, true);
+RewriteFacts(DdlCommand command, const char *tag, Oid relid, int lock_mode, bool concurrently, List **findings) {
 	if (!OidIsValid(relid))
 		return;
 	GuardFinding *g = NewFinding(command, tag, relid, lock_mode);

@@ -40,12 +40,40 @@ struct GuardAnalysis {
 	char *error;    // its message when failed
 };
 
+// A statement the guard looks at, with the table it names looked up once.
+// The hook and explain_ddl() build it as {parsetree, InvalidOid, false} and
+// pass it down; StatementRelid fills relid at the table's first use.
+struct GuardedStatement {
+	Node *parsetree;
+	Oid relid;        // StatementRelid's answer, once relid_known
+	bool relid_known; // StatementRelid has looked the table up
+};
+
+// The table the statement names and locks first: ALTER TABLE's (for ATTACH
+// PARTITION the parent), CREATE INDEX's, REINDEX TABLE's, REINDEX INDEX's
+// table, CLUSTER's, the one table of VACUUM FULL, REFRESH MATERIALIZED
+// VIEW's, RENAME's (table, column or constraint), TRUNCATE's first, CREATE
+// TRIGGER's, the first table (or index's table) of DROP TABLE / DROP INDEX
+// without CONCURRENTLY, the parent of CREATE TABLE ... PARTITION OF.
+// InvalidOid when there is none or it does not exist.
+//
+// Looked up on the first call with RangeVarGetRelid and NoLock (no lock is
+// taken, so the lock-queue check can run before anything queues) and
+// remembered in *stmt. The first call happens where the table is first
+// needed: in the lock-queue check (lock_timeout = 0), else inside the
+// analysis's subtransaction, else in the running-jobs check; so a lookup
+// error (a schema without USAGE, a cross-database name) surfaces where it
+// did before. missing_ok = false raises PostgreSQL's "does not exist" error
+// for a missing table, looking it up again if an earlier call remembered the
+// miss. PG regime: may ereport(ERROR).
+Oid StatementRelid(GuardedStatement *stmt, bool missing_ok = true);
+
 // Analyses one utility statement's parse tree without executing it.
 // Returns findings for the statement kinds the guard knows (an empty list
 // otherwise). Errors raised while analysing are caught in a subtransaction
 // and reported as failed. PG regime: may ereport(ERROR) only for resource
 // exhaustion.
-GuardAnalysis AnalyzeStatement(Node *parsetree);
+GuardAnalysis AnalyzeStatement(GuardedStatement *stmt);
 
 // True for the node tags AnalyzeStatement may have something to say about.
 bool IsGuardedStatement(Node *parsetree);
@@ -55,12 +83,6 @@ bool IsGuardedStatement(Node *parsetree);
 // TRUNCATE, CREATE TRIGGER).
 bool IsHookedStatement(Node *parsetree);
 
-// The relation a statement locks first and the lock mode, found without
-// taking any lock (RangeVarGetRelid with NoLock), so the lock-queue check can
-// run before the analysis queues for its own AccessShareLock. False if none.
-// PG regime: may ereport(ERROR) on bad options.
-bool StatementLockTarget(Node *parsetree, Oid *relid, int *lock_mode);
-
 // A table a statement locks, and how.
 struct LockTarget {
 	Oid relid;
@@ -68,11 +90,13 @@ struct LockTarget {
 };
 
 // Every table the statement locks that the lock-queue check should look
-// at: StatementLockTarget's, plus the ones it locks besides (the referenced
-// table of a foreign key, the DEFAULT partition a new partition re-checks,
-// the tables using a domain). NoLock lookups only. List of LockTarget *.
-// PG regime: may ereport(ERROR) on bad options.
-List *StatementLockTargets(Node *parsetree);
+// at: the one it locks first (StatementRelid's, or ATTACH PARTITION's
+// partition) with its lock mode, plus the ones it locks besides (the
+// referenced table of a foreign key, the DEFAULT partition a new partition
+// re-checks, the tables using a domain). NoLock lookups only, so the check
+// can run before the analysis queues for its own AccessShareLock. List of
+// LockTarget *. PG regime: may ereport(ERROR) on bad options.
+List *StatementLockTargets(GuardedStatement *stmt);
 
 // True if the DefElem list has option `name` set to true (statements.cpp).
 // PG regime: may ereport(ERROR) on a bad value.
@@ -81,15 +105,15 @@ bool OptionSet(List *options, const char *name);
 // Fact collection: CollectFacts (statements.cpp) hands each statement kind to
 // its collector (facts.cpp, alter_table.cpp, partitions.cpp). PG regime: may
 // ereport(ERROR); AnalyzeStatement catches it.
-void CollectFacts(Node *parsetree, List **findings);
-void CollectAlterTableFacts(Node *alter_table_stmt, List **findings);
-void CollectCreatePartitionFacts(Node *create_stmt, List **findings);
-void IndexFacts(IndexStmt *stmt, List **findings);
-void ReindexFacts(ReindexStmt *stmt, List **findings);
+void CollectFacts(GuardedStatement *stmt, List **findings);
+void CollectAlterTableFacts(GuardedStatement *stmt, List **findings);
+void CollectCreatePartitionFacts(GuardedStatement *stmt, List **findings);
+void IndexFacts(GuardedStatement *stmt, List **findings);
+void ReindexFacts(GuardedStatement *stmt, List **findings);
 void DomainFacts(AlterDomainStmt *stmt, List **findings);
 void MultiTableFacts(core::DdlCommand command, const char *tag, int lock_mode, bool concurrently,
                      ReindexObjectType reindex_kind, Oid schema, List **findings);
-void RewriteFacts(core::DdlCommand command, const char *tag, RangeVar *rv, int lock_mode, bool concurrently,
+void RewriteFacts(core::DdlCommand command, const char *tag, Oid relid, int lock_mode, bool concurrently,
                   List **findings);
 
 // The tables and materialized views with a column of the domain or of a
@@ -126,7 +150,7 @@ bool FindLockQueueHazard(Oid relid, int lock_mode, char **holder);
 
 // Running backfill jobs (running_jobs.cpp): raises ERROR 55006 if the
 // statement would break an active job. PG regime: may ereport(ERROR).
-void CheckRunningBackfills(Node *parsetree, const GuardAnalysis *analysis);
+void CheckRunningBackfills(GuardedStatement *stmt, const GuardAnalysis *analysis);
 
 // Installs the hook (hook.cpp). PG regime.
 void InstallGuardHook();

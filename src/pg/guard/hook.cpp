@@ -88,10 +88,10 @@ ReportUnsafe(const GuardFinding *g, const char *note) {
 // with lock_timeout = 0. Runs before the analysis, which itself queues for
 // an AccessShareLock. PG regime: may ereport(ERROR).
 void
-CheckLockQueue(Node *parsetree, bool honoured, const char *query) {
+CheckLockQueue(GuardedStatement *guarded, bool honoured, const char *query) {
 	if (LockTimeout != 0)
 		return;
-	List *targets = StatementLockTargets(parsetree);
+	List *targets = StatementLockTargets(guarded);
 	ListCell *lc;
 	foreach (lc, targets) {
 		const LockTarget *t = (const LockTarget *)lfirst(lc);
@@ -138,12 +138,15 @@ LogFinding(const GuardFinding *g) {
 // locals. May ereport(ERROR).
 void
 GuardStatement(Node *parsetree, const char *query) {
+	// The table the statement names is looked up once, at its first use
+	// (StatementRelid), and passed down with the statement.
+	GuardedStatement guarded = {parsetree, InvalidOid, false};
 	bool honoured = AcknowledgementHonoured();
-	CheckLockQueue(parsetree, honoured, query);
-	GuardAnalysis analysis = AnalyzeStatement(parsetree);
+	CheckLockQueue(&guarded, honoured, query);
+	GuardAnalysis analysis = AnalyzeStatement(&guarded);
 	if (analysis.failed)
 		ereport(DEBUG1, (errmsg_internal("pg_backfill guard: analysis failed: %s", analysis.error)));
-	CheckRunningBackfills(parsetree, &analysis);
+	CheckRunningBackfills(&guarded, &analysis);
 	const char *note = UnhonouredNote(honoured);
 	ListCell *lc;
 	foreach (lc, analysis.findings) {

@@ -207,14 +207,14 @@ DefaultPartitionFacts(const char *tag, Relation parent, PartitionBoundSpec *raw_
 }
 
 void
-CollectCreatePartitionFacts(Node *node, List **findings) {
-	CreateStmt *stmt = (CreateStmt *)node;
+CollectCreatePartitionFacts(GuardedStatement *guarded, List **findings) {
+	CreateStmt *stmt = (CreateStmt *)guarded->parsetree;
 	if (stmt->partbound == NULL || list_length(stmt->inhRelations) != 1)
 		return;
 	// IF NOT EXISTS naming an existing table does nothing.
 	if (stmt->if_not_exists && OidIsValid(RangeVarGetRelid(stmt->relation, NoLock, true)))
 		return;
-	Oid parentid = RangeVarGetRelid((RangeVar *)linitial(stmt->inhRelations), NoLock, true);
+	Oid parentid = StatementRelid(guarded);
 	if (!OidIsValid(parentid) || get_rel_relkind(parentid) != RELKIND_PARTITIONED_TABLE)
 		return;
 	Relation parent = relation_open(parentid, AccessShareLock);

@@ -54,7 +54,8 @@ RewritesTable(const GuardAnalysis *analysis, const ActiveJob *job) {
 // What the statement does to job's table that breaks it, or NULL.
 // PG regime: may ereport(ERROR) from catalog lookups.
 const char *
-BreakingAction(Node *parsetree, const GuardAnalysis *analysis, const ActiveJob *job) {
+BreakingAction(GuardedStatement *guarded, const GuardAnalysis *analysis, const ActiveJob *job) {
+	Node *parsetree = guarded->parsetree;
 	ListCell *lc;
 	if (IsA(parsetree, DropStmt)) {
 		DropStmt *stmt = (DropStmt *)parsetree;
@@ -73,7 +74,7 @@ BreakingAction(Node *parsetree, const GuardAnalysis *analysis, const ActiveJob *
 	if (!IsA(parsetree, AlterTableStmt))
 		return RewritesTable(analysis, job);
 	AlterTableStmt *stmt = (AlterTableStmt *)parsetree;
-	if (RangeVarGetRelid(stmt->relation, NoLock, true) != job->relid)
+	if (StatementRelid(guarded) != job->relid)
 		return RewritesTable(analysis, job);
 	foreach (lc, stmt->cmds) {
 		AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
@@ -119,7 +120,7 @@ GetAttr(HeapTuple tup, TupleDesc desc, AttrNumber attnum, Datum *out) {
 } // namespace
 
 void
-CheckRunningBackfills(Node *parsetree, const GuardAnalysis *analysis) {
+CheckRunningBackfills(GuardedStatement *guarded, const GuardAnalysis *analysis) {
 	Oid nsp = get_namespace_oid("backfill", true);
 	Oid jobs = OidIsValid(nsp) ? get_relname_relid("jobs", nsp) : InvalidOid;
 	if (!OidIsValid(jobs))
@@ -141,7 +142,7 @@ CheckRunningBackfills(Node *parsetree, const GuardAnalysis *analysis) {
 		job.relid = GetAttr(tup, desc, col.relid, &d) ? DatumGetObjectId(d) : InvalidOid;
 		job.attnum = GetAttr(tup, desc, col.attnum, &d) ? DatumGetInt16(d) : 0;
 		job.key_index = GetAttr(tup, desc, col.key_index, &d) ? DatumGetObjectId(d) : InvalidOid;
-		action = BreakingAction(parsetree, analysis, &job);
+		action = BreakingAction(guarded, analysis, &job);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);

@@ -1,6 +1,7 @@
 // The DDL guard's statement table: per statement node tag, whether the hook
-// looks at it, which table it locks first and how (for the lock-queue
-// check), and which fact collector analyses it.
+// looks at it, which table it names (StatementRelid, looked up once), which
+// tables it locks and how (for the lock-queue check), and which fact
+// collector analyses it.
 #include "pg/guard/guard.hpp"
 
 extern "C" {
@@ -34,98 +35,85 @@ OptionSet(List *options, const char *name) {
 	return false;
 }
 
-bool
-StatementLockTarget(Node *parsetree, Oid *relid, int *lock_mode) {
+namespace {
+
+// The NoLock lookup behind StatementRelid. PG regime: may ereport(ERROR).
+Oid
+LookUpStatementRelid(Node *parsetree, bool missing_ok) {
 	RangeVar *rv = NULL;
-	*lock_mode = NoLock;
 	switch (nodeTag(parsetree)) {
-	case T_AlterTableStmt: {
-		AlterTableStmt *stmt = (AlterTableStmt *)parsetree;
-		if (stmt->objtype == OBJECT_TABLE) {
-			rv = stmt->relation;
-			*lock_mode = AlterTableGetLockLevel(stmt->cmds);
-			// ATTACH PARTITION takes ShareUpdateExclusiveLock on the parent but
-			// AccessExclusiveLock on the partition: that is the queue to check.
-			ListCell *lc;
-			foreach (lc, stmt->cmds) {
-				AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
-				if (cmd->subtype == AT_AttachPartition && IsA(cmd->def, PartitionCmd)) {
-					rv = ((PartitionCmd *)cmd->def)->name;
-					*lock_mode = AccessExclusiveLock;
-				}
-			}
-		}
+	case T_AlterTableStmt:
+		rv = ((AlterTableStmt *)parsetree)->relation;
 		break;
-	}
-	case T_IndexStmt: {
-		IndexStmt *stmt = (IndexStmt *)parsetree;
-		rv = stmt->relation;
-		*lock_mode = stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock;
+	case T_IndexStmt:
+		rv = ((IndexStmt *)parsetree)->relation;
 		break;
-	}
 	case T_ReindexStmt: {
 		ReindexStmt *stmt = (ReindexStmt *)parsetree;
-		if (stmt->kind == REINDEX_OBJECT_TABLE) {
-			rv = stmt->relation;
-			*lock_mode = OptionSet(stmt->params, "concurrently") ? ShareUpdateExclusiveLock : ShareLock;
+		if (stmt->kind == REINDEX_OBJECT_INDEX) {
+			Oid index = RangeVarGetRelid(stmt->relation, NoLock, missing_ok);
+			return OidIsValid(index) ? IndexGetRelation(index, true) : InvalidOid;
 		}
+		if (stmt->kind == REINDEX_OBJECT_TABLE)
+			rv = stmt->relation;
 		break;
 	}
 	case T_ClusterStmt:
 		rv = ((ClusterStmt *)parsetree)->relation;
-		*lock_mode = AccessExclusiveLock;
 		break;
 	case T_VacuumStmt: {
 		VacuumStmt *stmt = (VacuumStmt *)parsetree;
-		if (stmt->is_vacuumcmd && OptionSet(stmt->options, "full") && list_length(stmt->rels) == 1) {
+		if (stmt->is_vacuumcmd && OptionSet(stmt->options, "full") && list_length(stmt->rels) == 1)
 			rv = ((VacuumRelation *)linitial(stmt->rels))->relation;
-			*lock_mode = AccessExclusiveLock;
-		}
 		break;
 	}
-	case T_RefreshMatViewStmt: {
-		RefreshMatViewStmt *stmt = (RefreshMatViewStmt *)parsetree;
-		rv = stmt->relation;
-		*lock_mode = stmt->concurrent ? ExclusiveLock : AccessExclusiveLock;
+	case T_RefreshMatViewStmt:
+		rv = ((RefreshMatViewStmt *)parsetree)->relation;
 		break;
-	}
 	case T_RenameStmt: {
-		// Renaming a table, a column or a table constraint takes AccessExclusiveLock
-		// (renameatt, RenameRelation, RenameConstraint); renaming an index only
-		// ShareUpdateExclusiveLock.
 		RenameStmt *stmt = (RenameStmt *)parsetree;
 		if (stmt->renameType == OBJECT_TABLE || stmt->renameType == OBJECT_COLUMN ||
-		    stmt->renameType == OBJECT_TABCONSTRAINT) {
+		    stmt->renameType == OBJECT_TABCONSTRAINT)
 			rv = stmt->relation;
-			*lock_mode = AccessExclusiveLock;
-		}
 		break;
 	}
 	case T_TruncateStmt:
 		rv = (RangeVar *)linitial(((TruncateStmt *)parsetree)->relations);
-		*lock_mode = AccessExclusiveLock;
 		break;
 	case T_CreateTrigStmt:
 		rv = ((CreateTrigStmt *)parsetree)->relation;
-		*lock_mode = ShareRowExclusiveLock;
 		break;
 	case T_DropStmt: {
-		// DROP TABLE, and DROP INDEX without CONCURRENTLY, lock the table
-		// with AccessExclusiveLock (RangeVarCallbackForDropRelation).
 		DropStmt *stmt = (DropStmt *)parsetree;
 		if ((stmt->removeType != OBJECT_TABLE && stmt->removeType != OBJECT_INDEX) || stmt->concurrent ||
 		    stmt->objects == NIL)
 			break;
-		Oid oid = RangeVarGetRelid(makeRangeVarFromNameList((List *)linitial(stmt->objects)), NoLock, true);
-		*relid = stmt->removeType == OBJECT_INDEX && OidIsValid(oid) ? IndexGetRelation(oid, true) : oid;
-		*lock_mode = AccessExclusiveLock;
-		return OidIsValid(*relid);
+		Oid oid = RangeVarGetRelid(makeRangeVarFromNameList((List *)linitial(stmt->objects)), NoLock, missing_ok);
+		return stmt->removeType == OBJECT_INDEX && OidIsValid(oid) ? IndexGetRelation(oid, true) : oid;
+	}
+	case T_CreateStmt: {
+		CreateStmt *stmt = (CreateStmt *)parsetree;
+		if (stmt->partbound != NULL && list_length(stmt->inhRelations) == 1)
+			rv = (RangeVar *)linitial(stmt->inhRelations);
+		break;
 	}
 	default:
 		break;
 	}
-	*relid = rv != NULL ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
-	return OidIsValid(*relid);
+	return rv != NULL ? RangeVarGetRelid(rv, NoLock, missing_ok) : InvalidOid;
+}
+
+} // namespace
+
+Oid
+StatementRelid(GuardedStatement *stmt, bool missing_ok) {
+	// A remembered miss is looked up again only for a caller that wants
+	// PostgreSQL's own "does not exist" error.
+	if (!stmt->relid_known || (!missing_ok && !OidIsValid(stmt->relid))) {
+		stmt->relid = LookUpStatementRelid(stmt->parsetree, missing_ok);
+		stmt->relid_known = true;
+	}
+	return stmt->relid;
 }
 
 namespace {
@@ -151,19 +139,31 @@ AddForeignKeyTarget(List **targets, Constraint *c) {
 } // namespace
 
 List *
-StatementLockTargets(Node *parsetree) {
+StatementLockTargets(GuardedStatement *guarded) {
 	List *targets = NIL;
-	Oid relid;
-	int lock_mode;
-	if (StatementLockTarget(parsetree, &relid, &lock_mode))
-		AddLockTarget(&targets, relid, lock_mode);
+	Node *parsetree = guarded->parsetree;
+	// Each lock mode is worked out before StatementRelid is called: a bad
+	// option is reported before a failed lookup, as PostgreSQL does.
 	switch (nodeTag(parsetree)) {
 	case T_AlterTableStmt: {
 		AlterTableStmt *stmt = (AlterTableStmt *)parsetree;
 		if (stmt->objtype != OBJECT_TABLE)
 			break;
-		Oid parent = RangeVarGetRelid(stmt->relation, NoLock, true);
+		int lock_mode = AlterTableGetLockLevel(stmt->cmds);
+		// ATTACH PARTITION takes ShareUpdateExclusiveLock on the parent but
+		// AccessExclusiveLock on the partition: that is the queue to check.
+		RangeVar *partition = NULL;
 		ListCell *lc;
+		foreach (lc, stmt->cmds) {
+			AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
+			if (cmd->subtype == AT_AttachPartition && IsA(cmd->def, PartitionCmd))
+				partition = ((PartitionCmd *)cmd->def)->name;
+		}
+		if (partition != NULL)
+			AddLockTarget(&targets, RangeVarGetRelid(partition, NoLock, true), AccessExclusiveLock);
+		else
+			AddLockTarget(&targets, StatementRelid(guarded), lock_mode);
+		Oid parent = StatementRelid(guarded);
 		foreach (lc, stmt->cmds) {
 			AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
 			if (cmd->subtype == AT_AddConstraint)
@@ -178,12 +178,56 @@ StatementLockTargets(Node *parsetree) {
 		}
 		break;
 	}
+	case T_IndexStmt: {
+		int lock_mode = ((IndexStmt *)parsetree)->concurrent ? ShareUpdateExclusiveLock : ShareLock;
+		AddLockTarget(&targets, StatementRelid(guarded), lock_mode);
+		break;
+	}
+	case T_ReindexStmt: {
+		ReindexStmt *stmt = (ReindexStmt *)parsetree;
+		if (stmt->kind != REINDEX_OBJECT_TABLE)
+			break;
+		int lock_mode = OptionSet(stmt->params, "concurrently") ? ShareUpdateExclusiveLock : ShareLock;
+		AddLockTarget(&targets, StatementRelid(guarded), lock_mode);
+		break;
+	}
+	case T_ClusterStmt:
+		AddLockTarget(&targets, StatementRelid(guarded), AccessExclusiveLock);
+		break;
+	case T_VacuumStmt: {
+		VacuumStmt *stmt = (VacuumStmt *)parsetree;
+		if (stmt->is_vacuumcmd && OptionSet(stmt->options, "full") && list_length(stmt->rels) == 1)
+			AddLockTarget(&targets, StatementRelid(guarded), AccessExclusiveLock);
+		break;
+	}
+	case T_RefreshMatViewStmt: {
+		int lock_mode = ((RefreshMatViewStmt *)parsetree)->concurrent ? ExclusiveLock : AccessExclusiveLock;
+		AddLockTarget(&targets, StatementRelid(guarded), lock_mode);
+		break;
+	}
+	case T_RenameStmt:
+		// Renaming a table, a column or a table constraint takes AccessExclusiveLock
+		// (renameatt, RenameRelation, RenameConstraint); renaming an index only
+		// ShareUpdateExclusiveLock (StatementRelid has no table for it).
+		AddLockTarget(&targets, StatementRelid(guarded), AccessExclusiveLock);
+		break;
+	case T_TruncateStmt:
+		AddLockTarget(&targets, StatementRelid(guarded), AccessExclusiveLock);
+		break;
+	case T_CreateTrigStmt:
+		AddLockTarget(&targets, StatementRelid(guarded), ShareRowExclusiveLock);
+		break;
+	case T_DropStmt:
+		// DROP TABLE, and DROP INDEX without CONCURRENTLY, lock the table
+		// with AccessExclusiveLock (RangeVarCallbackForDropRelation).
+		AddLockTarget(&targets, StatementRelid(guarded), AccessExclusiveLock);
+		break;
 	case T_CreateStmt: {
 		CreateStmt *stmt = (CreateStmt *)parsetree;
 		if (stmt->partbound == NULL || stmt->partbound->is_default || list_length(stmt->inhRelations) != 1 ||
 		    (stmt->if_not_exists && OidIsValid(RangeVarGetRelid(stmt->relation, NoLock, true))))
 			break;
-		Oid parent = RangeVarGetRelid((RangeVar *)linitial(stmt->inhRelations), NoLock, true);
+		Oid parent = StatementRelid(guarded);
 		if (OidIsValid(parent) && get_rel_relkind(parent) == RELKIND_PARTITIONED_TABLE)
 			AddLockTarget(&targets, get_default_partition_oid(parent), AccessExclusiveLock);
 		break;
@@ -245,16 +289,17 @@ IsGuardedStatement(Node *parsetree) {
 }
 
 void
-CollectFacts(Node *parsetree, List **findings) {
+CollectFacts(GuardedStatement *guarded, List **findings) {
+	Node *parsetree = guarded->parsetree;
 	switch (nodeTag(parsetree)) {
 	case T_AlterTableStmt:
-		CollectAlterTableFacts(parsetree, findings);
+		CollectAlterTableFacts(guarded, findings);
 		break;
 	case T_IndexStmt:
-		IndexFacts((IndexStmt *)parsetree, findings);
+		IndexFacts(guarded, findings);
 		break;
 	case T_ReindexStmt:
-		ReindexFacts((ReindexStmt *)parsetree, findings);
+		ReindexFacts(guarded, findings);
 		break;
 	case T_ClusterStmt: {
 		ClusterStmt *stmt = (ClusterStmt *)parsetree;
@@ -262,14 +307,15 @@ CollectFacts(Node *parsetree, List **findings) {
 			MultiTableFacts(DdlCommand::kCluster, "CLUSTER", AccessExclusiveLock, false, REINDEX_OBJECT_TABLE,
 			                InvalidOid, findings);
 		else
-			RewriteFacts(DdlCommand::kCluster, "CLUSTER", stmt->relation, AccessExclusiveLock, false, findings);
+			RewriteFacts(DdlCommand::kCluster, "CLUSTER", StatementRelid(guarded), AccessExclusiveLock, false,
+			             findings);
 		break;
 	}
 	case T_AlterDomainStmt:
 		DomainFacts((AlterDomainStmt *)parsetree, findings);
 		break;
 	case T_CreateStmt:
-		CollectCreatePartitionFacts(parsetree, findings);
+		CollectCreatePartitionFacts(guarded, findings);
 		break;
 	case T_VacuumStmt: {
 		VacuumStmt *stmt = (VacuumStmt *)parsetree;
@@ -280,15 +326,24 @@ CollectFacts(Node *parsetree, List **findings) {
 			                InvalidOid, findings);
 			break;
 		}
+		if (list_length(stmt->rels) == 1) {
+			RewriteFacts(DdlCommand::kVacuumFull, "VACUUM FULL", StatementRelid(guarded), AccessExclusiveLock, false,
+			             findings);
+			break;
+		}
+		// Several tables: each is looked up here.
 		ListCell *lc;
-		foreach (lc, stmt->rels)
-			RewriteFacts(DdlCommand::kVacuumFull, "VACUUM FULL", ((VacuumRelation *)lfirst(lc))->relation,
-			             AccessExclusiveLock, false, findings);
+		foreach (lc, stmt->rels) {
+			RangeVar *rv = ((VacuumRelation *)lfirst(lc))->relation;
+			RewriteFacts(DdlCommand::kVacuumFull, "VACUUM FULL",
+			             rv != NULL ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid, AccessExclusiveLock, false,
+			             findings);
+		}
 		break;
 	}
 	case T_RefreshMatViewStmt: {
 		RefreshMatViewStmt *stmt = (RefreshMatViewStmt *)parsetree;
-		RewriteFacts(DdlCommand::kRefreshMatview, "REFRESH MATERIALIZED VIEW", stmt->relation,
+		RewriteFacts(DdlCommand::kRefreshMatview, "REFRESH MATERIALIZED VIEW", StatementRelid(guarded),
 		             stmt->concurrent ? ExclusiveLock : AccessExclusiveLock, stmt->concurrent, findings);
 		break;
 	}
