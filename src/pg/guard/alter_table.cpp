@@ -55,8 +55,8 @@ namespace {
 // builds for defaults, USING and generation expressions. PG regime.
 ParseState *
 RelationParseState(Relation rel) {
-	ParseState *pstate = make_parsestate(NULL);
-	ParseNamespaceItem *nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, NULL, false, true);
+	ParseState *pstate = make_parsestate(nullptr);
+	ParseNamespaceItem *nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, nullptr, false, true);
 	addNSItemToQuery(pstate, nsitem, false, true, true);
 	return pstate;
 }
@@ -133,7 +133,7 @@ void
 SetNotNullFacts(GuardFinding *g, Relation rel, const char *colname, bool recurse) {
 	core::DdlFacts *f = &g->facts;
 	List *rels =
-	    recurse ? find_all_inheritors(RelationGetRelid(rel), NoLock, NULL) : list_make1_oid(RelationGetRelid(rel));
+	    recurse ? find_all_inheritors(RelationGetRelid(rel), NoLock, nullptr) : list_make1_oid(RelationGetRelid(rel));
 	f->noop = true;
 	f->not_null_proven = true;
 	// Plain inheritance: the children are scanned too (a partitioned
@@ -149,7 +149,7 @@ SetNotNullFacts(GuardFinding *g, Relation rel, const char *colname, bool recurse
 	foreach (lc, rels) {
 		Oid relid = lfirst_oid(lc);
 		Relation r = relid == RelationGetRelid(rel) ? rel : try_relation_open(relid, AccessShareLock);
-		if (r == NULL)
+		if (r == nullptr)
 			continue;
 		AttrNumber attnum = get_attnum(relid, colname);
 		if (attnum > 0 && !TupleDescAttr(RelationGetDescr(r), attnum - 1)->attnotnull) {
@@ -170,7 +170,7 @@ SetNotNullFacts(GuardFinding *g, Relation rel, const char *colname, bool recurse
 // (transformColumnDefinition expands these to integer + nextval.)
 Oid
 SerialBaseType(TypeName *tn) {
-	if (tn == NULL || tn->names == NIL || tn->pct_type || tn->arrayBounds != NIL)
+	if (tn == nullptr || tn->names == NIL || tn->pct_type || tn->arrayBounds != NIL)
 		return InvalidOid;
 	if (list_length(tn->names) == 2 && strcmp(strVal(linitial(tn->names)), "pg_catalog") != 0)
 		return InvalidOid;
@@ -193,7 +193,7 @@ SerialBaseType(TypeName *tn) {
 // subcommands of the statement do not (checked on PG15.20).
 bool
 ColumnForeignKeyValidated(ColumnDef *def) {
-	if (def->raw_default != NULL || OidIsValid(SerialBaseType(def->typeName)))
+	if (def->raw_default != nullptr || OidIsValid(SerialBaseType(def->typeName)))
 		return true;
 	ListCell *c;
 	foreach (c, def->constraints) {
@@ -250,13 +250,13 @@ AddColumnFacts(GuardFinding *g, Relation rel, ColumnDef *def) {
 		typmod = -1;
 		f->sequence_name = quote_identifier(psprintf("%s_%s_seq", RelationGetRelationName(rel), def->colname));
 	} else
-		typenameTypeIdAndMod(NULL, def->typeName, &typid, &typmod);
+		typenameTypeIdAndMod(nullptr, def->typeName, &typid, &typmod);
 	f->type_name = format_type_with_typemod(typid, typmod);
 	if (!f->serial)
 		f->sequence_name = quote_identifier(psprintf("%s_%s_seq", RelationGetRelationName(rel), def->colname));
 
 	Node *raw_default = def->raw_default;
-	Node *raw_generated = NULL;
+	Node *raw_generated = nullptr;
 	bool has_fk = false;
 	ListCell *lc;
 	foreach (lc, def->constraints) {
@@ -305,7 +305,7 @@ AddColumnFacts(GuardFinding *g, Relation rel, ColumnDef *def) {
 		f->domain_constraints = DomainHasConstraints(typid);
 
 	ParseState *pstate = RelationParseState(rel);
-	if (raw_generated != NULL) {
+	if (raw_generated != nullptr) {
 		Node *expr = cookDefault(pstate, raw_generated, typid, typmod, def->colname, ATTRIBUTE_GENERATED_STORED);
 		f->expression = Deparse(expr, rel);
 		f->trigger_expression = DeparseOverNew(expr, rel);
@@ -314,11 +314,11 @@ AddColumnFacts(GuardFinding *g, Relation rel, ColumnDef *def) {
 	if (f->serial || f->identity)
 		return;
 	// build_column_default: the column's DEFAULT, else the type's (a domain's) default.
-	Node *cooked = raw_default != NULL ? cookDefault(pstate, raw_default, typid, typmod, def->colname, '\0')
-	                                   : get_typdefault(typid);
-	if (cooked == NULL)
+	Node *cooked = raw_default != nullptr ? cookDefault(pstate, raw_default, typid, typmod, def->colname, '\0')
+	                                      : get_typdefault(typid);
+	if (cooked == nullptr)
 		return;
-	f->domain_default = raw_default == NULL;
+	f->domain_default = raw_default == nullptr;
 	Expr *planned = expression_planner((Expr *)cooked);
 	f->has_default = !(IsA(planned, Const) && ((Const *)planned)->constisnull);
 	f->default_volatile = contain_volatile_functions((Node *)planned);
@@ -340,7 +340,7 @@ RelationAccessMethod(Oid relid) {
 // predicate use. PG regime.
 Bitmapset *
 IndexExpressionColumns(HeapTuple tup) {
-	Bitmapset *attrs = NULL;
+	Bitmapset *attrs = nullptr;
 	const AttrNumber kAttrs[] = {Anum_pg_index_indexprs, Anum_pg_index_indpred};
 	for (AttrNumber a : kAttrs) {
 		bool isnull;
@@ -370,7 +370,7 @@ IndexesNeedRebuild(Relation rel, AttrNumber attnum, Oid old_type, Oid new_type, 
 		bool uses = bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, expr_attrs);
 		for (int i = 0; i < index->indnatts; i++)
 			uses = uses || index->indkey.values[i] == attnum;
-		bool rebuild = uses && (expr_attrs != NULL || !index->indisvalid);
+		bool rebuild = uses && (expr_attrs != nullptr || !index->indisvalid);
 		bool isnull;
 		oidvector *indclass =
 		    (oidvector *)DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull));
@@ -409,12 +409,12 @@ IndexesNeedRebuild(Relation rel, AttrNumber attnum, Oid old_type, Oid new_type, 
 bool
 ChecksOnColumn(Relation rel, AttrNumber attnum) {
 	TupleConstr *constr = RelationGetDescr(rel)->constr;
-	if (constr == NULL)
+	if (constr == nullptr)
 		return false;
 	for (int i = 0; i < constr->num_check; i++) {
 		if (!constr->check[i].ccvalid)
 			continue;
-		Bitmapset *attrs = NULL;
+		Bitmapset *attrs = nullptr;
 		pull_varattnos((Node *)stringToNode(constr->check[i].ccbin), 1, &attrs);
 		if (bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, attrs))
 			return true;
@@ -435,21 +435,21 @@ AlterTypeFacts(GuardFinding *g, Relation rel, AlterTableCmd *cmd) {
 	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
 	Oid target;
 	int32 typmod;
-	typenameTypeIdAndMod(NULL, def->typeName, &target, &typmod);
+	typenameTypeIdAndMod(nullptr, def->typeName, &target, &typmod);
 	f->column = quote_identifier(cmd->name);
 	f->column_raw = pstrdup(cmd->name);
 	f->type_name = format_type_with_typemod(target, typmod);
 
 	ParseState *pstate = RelationParseState(rel);
 	Node *transform;
-	if (def->raw_default != NULL) {
+	if (def->raw_default != nullptr) {
 		transform = transformExpr(pstate, def->raw_default, EXPR_KIND_ALTER_COL_TRANSFORM);
 		assign_expr_collations(pstate, transform);
 	} else
 		transform = (Node *)makeVar(1, attnum, att->atttypid, att->atttypmod, att->attcollation, 0);
 	Node *coerced = coerce_to_target_type(pstate, transform, exprType(transform), target, typmod, COERCION_ASSIGNMENT,
 	                                      COERCE_IMPLICIT_CAST, -1);
-	if (coerced == NULL)
+	if (coerced == nullptr)
 		ereport(ERROR,
 		        (errcode(ERRCODE_DATATYPE_MISMATCH),
 		         errmsg("column \"%s\" cannot be cast automatically to type %s", cmd->name, format_type_be(target))));
@@ -462,7 +462,7 @@ AlterTypeFacts(GuardFinding *g, Relation rel, AlterTableCmd *cmd) {
 	if (!f->type_rewrite) {
 		f->type_rechecks = ChecksOnColumn(rel, attnum);
 		// ATExecAlterColumnType: the COLLATE clause, else the new type's collation.
-		Oid new_coll = GetColumnDefCollation(NULL, def, target);
+		Oid new_coll = GetColumnDefCollation(nullptr, def, target);
 		f->type_index_rebuild = IndexesNeedRebuild(rel, attnum, att->atttypid, target, att->attcollation, new_coll,
 		                                           &f->type_collation_change);
 		if (f->type_collation_change && OidIsValid(att->attcollation))
@@ -474,7 +474,7 @@ AlterTypeFacts(GuardFinding *g, Relation rel, AlterTableCmd *cmd) {
 // does not name an existing column of the relation in context.
 bool
 MissingColumnWalker(Node *node, void *context) {
-	if (node == NULL)
+	if (node == nullptr)
 		return false;
 	if (IsA(node, ColumnRef)) {
 		ColumnRef *ref = (ColumnRef *)node;
@@ -524,7 +524,7 @@ AddConstraintFacts(GuardFinding *g, Relation rel, Constraint *c) {
 		f->primary_key = c->contype == CONSTR_PRIMARY;
 		SetConstraintName(f, c, rel, f->primary_key ? "pkey" : "key");
 		f->object_def = QuotedNameList(c->keys);
-		f->using_index = c->indexname != NULL;
+		f->using_index = c->indexname != nullptr;
 		if (!f->using_index || !f->primary_key)
 			break;
 		Oid indexoid = get_relname_relid(c->indexname, RelationGetNamespace(rel));
@@ -558,9 +558,9 @@ ReferencedTableFacts(const GuardFinding *g, Relation rel, AlterTableCmd *cmd, Li
 	const core::DdlFacts *f = &g->facts;
 	if (!f->created_in_xact && !f->truncated_in_xact)
 		return;
-	Constraint *fk = NULL;
-	const char *def = NULL;
-	const char *name = NULL;
+	Constraint *fk = nullptr;
+	const char *def = nullptr;
+	const char *name = nullptr;
 	if (cmd->subtype == AT_AddConstraint && f->command == DdlCommand::kAddForeignKey && !f->not_valid) {
 		fk = (Constraint *)cmd->def;
 		def = f->object_def;
@@ -572,12 +572,12 @@ ReferencedTableFacts(const GuardFinding *g, Relation rel, AlterTableCmd *cmd, Li
 			if (c->contype == CONSTR_FOREIGN)
 				fk = c;
 		}
-		if (fk != NULL) {
+		if (fk != nullptr) {
 			def = psprintf("FOREIGN KEY (%s) REFERENCES %s", f->column, f->object_def);
 			name = fk->conname ? fk->conname : psprintf("%s_%s_fkey", RelationGetRelationName(rel), f->column_raw);
 		}
 	}
-	if (fk == NULL || fk->pktable == NULL)
+	if (fk == nullptr || fk->pktable == nullptr)
 		return;
 	Oid pkrelid = RangeVarGetRelid(fk->pktable, NoLock, true);
 	if (!OidIsValid(pkrelid) || pkrelid == RelationGetRelid(rel))

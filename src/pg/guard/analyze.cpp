@@ -27,9 +27,9 @@ CollectInSubtransaction(GuardedStatement *guarded, char **error) {
 	ResourceOwner oldowner = CurrentResourceOwner;
 	Node *parsetree = guarded->parsetree;
 	List *volatile findings = NIL;
-	ErrorData *volatile edata = NULL;
+	ErrorData *volatile edata = nullptr;
 
-	BeginInternalSubTransaction(NULL);
+	BeginInternalSubTransaction(nullptr);
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
 	{
@@ -55,7 +55,7 @@ CollectInSubtransaction(GuardedStatement *guarded, char **error) {
 	PG_END_TRY();
 	guarded->parsetree = parsetree;
 
-	if (edata != NULL) {
+	if (edata != nullptr) {
 		// Interrupts, and failures to get the analysis's AccessShareLock
 		// (lock_timeout, deadlock): the statement, which needs a stronger
 		// lock on the same table, could not proceed either.
@@ -74,11 +74,11 @@ CollectInSubtransaction(GuardedStatement *guarded, char **error) {
 
 GuardAnalysis
 AnalyzeStatement(GuardedStatement *guarded) {
-	GuardAnalysis result = {NIL, false, NULL};
+	GuardAnalysis result = {NIL, false, nullptr};
 	if (!IsGuardedStatement(guarded->parsetree))
 		return result;
 	result.findings = CollectInSubtransaction(guarded, &result.error);
-	result.failed = result.error != NULL;
+	result.failed = result.error != nullptr;
 	int64 min_size = (int64)guard_min_size_kb * 1024;
 	ListCell *lc;
 	foreach (lc, result.findings) {

@@ -29,7 +29,7 @@ constexpr int kColumns = 13;
 // Text datum or NULL for an empty string.
 void
 SetText(Datum *values, bool *nulls, int i, const char *s) {
-	nulls[i] = s == NULL || s[0] == '\0';
+	nulls[i] = s == nullptr || s[0] == '\0';
 	if (!nulls[i])
 		values[i] = CStringGetTextDatum(s);
 }

@@ -105,7 +105,7 @@ RelsWithDomain(Oid domainoid, List **relids) {
 	ScanKeyData key[2];
 	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
 	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(domainoid));
-	SysScanDesc scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+	SysScanDesc scan = systable_beginscan(dep, DependReferenceIndexId, true, nullptr, 2, key);
 	HeapTuple tup;
 	List *subdomains = NIL;
 	while (HeapTupleIsValid(tup = systable_getnext(scan))) {
@@ -141,7 +141,7 @@ Node *
 DomainValueRef(ParseState *pstate, ColumnRef *cref) {
 	if (list_length(cref->fields) != 1 || !IsA(linitial(cref->fields), String) ||
 	    strcmp(strVal(linitial(cref->fields)), "value") != 0)
-		return NULL;
+		return nullptr;
 	const DomainBase *base = (const DomainBase *)pstate->p_ref_hook_state;
 	CoerceToDomainValue *v = makeNode(CoerceToDomainValue);
 	v->typeId = base->type;
@@ -159,11 +159,11 @@ DomainCheckExpr(Oid domainoid, Node *raw) {
 	base.typmod = -1;
 	HeapTuple tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(domainoid));
 	if (!HeapTupleIsValid(tup))
-		return NULL;
+		return nullptr;
 	base.type = ((Form_pg_type)GETSTRUCT(tup))->typbasetype;
 	base.typmod = ((Form_pg_type)GETSTRUCT(tup))->typtypmod;
 	ReleaseSysCache(tup);
-	ParseState *pstate = make_parsestate(NULL);
+	ParseState *pstate = make_parsestate(nullptr);
 	pstate->p_pre_columnref_hook = DomainValueRef;
 	pstate->p_ref_hook_state = &base;
 	Node *expr = transformExpr(pstate, (Node *)copyObjectImpl(raw), EXPR_KIND_DOMAIN_CHECK);
@@ -175,8 +175,8 @@ DomainCheckExpr(Oid domainoid, Node *raw) {
 // expression_tree_mutator: VALUE replaced by the column (a Var).
 Node *
 ValueToColumn(Node *node, void *context) {
-	if (node == NULL)
-		return NULL;
+	if (node == nullptr)
+		return nullptr;
 	if (IsA(node, CoerceToDomainValue))
 		return (Node *)copyObjectImpl(context);
 	// PG15 declares the mutator as Node *(*)(); see MissingColumnWalker.
@@ -201,12 +201,12 @@ TypeIsOverDomain(Oid type, Oid domainoid) {
 
 // "SELECT count(*) FROM t WHERE NOT (a > 0) OR ..." over the columns of
 // relid using the domain: the rows the domain check (check, or IS NOT NULL
-// when check is NULL) would reject, found without a blocking lock.
+// when check is nullptr) would reject, found without a blocking lock.
 // PG regime.
 const char *
 DomainViolationsQuery(Oid relid, Oid domainoid, Node *check) {
 	Relation rel = try_relation_open(relid, AccessShareLock);
-	if (rel == NULL)
+	if (rel == nullptr)
 		return "";
 	StringInfoData where;
 	initStringInfo(&where);
@@ -219,7 +219,7 @@ DomainViolationsQuery(Oid relid, Oid domainoid, Node *check) {
 		Var *var = makeVar(1, att->attnum, att->atttypid, att->atttypmod, att->attcollation, 0);
 		if (where.len > 0)
 			appendStringInfoString(&where, " OR ");
-		if (check == NULL)
+		if (check == nullptr)
 			appendStringInfo(&where, "%s IS NULL", quote_identifier(NameStr(att->attname)));
 		else {
 			// Non-pretty deparsing parenthesises operators and boolean
@@ -245,17 +245,17 @@ void
 DomainFacts(AlterDomainStmt *stmt, List **findings) {
 	if (stmt->subtype != 'C' && stmt->subtype != 'O' && stmt->subtype != 'V')
 		return;
-	Oid domainoid = typenameTypeId(NULL, makeTypeNameFromNameList(stmt->typeName));
+	Oid domainoid = typenameTypeId(nullptr, makeTypeNameFromNameList(stmt->typeName));
 	if (get_typtype(domainoid) != TYPTYPE_DOMAIN)
 		return;
 	const char *tag;
 	const char *conname = stmt->name;
 	bool not_valid = false;
 	bool noop = false;
-	Node *check = NULL;
+	Node *check = nullptr;
 	if (stmt->subtype == 'C') {
 		Constraint *c = (Constraint *)stmt->def;
-		if (c == NULL || !IsA(c, Constraint) || c->contype != CONSTR_CHECK)
+		if (c == nullptr || !IsA(c, Constraint) || c->contype != CONSTR_CHECK)
 			return;
 		tag = "ALTER DOMAIN ... ADD CONSTRAINT";
 		not_valid = c->skip_validation;
@@ -341,8 +341,8 @@ MultiTableFacts(DdlCommand command, const char *tag, int lock_mode, bool concurr
 	List *all = NIL;
 	// CLUSTER's tables come from pg_index below.
 	Relation pgclass = table_open(RelationRelationId, AccessShareLock);
-	TableScanDesc scan = table_beginscan_catalog(pgclass, 0, NULL);
-	while (command != DdlCommand::kCluster && (tup = heap_getnext(scan, ForwardScanDirection)) != NULL) {
+	TableScanDesc scan = table_beginscan_catalog(pgclass, 0, nullptr);
+	while (command != DdlCommand::kCluster && (tup = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
 		Form_pg_class c = (Form_pg_class)GETSTRUCT(tup);
 		if (c->relkind != RELKIND_RELATION && c->relkind != RELKIND_MATVIEW)
 			continue;
@@ -383,7 +383,7 @@ MultiTableFacts(DdlCommand command, const char *tag, int lock_mode, bool concurr
 		ScanKeyInit(&key, Anum_pg_index_indisclustered, BTEqualStrategyNumber, F_BOOLEQ, BoolGetDatum(true));
 		scan = table_beginscan_catalog(pgindex, 1, &key);
 		List *seen = NIL;
-		while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL) {
+		while ((tup = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
 			Oid relid = ((Form_pg_index)GETSTRUCT(tup))->indrelid;
 			if (!pg_class_ownercheck(relid, GetUserId()) || list_member_oid(seen, relid) ||
 			    get_rel_relkind(relid) != RELKIND_RELATION)

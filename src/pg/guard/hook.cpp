@@ -19,7 +19,7 @@ namespace pg_backfill::pg {
 
 namespace {
 
-ProcessUtility_hook_type prev_process_utility_hook = NULL;
+ProcessUtility_hook_type prev_process_utility_hook = nullptr;
 
 // True when the guard looks at this statement at all: guard on, a statement
 // kind it knows, not a PostgreSQL-generated subcommand, not an extension
@@ -30,7 +30,7 @@ GuardApplies(Node *parsetree, ProcessUtilityContext context) {
 		return false;
 	if (context == PROCESS_UTILITY_SUBCOMMAND || creating_extension || IsBinaryUpgrade)
 		return false;
-	if (MyBgworkerEntry != NULL) {
+	if (MyBgworkerEntry != nullptr) {
 		// "pg_backfill" or "$libdir/pg_backfill"
 		const char *lib = MyBgworkerEntry->bgw_library_name;
 		const char *slash = strrchr(lib, '/');
@@ -48,7 +48,7 @@ AcknowledgementHonoured() {
 		return false;
 	if (superuser())
 		return true;
-	if (unsafe_ddl_role == NULL || unsafe_ddl_role[0] == '\0')
+	if (unsafe_ddl_role == nullptr || unsafe_ddl_role[0] == '\0')
 		return false;
 	Oid role = get_role_oid(unsafe_ddl_role, true);
 	return OidIsValid(role) && is_member_of_role(GetUserId(), role);
@@ -103,7 +103,7 @@ CheckLockQueue(GuardedStatement *guarded, bool honoured, const char *query) {
 			const LockTarget *p = (const LockTarget *)lfirst(prev);
 			seen = seen || (p->relid == t->relid && p->lock_mode >= t->lock_mode);
 		}
-		char *holder = NULL;
+		char *holder = nullptr;
 		if (seen || !FindLockQueueHazard(t->relid, t->lock_mode, &holder))
 			continue;
 		const char *msg = psprintf("%s on table \"%s\" waits behind %s with lock_timeout = 0",

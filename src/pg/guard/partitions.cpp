@@ -66,13 +66,13 @@ PartitionScanNeeded(Relation scanrel, List *constraint) {
 // collations; a constraint index needs a constraint index) a distinct valid
 // index of attachrel that is not yet a partition of another index; else
 // PostgreSQL builds it. Returns the quoted names of the parent's indexes
-// that would be built ("a, b"), or NULL. PG regime.
+// that would be built ("a, b"), or nullptr. PG regime.
 const char *
 MissingPartitionIndexes(Relation parent, Relation attachrel, const char **sql) {
 	*sql = "";
 	// A foreign table gets no indexes (a unique one is an error instead).
 	if (attachrel->rd_rel->relkind == RELKIND_FOREIGN_TABLE)
-		return NULL;
+		return nullptr;
 	List *attach_idxs = RelationGetIndexList(attachrel);
 	int n = list_length(attach_idxs);
 	Relation *arels = (Relation *)palloc0(sizeof(Relation) * (n + 1));
@@ -119,7 +119,7 @@ MissingPartitionIndexes(Relation parent, Relation attachrel, const char **sql) {
 			// name, operator classes, collations, predicate) on the partition.
 			const char *def = pg_get_indexdef_string(idx);
 			const char *using_ = strstr(def, " USING ");
-			if (using_ != NULL)
+			if (using_ != nullptr)
 				appendStringInfo(&stmts, "%sCREATE %sINDEX CONCURRENTLY ON %s%s;", stmts.len > 0 ? " " : "",
 				                 idxrel->rd_index->indisunique ? "UNIQUE " : "",
 				                 QuotedRelationName(RelationGetRelid(attachrel)), using_);
@@ -129,7 +129,7 @@ MissingPartitionIndexes(Relation parent, Relation attachrel, const char **sql) {
 	for (i = 0; i < n; i++)
 		index_close(arels[i], AccessShareLock);
 	*sql = stmts.data;
-	return names.len > 0 ? names.data : NULL;
+	return names.len > 0 ? names.data : nullptr;
 }
 
 // The partition constraint ATExecAttachPartition derives for pc's bound
@@ -137,7 +137,7 @@ MissingPartitionIndexes(Relation parent, Relation attachrel, const char **sql) {
 // PG regime.
 List *
 AttachBoundQual(Relation parent, PartitionCmd *pc) {
-	ParseState *pstate = make_parsestate(NULL);
+	ParseState *pstate = make_parsestate(nullptr);
 	PartitionBoundSpec *bound =
 	    transformPartitionBound(pstate, parent, (PartitionBoundSpec *)copyObjectImpl(pc->bound));
 	return list_concat(get_qual_from_partbound(parent, bound), RelationGetPartitionQual(parent));
@@ -157,7 +157,7 @@ AttachPartitionFacts(GuardFinding *g, Relation parent, Relation attachrel, Parti
 	if (constraint == NIL)
 		f->bound_implied = true;
 	else {
-		constraint = (List *)eval_const_expressions(NULL, (Node *)constraint);
+		constraint = (List *)eval_const_expressions(nullptr, (Node *)constraint);
 		constraint = (List *)canonicalize_qual((Expr *)constraint, true);
 		constraint = list_make1(make_ands_explicit(constraint));
 		constraint = map_partition_varattnos(constraint, 1, attachrel, parent);
@@ -167,7 +167,7 @@ AttachPartitionFacts(GuardFinding *g, Relation parent, Relation attachrel, Parti
 	const char *sql = "";
 	const char *missing = MissingPartitionIndexes(parent, attachrel, &sql);
 	f->index_sql = sql;
-	f->missing_indexes = missing != NULL;
+	f->missing_indexes = missing != nullptr;
 	f->index_names = PStrOrEmpty(missing);
 }
 
@@ -182,7 +182,7 @@ AttachPartitionFacts(GuardFinding *g, Relation parent, Relation attachrel, Parti
 void
 DefaultPartitionFacts(const char *tag, Relation parent, PartitionBoundSpec *raw_bound, bool with_parent_qual,
                       Oid partid, const char *part_raw, const char *part_sql, List **findings) {
-	if (raw_bound == NULL || raw_bound->is_default)
+	if (raw_bound == nullptr || raw_bound->is_default)
 		return;
 	Oid defid = get_default_oid_from_partdesc(RelationGetPartitionDesc(parent, true));
 	if (!OidIsValid(defid) || defid == partid)
@@ -192,7 +192,7 @@ DefaultPartitionFacts(const char *tag, Relation parent, PartitionBoundSpec *raw_
 	g->facts.other_relation = part_raw;
 	g->facts.other_relation_sql = part_sql;
 	Relation defrel = relation_open(defid, AccessShareLock);
-	ParseState *pstate = make_parsestate(NULL);
+	ParseState *pstate = make_parsestate(nullptr);
 	PartitionBoundSpec *bound =
 	    transformPartitionBound(pstate, parent, (PartitionBoundSpec *)copyObjectImpl(raw_bound));
 	List *qual = get_qual_from_partbound(parent, bound);
@@ -209,7 +209,7 @@ DefaultPartitionFacts(const char *tag, Relation parent, PartitionBoundSpec *raw_
 void
 CollectCreatePartitionFacts(GuardedStatement *guarded, List **findings) {
 	CreateStmt *stmt = (CreateStmt *)guarded->parsetree;
-	if (stmt->partbound == NULL || list_length(stmt->inhRelations) != 1)
+	if (stmt->partbound == nullptr || list_length(stmt->inhRelations) != 1)
 		return;
 	// IF NOT EXISTS naming an existing table does nothing.
 	if (stmt->if_not_exists && OidIsValid(RangeVarGetRelid(stmt->relation, NoLock, true)))

@@ -48,10 +48,10 @@ RewritesTable(const GuardAnalysis *analysis, const ActiveJob *job) {
 		if ((g->relid == job->relid || list_member_oid(g->more_relids, job->relid)) && g->verdict.rewrite)
 			return "rewrites the table";
 	}
-	return NULL;
+	return nullptr;
 }
 
-// What the statement does to job's table that breaks it, or NULL.
+// What the statement does to job's table that breaks it, or nullptr.
 // PG regime: may ereport(ERROR) from catalog lookups.
 const char *
 BreakingAction(GuardedStatement *guarded, const GuardAnalysis *analysis, const ActiveJob *job) {
@@ -60,7 +60,7 @@ BreakingAction(GuardedStatement *guarded, const GuardAnalysis *analysis, const A
 	if (IsA(parsetree, DropStmt)) {
 		DropStmt *stmt = (DropStmt *)parsetree;
 		if (stmt->removeType != OBJECT_TABLE && stmt->removeType != OBJECT_INDEX)
-			return NULL;
+			return nullptr;
 		foreach (lc, stmt->objects) {
 			RangeVar *rv = makeRangeVarFromNameList((List *)lfirst(lc));
 			Oid oid = RangeVarGetRelid(rv, NoLock, true);
@@ -69,7 +69,7 @@ BreakingAction(GuardedStatement *guarded, const GuardAnalysis *analysis, const A
 			if (stmt->removeType == OBJECT_INDEX && OidIsValid(oid) && oid == job->key_index)
 				return "drops the index the job walks";
 		}
-		return NULL;
+		return nullptr;
 	}
 	if (!IsA(parsetree, AlterTableStmt))
 		return RewritesTable(analysis, job);
@@ -130,11 +130,11 @@ CheckRunningBackfills(GuardedStatement *guarded, const GuardAnalysis *analysis) 
 	// A direct heap scan: the check must not depend on the user's privileges on backfill.jobs.
 	Relation rel = table_open(jobs, AccessShareLock);
 	TupleDesc desc = RelationGetDescr(rel);
-	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, nullptr, 0, nullptr);
 	HeapTuple tup;
-	const char *action = NULL;
+	const char *action = nullptr;
 	ActiveJob job = {0, InvalidOid, 0, InvalidOid};
-	while (action == NULL && HeapTupleIsValid(tup = systable_getnext(scan))) {
+	while (action == nullptr && HeapTupleIsValid(tup = systable_getnext(scan))) {
 		Datum d;
 		if (!GetAttr(tup, desc, col.state, &d) || !StateIsActive(d))
 			continue;
@@ -146,7 +146,7 @@ CheckRunningBackfills(GuardedStatement *guarded, const GuardAnalysis *analysis) 
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	if (action == NULL)
+	if (action == nullptr)
 		return;
 	ereport(ERROR,
 	        (errcode(ERRCODE_OBJECT_IN_USE),

@@ -40,7 +40,7 @@ namespace {
 // The NoLock lookup behind StatementRelid. PG regime: may ereport(ERROR).
 Oid
 LookUpStatementRelid(Node *parsetree, bool missing_ok) {
-	RangeVar *rv = NULL;
+	RangeVar *rv = nullptr;
 	switch (nodeTag(parsetree)) {
 	case T_AlterTableStmt:
 		rv = ((AlterTableStmt *)parsetree)->relation;
@@ -93,14 +93,14 @@ LookUpStatementRelid(Node *parsetree, bool missing_ok) {
 	}
 	case T_CreateStmt: {
 		CreateStmt *stmt = (CreateStmt *)parsetree;
-		if (stmt->partbound != NULL && list_length(stmt->inhRelations) == 1)
+		if (stmt->partbound != nullptr && list_length(stmt->inhRelations) == 1)
 			rv = (RangeVar *)linitial(stmt->inhRelations);
 		break;
 	}
 	default:
 		break;
 	}
-	return rv != NULL ? RangeVarGetRelid(rv, NoLock, missing_ok) : InvalidOid;
+	return rv != nullptr ? RangeVarGetRelid(rv, NoLock, missing_ok) : InvalidOid;
 }
 
 } // namespace
@@ -132,7 +132,7 @@ AddLockTarget(List **targets, Oid relid, int lock_mode) {
 // ATAddForeignKeyConstraint locks it with ShareRowExclusiveLock.
 void
 AddForeignKeyTarget(List **targets, Constraint *c) {
-	if (c != NULL && IsA(c, Constraint) && c->contype == CONSTR_FOREIGN && c->pktable != NULL)
+	if (c != nullptr && IsA(c, Constraint) && c->contype == CONSTR_FOREIGN && c->pktable != nullptr)
 		AddLockTarget(targets, RangeVarGetRelid(c->pktable, NoLock, true), ShareRowExclusiveLock);
 }
 
@@ -152,14 +152,14 @@ StatementLockTargets(GuardedStatement *guarded) {
 		int lock_mode = AlterTableGetLockLevel(stmt->cmds);
 		// ATTACH PARTITION takes ShareUpdateExclusiveLock on the parent but
 		// AccessExclusiveLock on the partition: that is the queue to check.
-		RangeVar *partition = NULL;
+		RangeVar *partition = nullptr;
 		ListCell *lc;
 		foreach (lc, stmt->cmds) {
 			AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
 			if (cmd->subtype == AT_AttachPartition && IsA(cmd->def, PartitionCmd))
 				partition = ((PartitionCmd *)cmd->def)->name;
 		}
-		if (partition != NULL)
+		if (partition != nullptr)
 			AddLockTarget(&targets, RangeVarGetRelid(partition, NoLock, true), AccessExclusiveLock);
 		else
 			AddLockTarget(&targets, StatementRelid(guarded), lock_mode);
@@ -224,7 +224,7 @@ StatementLockTargets(GuardedStatement *guarded) {
 		break;
 	case T_CreateStmt: {
 		CreateStmt *stmt = (CreateStmt *)parsetree;
-		if (stmt->partbound == NULL || stmt->partbound->is_default || list_length(stmt->inhRelations) != 1 ||
+		if (stmt->partbound == nullptr || stmt->partbound->is_default || list_length(stmt->inhRelations) != 1 ||
 		    (stmt->if_not_exists && OidIsValid(RangeVarGetRelid(stmt->relation, NoLock, true))))
 			break;
 		Oid parent = StatementRelid(guarded);
@@ -236,11 +236,11 @@ StatementLockTargets(GuardedStatement *guarded) {
 		AlterDomainStmt *stmt = (AlterDomainStmt *)parsetree;
 		bool scans =
 		    stmt->subtype == 'O' || stmt->subtype == 'V' ||
-		    (stmt->subtype == 'C' && stmt->def != NULL && IsA(stmt->def, Constraint) &&
+		    (stmt->subtype == 'C' && stmt->def != nullptr && IsA(stmt->def, Constraint) &&
 		     ((Constraint *)stmt->def)->contype == CONSTR_CHECK && !((Constraint *)stmt->def)->skip_validation);
 		if (!scans)
 			break;
-		Oid domainoid = LookupTypeNameOid(NULL, makeTypeNameFromNameList(stmt->typeName), true);
+		Oid domainoid = LookupTypeNameOid(nullptr, makeTypeNameFromNameList(stmt->typeName), true);
 		if (!OidIsValid(domainoid) || get_typtype(domainoid) != TYPTYPE_DOMAIN)
 			break;
 		List *relids = NIL;
@@ -282,7 +282,7 @@ IsGuardedStatement(Node *parsetree) {
 		return true;
 	case T_CreateStmt:
 		// CREATE TABLE ... PARTITION OF: the DEFAULT partition's re-check.
-		return ((CreateStmt *)parsetree)->partbound != NULL;
+		return ((CreateStmt *)parsetree)->partbound != nullptr;
 	default:
 		return false;
 	}
@@ -303,7 +303,7 @@ CollectFacts(GuardedStatement *guarded, List **findings) {
 		break;
 	case T_ClusterStmt: {
 		ClusterStmt *stmt = (ClusterStmt *)parsetree;
-		if (stmt->relation == NULL)
+		if (stmt->relation == nullptr)
 			MultiTableFacts(DdlCommand::kCluster, "CLUSTER", AccessExclusiveLock, false, REINDEX_OBJECT_TABLE,
 			                InvalidOid, findings);
 		else
@@ -336,7 +336,7 @@ CollectFacts(GuardedStatement *guarded, List **findings) {
 		foreach (lc, stmt->rels) {
 			RangeVar *rv = ((VacuumRelation *)lfirst(lc))->relation;
 			RewriteFacts(DdlCommand::kVacuumFull, "VACUUM FULL",
-			             rv != NULL ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid, AccessExclusiveLock, false,
+			             rv != nullptr ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid, AccessExclusiveLock, false,
 			             findings);
 		}
 		break;
