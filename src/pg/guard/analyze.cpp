@@ -2,6 +2,7 @@
 // (inside a subtransaction, so a failed lookup never replaces PostgreSQL's
 // own error), then the core's decision for each subcommand.
 #include "pg/guard/guard.hpp"
+#include "pg/guard/settings.hpp"
 
 extern "C" {
 #include "access/xact.h"

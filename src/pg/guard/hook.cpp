@@ -2,6 +2,7 @@
 // running backfill, warn or block unsafe DDL and lock-queue hazards, then
 // chain to the previous hook.
 #include "pg/guard/guard.hpp"
+#include "pg/guard/settings.hpp"
 
 extern "C" {
 #include "access/xact.h"
