@@ -80,7 +80,7 @@ AnalyzeStatement(GuardedStatement *guarded) {
 		return result;
 	result.findings = CollectInSubtransaction(guarded, &result.error);
 	result.failed = result.error != nullptr;
-	int64 min_size = (int64)guard_min_size_kb * 1024;
+	int64 min_size = (int64)guc_guard_min_size_kb * 1024;
 	ListCell *lc;
 	foreach (lc, result.findings) {
 		GuardFinding *g = (GuardFinding *)lfirst(lc);

@@ -27,7 +27,7 @@ ProcessUtility_hook_type prev_process_utility_hook = nullptr;
 // script, not pg_backfill's own worker, not an aborted transaction.
 bool
 GuardApplies(Node *parsetree, ProcessUtilityContext context) {
-	if (guard_mode == kGuardOff || !IsHookedStatement(parsetree))
+	if (guc_guard_mode == kGuardOff || !IsHookedStatement(parsetree))
 		return false;
 	if (context == PROCESS_UTILITY_SUBCOMMAND || creating_extension || IsBinaryUpgrade)
 		return false;
@@ -45,13 +45,13 @@ GuardApplies(Node *parsetree, ProcessUtilityContext context) {
 // superusers and members of pg_backfill.unsafe_ddl_role. PG regime.
 bool
 AcknowledgementHonoured() {
-	if (!allow_unsafe_ddl)
+	if (!guc_allow_unsafe_ddl)
 		return false;
 	if (superuser())
 		return true;
-	if (unsafe_ddl_role == nullptr || unsafe_ddl_role[0] == '\0')
+	if (guc_unsafe_ddl_role == nullptr || guc_unsafe_ddl_role[0] == '\0')
 		return false;
-	Oid role = get_role_oid(unsafe_ddl_role, true);
+	Oid role = get_role_oid(guc_unsafe_ddl_role, true);
 	return OidIsValid(role) && is_member_of_role(GetUserId(), role);
 }
 
@@ -59,7 +59,7 @@ AcknowledgementHonoured() {
 // not honoured, or "". PG regime.
 const char *
 UnhonouredNote(bool honoured) {
-	if (!allow_unsafe_ddl || honoured)
+	if (!guc_allow_unsafe_ddl || honoured)
 		return "";
 	return psprintf(" pg_backfill.allow_unsafe_ddl is on but not honoured for role \"%s\": only superusers and "
 	                "members of the role named by pg_backfill.unsafe_ddl_role may acknowledge unsafe DDL.",
@@ -79,7 +79,7 @@ LogAcknowledgement(const char *what, const char *query) {
 void
 ReportUnsafe(const GuardFinding *g, const char *note) {
 	const core::DdlVerdict *v = &g->verdict;
-	int level = guard_mode == kGuardBlock ? ERROR : WARNING;
+	int level = guc_guard_mode == kGuardBlock ? ERROR : WARNING;
 	ereport(level,
 	        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
 	         errmsg("%s", v->message), errdetail("%s%s", v->detail, note), v->hint[0] ? errhint("%s", v->hint) : 0));
@@ -113,7 +113,7 @@ CheckLockQueue(GuardedStatement *guarded, bool honoured, const char *query) {
 			LogAcknowledgement(msg, query);
 			continue;
 		}
-		int level = guard_mode == kGuardBlock ? ERROR : WARNING;
+		int level = guc_guard_mode == kGuardBlock ? ERROR : WARNING;
 		ereport(level,
 		        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
 		         errmsg("%s", msg),
