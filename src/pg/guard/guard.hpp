@@ -41,7 +41,19 @@ struct GuardedStatement {
 	bool relid_known; // StatementRelid has looked the table up
 };
 
-// The table the statement names and locks first: ALTER TABLE's (for ATTACH
+// The statement table (statements.cpp): per node tag, whether the guard
+// looks at the statement, the table it names, the tables it locks and how,
+// and the fact collector that analyses it.
+
+// True for the node tags the hook looks at: the guarded ones, plus those
+// only the lock-queue and running-backfill checks care about (DROP, RENAME,
+// TRUNCATE, CREATE TRIGGER).
+bool IsHookedStatement(Node *parsetree);
+
+// True for the node tags AnalyzeStatement may have something to say about.
+bool IsGuardedStatement(Node *parsetree);
+
+// The table the statement names and works on: ALTER TABLE's (for ATTACH
 // PARTITION the parent), CREATE INDEX's, REINDEX TABLE's, REINDEX INDEX's
 // table, CLUSTER's, the one table of VACUUM FULL, REFRESH MATERIALIZED
 // VIEW's, RENAME's (table, column or constraint), TRUNCATE's first, CREATE
@@ -60,21 +72,6 @@ struct GuardedStatement {
 // miss. PG regime: may ereport(ERROR).
 Oid StatementRelid(GuardedStatement *stmt, bool missing_ok = true);
 
-// Analyses one utility statement's parse tree without executing it.
-// Returns findings for the statement kinds the guard knows (an empty list
-// otherwise). Errors raised while analysing are caught in a subtransaction
-// and reported as failed. PG regime: may ereport(ERROR) only for resource
-// exhaustion.
-GuardAnalysis AnalyzeStatement(GuardedStatement *stmt);
-
-// True for the node tags AnalyzeStatement may have something to say about.
-bool IsGuardedStatement(Node *parsetree);
-
-// True for the node tags the hook looks at: the guarded ones, plus those
-// only the lock-queue and running-backfill checks care about (DROP, RENAME,
-// TRUNCATE, CREATE TRIGGER).
-bool IsHookedStatement(Node *parsetree);
-
 // A table a statement locks, and how.
 struct LockTarget {
 	Oid relid;
@@ -82,22 +79,33 @@ struct LockTarget {
 };
 
 // Every table the statement locks that the lock-queue check should look
-// at: the one it locks first (StatementRelid's, or ATTACH PARTITION's
-// partition) with its lock mode, plus the ones it locks besides (the
-// referenced table of a foreign key, the DEFAULT partition a new partition
-// re-checks, the tables using a domain). NoLock lookups only, so the check
+// at: StatementRelid's with the statement's lock mode (for ATTACH PARTITION
+// the partition with AccessExclusiveLock instead of the parent with
+// ShareUpdateExclusiveLock), plus the ones it locks besides (the referenced
+// table of a foreign key, the DEFAULT partition a new partition re-checks,
+// the tables using a domain). NoLock lookups only, so the check
 // can run before the analysis queues for its own AccessShareLock. List of
 // LockTarget *. PG regime: may ereport(ERROR) on bad options.
 List *StatementLockTargets(GuardedStatement *stmt);
 
-// True if the DefElem list has option `name` set to true (statements.cpp).
+// True if the DefElem list has option `name` set to true.
 // PG regime: may ereport(ERROR) on a bad value.
 bool OptionSet(List *options, const char *name);
 
-// Fact collection: CollectFacts (statements.cpp) hands each statement kind to
-// its collector (facts.cpp, alter_table.cpp, partitions.cpp). PG regime: may
-// ereport(ERROR); AnalyzeStatement catches it.
+// Hands the statement to its fact collector. PG regime: may ereport(ERROR);
+// AnalyzeStatement catches it.
 void CollectFacts(GuardedStatement *stmt, List **findings);
+
+// The analysis (analyze.cpp): one utility statement's parse tree, without
+// executing it.
+// Returns findings for the statement kinds the guard knows (an empty list
+// otherwise). Errors raised while analysing are caught in a subtransaction
+// and reported as failed. PG regime: may ereport(ERROR) only for resource
+// exhaustion.
+GuardAnalysis AnalyzeStatement(GuardedStatement *stmt);
+
+// Fact collectors (facts.cpp, alter_table.cpp, partitions.cpp), called by
+// CollectFacts. PG regime: may ereport(ERROR); AnalyzeStatement catches it.
 void CollectAlterTableFacts(GuardedStatement *stmt, List **findings);
 void CollectCreatePartitionFacts(GuardedStatement *stmt, List **findings);
 void IndexFacts(GuardedStatement *stmt, List **findings);
