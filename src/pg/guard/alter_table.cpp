@@ -1,17 +1,15 @@
 // Facts for ALTER TABLE subcommands, mirroring PostgreSQL 15's tablecmds.c
-// and parse_utilcmd.c decisions on the live catalog.
+// and parse_utilcmd.c decisions on the live catalog. The partition rules
+// (ATTACH PARTITION, the DEFAULT partition's re-check) are in partitions.cpp.
 #include "pg/guard/guard.hpp"
 
 extern "C" {
-#include "access/attmap.h"
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
 #include "catalog/heap.h"
-#include "catalog/index.h"
 #include "catalog/namespace.h"
-#include "catalog/partition.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
@@ -30,13 +28,9 @@ extern "C" {
 #include "parser/parse_expr.h"
 #include "parser/parse_relation.h"
 #include "parser/parse_type.h"
-#include "parser/parse_utilcmd.h"
-#include "partitioning/partbounds.h"
-#include "partitioning/partdesc.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
-#include "utils/partcache.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
@@ -46,27 +40,31 @@ extern "C" {
 
 namespace pg_backfill::pg {
 
-namespace {
-
 using core::DdlCommand;
+
+namespace {
 
 // A ParseState whose range table holds rel as varno 1, as tablecmds.c
 // builds for defaults, USING and generation expressions. PG regime.
 ParseState *
 RelationParseState(Relation rel) {
-	ParseState *pstate = make_parsestate(NULL);
-	ParseNamespaceItem *nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, NULL, false, true);
+	ParseState *pstate = make_parsestate(nullptr);
+	ParseNamespaceItem *nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, nullptr, false, true);
 	addNSItemToQuery(pstate, nsitem, false, true, true);
 	return pstate;
 }
 
+} // namespace
+
 // Deparses a transformed expression over rel, with implicit casts shown
 // when asked. PG regime.
 const char *
-Deparse(Node *expr, Relation rel, bool show_implicit = false) {
+Deparse(Node *expr, Relation rel, bool show_implicit) {
 	return deparse_expression(expr, deparse_context_for(RelationGetRelationName(rel), RelationGetRelid(rel)), false,
 	                          show_implicit);
 }
+
+namespace {
 
 // Deparses a transformed expression over rel with every column written as
 // new.col, for the body of a row trigger. PG regime.
@@ -128,7 +126,7 @@ void
 SetNotNullFacts(GuardFinding *g, Relation rel, const char *colname, bool recurse) {
 	core::DdlFacts *f = &g->facts;
 	List *rels =
-	    recurse ? find_all_inheritors(RelationGetRelid(rel), NoLock, NULL) : list_make1_oid(RelationGetRelid(rel));
+	    recurse ? find_all_inheritors(RelationGetRelid(rel), NoLock, nullptr) : list_make1_oid(RelationGetRelid(rel));
 	f->noop = true;
 	f->not_null_proven = true;
 	// Plain inheritance: the children are scanned too (a partitioned
@@ -144,7 +142,7 @@ SetNotNullFacts(GuardFinding *g, Relation rel, const char *colname, bool recurse
 	foreach (lc, rels) {
 		Oid relid = lfirst_oid(lc);
 		Relation r = relid == RelationGetRelid(rel) ? rel : try_relation_open(relid, AccessShareLock);
-		if (r == NULL)
+		if (r == nullptr)
 			continue;
 		AttrNumber attnum = get_attnum(relid, colname);
 		if (attnum > 0 && !TupleDescAttr(RelationGetDescr(r), attnum - 1)->attnotnull) {
@@ -165,7 +163,7 @@ SetNotNullFacts(GuardFinding *g, Relation rel, const char *colname, bool recurse
 // (transformColumnDefinition expands these to integer + nextval.)
 Oid
 SerialBaseType(TypeName *tn) {
-	if (tn == NULL || tn->names == NIL || tn->pct_type || tn->arrayBounds != NIL)
+	if (tn == nullptr || tn->names == NIL || tn->pct_type || tn->arrayBounds != NIL)
 		return InvalidOid;
 	if (list_length(tn->names) == 2 && strcmp(strVal(linitial(tn->names)), "pg_catalog") != 0)
 		return InvalidOid;
@@ -188,7 +186,7 @@ SerialBaseType(TypeName *tn) {
 // subcommands of the statement do not (checked on PG15.20).
 bool
 ColumnForeignKeyValidated(ColumnDef *def) {
-	if (def->raw_default != NULL || OidIsValid(SerialBaseType(def->typeName)))
+	if (def->raw_default != nullptr || OidIsValid(SerialBaseType(def->typeName)))
 		return true;
 	ListCell *c;
 	foreach (c, def->constraints) {
@@ -245,13 +243,13 @@ AddColumnFacts(GuardFinding *g, Relation rel, ColumnDef *def) {
 		typmod = -1;
 		f->sequence_name = quote_identifier(psprintf("%s_%s_seq", RelationGetRelationName(rel), def->colname));
 	} else
-		typenameTypeIdAndMod(NULL, def->typeName, &typid, &typmod);
+		typenameTypeIdAndMod(nullptr, def->typeName, &typid, &typmod);
 	f->type_name = format_type_with_typemod(typid, typmod);
 	if (!f->serial)
 		f->sequence_name = quote_identifier(psprintf("%s_%s_seq", RelationGetRelationName(rel), def->colname));
 
 	Node *raw_default = def->raw_default;
-	Node *raw_generated = NULL;
+	Node *raw_generated = nullptr;
 	bool has_fk = false;
 	ListCell *lc;
 	foreach (lc, def->constraints) {
@@ -300,7 +298,7 @@ AddColumnFacts(GuardFinding *g, Relation rel, ColumnDef *def) {
 		f->domain_constraints = DomainHasConstraints(typid);
 
 	ParseState *pstate = RelationParseState(rel);
-	if (raw_generated != NULL) {
+	if (raw_generated != nullptr) {
 		Node *expr = cookDefault(pstate, raw_generated, typid, typmod, def->colname, ATTRIBUTE_GENERATED_STORED);
 		f->expression = Deparse(expr, rel);
 		f->trigger_expression = DeparseOverNew(expr, rel);
@@ -309,11 +307,11 @@ AddColumnFacts(GuardFinding *g, Relation rel, ColumnDef *def) {
 	if (f->serial || f->identity)
 		return;
 	// build_column_default: the column's DEFAULT, else the type's (a domain's) default.
-	Node *cooked = raw_default != NULL ? cookDefault(pstate, raw_default, typid, typmod, def->colname, '\0')
-	                                   : get_typdefault(typid);
-	if (cooked == NULL)
+	Node *cooked = raw_default != nullptr ? cookDefault(pstate, raw_default, typid, typmod, def->colname, '\0')
+	                                      : get_typdefault(typid);
+	if (cooked == nullptr)
 		return;
-	f->domain_default = raw_default == NULL;
+	f->domain_default = raw_default == nullptr;
 	Expr *planned = expression_planner((Expr *)cooked);
 	f->has_default = !(IsA(planned, Const) && ((Const *)planned)->constisnull);
 	f->default_volatile = contain_volatile_functions((Node *)planned);
@@ -335,7 +333,7 @@ RelationAccessMethod(Oid relid) {
 // predicate use. PG regime.
 Bitmapset *
 IndexExpressionColumns(HeapTuple tup) {
-	Bitmapset *attrs = NULL;
+	Bitmapset *attrs = nullptr;
 	const AttrNumber kAttrs[] = {Anum_pg_index_indexprs, Anum_pg_index_indpred};
 	for (AttrNumber a : kAttrs) {
 		bool isnull;
@@ -365,7 +363,7 @@ IndexesNeedRebuild(Relation rel, AttrNumber attnum, Oid old_type, Oid new_type, 
 		bool uses = bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, expr_attrs);
 		for (int i = 0; i < index->indnatts; i++)
 			uses = uses || index->indkey.values[i] == attnum;
-		bool rebuild = uses && (expr_attrs != NULL || !index->indisvalid);
+		bool rebuild = uses && (expr_attrs != nullptr || !index->indisvalid);
 		bool isnull;
 		oidvector *indclass =
 		    (oidvector *)DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull));
@@ -404,12 +402,12 @@ IndexesNeedRebuild(Relation rel, AttrNumber attnum, Oid old_type, Oid new_type, 
 bool
 ChecksOnColumn(Relation rel, AttrNumber attnum) {
 	TupleConstr *constr = RelationGetDescr(rel)->constr;
-	if (constr == NULL)
+	if (constr == nullptr)
 		return false;
 	for (int i = 0; i < constr->num_check; i++) {
 		if (!constr->check[i].ccvalid)
 			continue;
-		Bitmapset *attrs = NULL;
+		Bitmapset *attrs = nullptr;
 		pull_varattnos((Node *)stringToNode(constr->check[i].ccbin), 1, &attrs);
 		if (bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, attrs))
 			return true;
@@ -430,21 +428,21 @@ AlterTypeFacts(GuardFinding *g, Relation rel, AlterTableCmd *cmd) {
 	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
 	Oid target;
 	int32 typmod;
-	typenameTypeIdAndMod(NULL, def->typeName, &target, &typmod);
+	typenameTypeIdAndMod(nullptr, def->typeName, &target, &typmod);
 	f->column = quote_identifier(cmd->name);
 	f->column_raw = pstrdup(cmd->name);
 	f->type_name = format_type_with_typemod(target, typmod);
 
 	ParseState *pstate = RelationParseState(rel);
 	Node *transform;
-	if (def->raw_default != NULL) {
+	if (def->raw_default != nullptr) {
 		transform = transformExpr(pstate, def->raw_default, EXPR_KIND_ALTER_COL_TRANSFORM);
 		assign_expr_collations(pstate, transform);
 	} else
 		transform = (Node *)makeVar(1, attnum, att->atttypid, att->atttypmod, att->attcollation, 0);
 	Node *coerced = coerce_to_target_type(pstate, transform, exprType(transform), target, typmod, COERCION_ASSIGNMENT,
 	                                      COERCE_IMPLICIT_CAST, -1);
-	if (coerced == NULL)
+	if (coerced == nullptr)
 		ereport(ERROR,
 		        (errcode(ERRCODE_DATATYPE_MISMATCH),
 		         errmsg("column \"%s\" cannot be cast automatically to type %s", cmd->name, format_type_be(target))));
@@ -457,7 +455,7 @@ AlterTypeFacts(GuardFinding *g, Relation rel, AlterTableCmd *cmd) {
 	if (!f->type_rewrite) {
 		f->type_rechecks = ChecksOnColumn(rel, attnum);
 		// ATExecAlterColumnType: the COLLATE clause, else the new type's collation.
-		Oid new_coll = GetColumnDefCollation(NULL, def, target);
+		Oid new_coll = GetColumnDefCollation(nullptr, def, target);
 		f->type_index_rebuild = IndexesNeedRebuild(rel, attnum, att->atttypid, target, att->attcollation, new_coll,
 		                                           &f->type_collation_change);
 		if (f->type_collation_change && OidIsValid(att->attcollation))
@@ -469,7 +467,7 @@ AlterTypeFacts(GuardFinding *g, Relation rel, AlterTableCmd *cmd) {
 // does not name an existing column of the relation in context.
 bool
 MissingColumnWalker(Node *node, void *context) {
-	if (node == NULL)
+	if (node == nullptr)
 		return false;
 	if (IsA(node, ColumnRef)) {
 		ColumnRef *ref = (ColumnRef *)node;
@@ -519,7 +517,7 @@ AddConstraintFacts(GuardFinding *g, Relation rel, Constraint *c) {
 		f->primary_key = c->contype == CONSTR_PRIMARY;
 		SetConstraintName(f, c, rel, f->primary_key ? "pkey" : "key");
 		f->object_def = QuotedNameList(c->keys);
-		f->using_index = c->indexname != NULL;
+		f->using_index = c->indexname != nullptr;
 		if (!f->using_index || !f->primary_key)
 			break;
 		Oid indexoid = get_relname_relid(c->indexname, RelationGetNamespace(rel));
@@ -543,174 +541,6 @@ AddConstraintFacts(GuardFinding *g, Relation rel, Constraint *c) {
 	}
 }
 
-// QueuePartitionConstraintValidation: false when scanrel's validated
-// constraints imply constraint; else a plain table is scanned (true) and a
-// partitioned one recurses to its partitions, each judged by its own
-// constraints. PG regime.
-bool
-PartitionScanNeeded(Relation scanrel, List *constraint) {
-	check_stack_depth();
-	if (PartConstraintImpliedByRelConstraint(scanrel, constraint))
-		return false;
-	if (scanrel->rd_rel->relkind == RELKIND_RELATION)
-		return true;
-	if (scanrel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
-		return false;
-	PartitionDesc partdesc = RelationGetPartitionDesc(scanrel, true);
-	for (int i = 0; i < partdesc->nparts; i++) {
-		Relation part = relation_open(partdesc->oids[i], AccessShareLock);
-		List *mapped = map_partition_varattnos(constraint, 1, part, scanrel);
-		bool needed = PartitionScanNeeded(part, mapped);
-		relation_close(part, AccessShareLock);
-		if (needed)
-			return true;
-	}
-	return false;
-}
-
-// AttachPartitionEnsureIndexes: each partitioned index of parent must match
-// (CompareIndexInfo: columns, expressions, predicate, operator families,
-// collations; a constraint index needs a constraint index) a distinct valid
-// index of attachrel that is not yet a partition of another index; else
-// PostgreSQL builds it. Returns the quoted names of the parent's indexes
-// that would be built ("a, b"), or NULL. PG regime.
-const char *
-MissingPartitionIndexes(Relation parent, Relation attachrel, const char **sql) {
-	*sql = "";
-	// A foreign table gets no indexes (a unique one is an error instead).
-	if (attachrel->rd_rel->relkind == RELKIND_FOREIGN_TABLE)
-		return NULL;
-	List *attach_idxs = RelationGetIndexList(attachrel);
-	int n = list_length(attach_idxs);
-	Relation *arels = (Relation *)palloc0(sizeof(Relation) * (n + 1));
-	IndexInfo **ainfos = (IndexInfo **)palloc0(sizeof(IndexInfo *) * (n + 1));
-	bool *used = (bool *)palloc0(sizeof(bool) * (n + 1));
-	int i = 0;
-	ListCell *lc;
-	foreach (lc, attach_idxs) {
-		arels[i] = index_open(lfirst_oid(lc), AccessShareLock);
-		ainfos[i] = BuildIndexInfo(arels[i]);
-		i++;
-	}
-	AttrMap *attmap = build_attrmap_by_name(RelationGetDescr(attachrel), RelationGetDescr(parent));
-	StringInfoData names;
-	initStringInfo(&names);
-	StringInfoData stmts;
-	initStringInfo(&stmts);
-	foreach (lc, RelationGetIndexList(parent)) {
-		Oid idx = lfirst_oid(lc);
-		Relation idxrel = index_open(idx, AccessShareLock);
-		if (idxrel->rd_rel->relkind != RELKIND_PARTITIONED_INDEX) {
-			index_close(idxrel, AccessShareLock);
-			continue;
-		}
-		IndexInfo *info = BuildIndexInfo(idxrel);
-		Oid constraint = get_relation_idx_constraint_oid(RelationGetRelid(parent), idx);
-		bool found = false;
-		for (i = 0; i < n && !found; i++) {
-			if (used[i] || arels[i]->rd_rel->relispartition || !arels[i]->rd_index->indisvalid)
-				continue;
-			if (!CompareIndexInfo(ainfos[i], info, arels[i]->rd_indcollation, idxrel->rd_indcollation,
-			                      arels[i]->rd_opfamily, idxrel->rd_opfamily, attmap))
-				continue;
-			if (OidIsValid(constraint) &&
-			    !OidIsValid(get_relation_idx_constraint_oid(RelationGetRelid(attachrel), RelationGetRelid(arels[i]))))
-				continue;
-			used[i] = found = true;
-		}
-		if (!found) {
-			if (names.len > 0)
-				appendStringInfoString(&names, ", ");
-			appendStringInfoString(&names, quote_identifier(RelationGetRelationName(idxrel)));
-			// The parent's definition from " USING " on (method, columns by
-			// name, operator classes, collations, predicate) on the partition.
-			const char *def = pg_get_indexdef_string(idx);
-			const char *using_ = strstr(def, " USING ");
-			if (using_ != NULL)
-				appendStringInfo(&stmts, "%sCREATE %sINDEX CONCURRENTLY ON %s%s;", stmts.len > 0 ? " " : "",
-				                 idxrel->rd_index->indisunique ? "UNIQUE " : "",
-				                 QuotedRelationName(RelationGetRelid(attachrel)), using_);
-		}
-		index_close(idxrel, AccessShareLock);
-	}
-	for (i = 0; i < n; i++)
-		index_close(arels[i], AccessShareLock);
-	*sql = stmts.data;
-	return names.len > 0 ? names.data : NULL;
-}
-
-// The partition constraint ATExecAttachPartition derives for pc's bound
-// (bound qual plus the parent's own partition qual), not yet simplified.
-// PG regime.
-List *
-AttachBoundQual(Relation parent, PartitionCmd *pc) {
-	ParseState *pstate = make_parsestate(NULL);
-	PartitionBoundSpec *bound =
-	    transformPartitionBound(pstate, parent, (PartitionBoundSpec *)copyObjectImpl(pc->bound));
-	return list_concat(get_qual_from_partbound(parent, bound), RelationGetPartitionQual(parent));
-}
-
-// ATTACH PARTITION: ATExecAttachPartition's partition constraint, checked
-// against the partition's validated constraints (recursing into a
-// partitioned partition), plus AttachPartitionEnsureIndexes.
-void
-AttachPartitionFacts(GuardFinding *g, Relation parent, Relation attachrel, PartitionCmd *pc) {
-	core::DdlFacts *f = &g->facts;
-	f->object_name = QuotedRelationName(RelationGetRelid(attachrel));
-	f->object_raw = pstrdup(RelationGetRelationName(attachrel));
-	List *constraint = AttachBoundQual(parent, pc);
-	if (constraint == NIL)
-		f->bound_implied = true;
-	else {
-		constraint = (List *)eval_const_expressions(NULL, (Node *)constraint);
-		constraint = (List *)canonicalize_qual((Expr *)constraint, true);
-		constraint = list_make1(make_ands_explicit(constraint));
-		constraint = map_partition_varattnos(constraint, 1, attachrel, parent);
-		f->bound_implied = !PartitionScanNeeded(attachrel, constraint);
-		f->object_def = Deparse((Node *)linitial(constraint), attachrel);
-	}
-	const char *sql = "";
-	const char *missing = MissingPartitionIndexes(parent, attachrel, &sql);
-	f->index_sql = sql;
-	f->missing_indexes = missing != NULL;
-	f->index_names = PStrOrEmpty(missing);
-}
-
-// A new partition narrows the DEFAULT partition's constraint: PostgreSQL
-// locks the default with AccessExclusiveLock and re-checks it against the
-// negated new bound (get_proposed_default_constraint), skipping the scan only
-// when its own validated constraints imply that: ATExecAttachPartition
-// (QueuePartitionConstraintValidation with validate_default; the bound qual
-// there includes the parent's own partition qual) and DefineRelation
-// (check_default_partition_contents; the bound qual alone). Appends a
-// finding for the default partition. PG regime.
-void
-DefaultPartitionFacts(const char *tag, Relation parent, PartitionBoundSpec *raw_bound, bool with_parent_qual,
-                      Oid partid, const char *part_raw, const char *part_sql, List **findings) {
-	if (raw_bound == NULL || raw_bound->is_default)
-		return;
-	Oid defid = get_default_oid_from_partdesc(RelationGetPartitionDesc(parent, true));
-	if (!OidIsValid(defid) || defid == partid)
-		return;
-	GuardFinding *g = NewFinding(DdlCommand::kAttachPartition, tag, defid, AccessExclusiveLock);
-	g->facts.default_partition = true;
-	g->facts.other_relation = part_raw;
-	g->facts.other_relation_sql = part_sql;
-	Relation defrel = relation_open(defid, AccessShareLock);
-	ParseState *pstate = make_parsestate(NULL);
-	PartitionBoundSpec *bound =
-	    transformPartitionBound(pstate, parent, (PartitionBoundSpec *)copyObjectImpl(raw_bound));
-	List *qual = get_qual_from_partbound(parent, bound);
-	if (with_parent_qual)
-		qual = list_concat(qual, RelationGetPartitionQual(parent));
-	List *constraint = get_proposed_default_constraint(qual);
-	constraint = map_partition_varattnos(constraint, 1, defrel, parent);
-	g->facts.bound_implied = !PartitionScanNeeded(defrel, constraint);
-	g->facts.object_def = Deparse((Node *)make_ands_explicit(constraint), defrel);
-	relation_close(defrel, AccessShareLock);
-	*findings = lappend(*findings, g);
-}
-
 // A foreign key validated on a table created (or given new storage) in this
 // transaction: the referencing table's own lock is exempt, but
 // ATAddForeignKeyConstraint holds ShareRowExclusiveLock on the referenced
@@ -721,9 +551,9 @@ ReferencedTableFacts(const GuardFinding *g, Relation rel, AlterTableCmd *cmd, Li
 	const core::DdlFacts *f = &g->facts;
 	if (!f->created_in_xact && !f->truncated_in_xact)
 		return;
-	Constraint *fk = NULL;
-	const char *def = NULL;
-	const char *name = NULL;
+	Constraint *fk = nullptr;
+	const char *def = nullptr;
+	const char *name = nullptr;
 	if (cmd->subtype == AT_AddConstraint && f->command == DdlCommand::kAddForeignKey && !f->not_valid) {
 		fk = (Constraint *)cmd->def;
 		def = f->object_def;
@@ -735,12 +565,12 @@ ReferencedTableFacts(const GuardFinding *g, Relation rel, AlterTableCmd *cmd, Li
 			if (c->contype == CONSTR_FOREIGN)
 				fk = c;
 		}
-		if (fk != NULL) {
+		if (fk != nullptr) {
 			def = psprintf("FOREIGN KEY (%s) REFERENCES %s", f->column, f->object_def);
 			name = fk->conname ? fk->conname : psprintf("%s_%s_fkey", RelationGetRelationName(rel), f->column_raw);
 		}
 	}
-	if (fk == NULL || fk->pktable == NULL)
+	if (fk == nullptr || fk->pktable == nullptr)
 		return;
 	Oid pkrelid = RangeVarGetRelid(fk->pktable, NoLock, true);
 	if (!OidIsValid(pkrelid) || pkrelid == RelationGetRelid(rel))
@@ -855,11 +685,11 @@ SubcommandFacts(Relation rel, AlterTableCmd *cmd, bool recurse) {
 } // namespace
 
 void
-CollectAlterTableFacts(Node *node, List **findings) {
-	AlterTableStmt *stmt = (AlterTableStmt *)node;
+CollectAlterTableFacts(GuardedStatement *guarded, List **findings) {
+	AlterTableStmt *stmt = (AlterTableStmt *)guarded->parsetree;
 	if (stmt->objtype != OBJECT_TABLE)
 		return;
-	Oid relid = RangeVarGetRelid(stmt->relation, NoLock, stmt->missing_ok);
+	Oid relid = StatementRelid(guarded, stmt->missing_ok);
 	if (!OidIsValid(relid))
 		return;
 	char relkind = get_rel_relkind(relid);
@@ -877,23 +707,6 @@ CollectAlterTableFacts(Node *node, List **findings) {
 			                      g->facts.object_raw, g->facts.object_name, findings);
 	}
 	relation_close(rel, AccessShareLock);
-}
-
-void
-CollectCreatePartitionFacts(Node *node, List **findings) {
-	CreateStmt *stmt = (CreateStmt *)node;
-	if (stmt->partbound == NULL || list_length(stmt->inhRelations) != 1)
-		return;
-	// IF NOT EXISTS naming an existing table does nothing.
-	if (stmt->if_not_exists && OidIsValid(RangeVarGetRelid(stmt->relation, NoLock, true)))
-		return;
-	Oid parentid = RangeVarGetRelid((RangeVar *)linitial(stmt->inhRelations), NoLock, true);
-	if (!OidIsValid(parentid) || get_rel_relkind(parentid) != RELKIND_PARTITIONED_TABLE)
-		return;
-	Relation parent = relation_open(parentid, AccessShareLock);
-	DefaultPartitionFacts("CREATE TABLE ... PARTITION OF", parent, stmt->partbound, false, InvalidOid,
-	                      pstrdup(stmt->relation->relname), quote_identifier(stmt->relation->relname), findings);
-	relation_close(parent, AccessShareLock);
 }
 
 } // namespace pg_backfill::pg

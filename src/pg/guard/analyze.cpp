@@ -2,6 +2,7 @@
 // (inside a subtransaction, so a failed lookup never replaces PostgreSQL's
 // own error), then the core's decision for each subcommand.
 #include "pg/guard/guard.hpp"
+#include "pg/guard/settings.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -15,24 +16,29 @@ namespace pg_backfill::pg {
 
 namespace {
 
-// Collects the facts of parsetree inside a subtransaction. On error, rolls
-// the subtransaction back and reports the message in *error (PostgreSQL
-// reports its own error when the statement runs); interrupts and lock
-// failures are re-thrown. PG regime: may ereport(ERROR).
+// Collects the facts of the statement inside a subtransaction. On error,
+// rolls the subtransaction back and reports the message in *error
+// (PostgreSQL reports its own error when the statement runs); interrupts and
+// lock failures are re-thrown. What StatementRelid looks up here stays in
+// *guarded, so a failed analysis leaves a lookup that succeeded for the
+// running-jobs check. PG regime: may ereport(ERROR).
 List *
-CollectInSubtransaction(Node *parsetree, char **error) {
+CollectInSubtransaction(GuardedStatement *guarded, char **error) {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
+	Node *parsetree = guarded->parsetree;
 	List *volatile findings = NIL;
-	ErrorData *volatile edata = NULL;
+	ErrorData *volatile edata = nullptr;
 
-	BeginInternalSubTransaction(NULL);
+	BeginInternalSubTransaction(nullptr);
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
 	{
 		List *collected = NIL;
-		// Parse analysis may scribble on raw trees (readOnlyTree): work on a copy.
-		CollectFacts((Node *)copyObjectImpl(parsetree), &collected);
+		// Parse analysis may scribble on raw trees (readOnlyTree): the
+		// collectors read a copy, put back below.
+		guarded->parsetree = (Node *)copyObjectImpl(parsetree);
+		CollectFacts(guarded, &collected);
 		findings = collected;
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
@@ -48,8 +54,9 @@ CollectInSubtransaction(Node *parsetree, char **error) {
 		CurrentResourceOwner = oldowner;
 	}
 	PG_END_TRY();
+	guarded->parsetree = parsetree;
 
-	if (edata != NULL) {
+	if (edata != nullptr) {
 		// Interrupts, and failures to get the analysis's AccessShareLock
 		// (lock_timeout, deadlock): the statement, which needs a stronger
 		// lock on the same table, could not proceed either.
@@ -67,13 +74,13 @@ CollectInSubtransaction(Node *parsetree, char **error) {
 } // namespace
 
 GuardAnalysis
-AnalyzeStatement(Node *parsetree) {
-	GuardAnalysis result = {NIL, false, NULL};
-	if (!IsGuardedStatement(parsetree))
+AnalyzeStatement(GuardedStatement *guarded) {
+	GuardAnalysis result = {NIL, false, nullptr};
+	if (!IsGuardedStatement(guarded->parsetree))
 		return result;
-	result.findings = CollectInSubtransaction(parsetree, &result.error);
-	result.failed = result.error != NULL;
-	int64 min_size = (int64)guard_min_size_kb * 1024;
+	result.findings = CollectInSubtransaction(guarded, &result.error);
+	result.failed = result.error != nullptr;
+	int64 min_size = (int64)guc_guard_min_size_kb * 1024;
 	ListCell *lc;
 	foreach (lc, result.findings) {
 		GuardFinding *g = (GuardFinding *)lfirst(lc);

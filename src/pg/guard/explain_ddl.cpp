@@ -21,6 +21,7 @@ Datum pg_backfill_explain_ddl(PG_FUNCTION_ARGS);
 namespace {
 
 using pg_backfill::pg::GuardAnalysis;
+using pg_backfill::pg::GuardedStatement;
 using pg_backfill::pg::GuardFinding;
 
 constexpr int kColumns = 13;
@@ -28,7 +29,7 @@ constexpr int kColumns = 13;
 // Text datum or NULL for an empty string.
 void
 SetText(Datum *values, bool *nulls, int i, const char *s) {
-	nulls[i] = s == NULL || s[0] == '\0';
+	nulls[i] = s == nullptr || s[0] == '\0';
 	if (!nulls[i])
 		values[i] = CStringGetTextDatum(s);
 }
@@ -93,7 +94,8 @@ pg_backfill_explain_ddl(PG_FUNCTION_ARGS) {
 	ListCell *lc;
 	foreach (lc, stmts) {
 		Node *stmt = ((RawStmt *)lfirst(lc))->stmt;
-		GuardAnalysis a = pg_backfill::pg::AnalyzeStatement(stmt);
+		GuardedStatement guarded = {stmt, InvalidOid, false};
+		GuardAnalysis a = pg_backfill::pg::AnalyzeStatement(&guarded);
 		no++;
 		if (a.findings == NIL) {
 			PutStatementRow(rsinfo, no, stmt, &a);

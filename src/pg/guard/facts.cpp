@@ -1,7 +1,7 @@
-// Fact collection for the DDL guard: which statements it looks at, and the
-// facts of the non-ALTER TABLE ones (CREATE INDEX, REINDEX, CLUSTER,
-// VACUUM FULL, REFRESH MATERIALIZED VIEW). ALTER TABLE is in
-// alter_table.cpp.
+// Fact collection for the DDL guard's non-ALTER TABLE statements (CREATE
+// INDEX, REINDEX, CLUSTER, VACUUM FULL, REFRESH MATERIALIZED VIEW, ALTER
+// DOMAIN). ALTER TABLE is in alter_table.cpp; which statement goes to which
+// collector is in statements.cpp.
 #include "pg/guard/guard.hpp"
 
 extern "C" {
@@ -11,16 +11,12 @@ extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/catalog.h"
-#include "catalog/index.h"
 #include "catalog/namespace.h"
-#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
-#include "commands/defrem.h"
-#include "commands/tablecmds.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -41,30 +37,13 @@ extern "C" {
 
 namespace pg_backfill::pg {
 
-namespace {
-
 using core::DdlCommand;
-
-// True if the DefElem list has option `name` set to true (VACUUM (FULL),
-// REINDEX (CONCURRENTLY)). PG regime: may ereport(ERROR) on a bad value.
-bool
-OptionSet(List *options, const char *name) {
-	ListCell *lc;
-	foreach (lc, options) {
-		DefElem *opt = (DefElem *)lfirst(lc);
-		if (strcmp(opt->defname, name) == 0)
-			return defGetBoolean(opt);
-	}
-	return false;
-}
-
-void MultiTableFacts(DdlCommand command, const char *tag, int lock_mode, bool concurrently,
-                     ReindexObjectType reindex_kind, Oid schema, List **findings);
 
 // CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] ... ON [ONLY] t.
 void
-IndexFacts(IndexStmt *stmt, List **findings) {
-	Oid relid = RangeVarGetRelid(stmt->relation, NoLock, false);
+IndexFacts(GuardedStatement *guarded, List **findings) {
+	IndexStmt *stmt = (IndexStmt *)guarded->parsetree;
+	Oid relid = StatementRelid(guarded, false);
 	const char *tag = stmt->unique ? (stmt->concurrent ? "CREATE UNIQUE INDEX CONCURRENTLY" : "CREATE UNIQUE INDEX")
 	                               : (stmt->concurrent ? "CREATE INDEX CONCURRENTLY" : "CREATE INDEX");
 	GuardFinding *g =
@@ -85,7 +64,8 @@ IndexFacts(IndexStmt *stmt, List **findings) {
 
 // REINDEX TABLE / INDEX [CONCURRENTLY]; the other forms are not analysed.
 void
-ReindexFacts(ReindexStmt *stmt, List **findings) {
+ReindexFacts(GuardedStatement *guarded, List **findings) {
+	ReindexStmt *stmt = (ReindexStmt *)guarded->parsetree;
 	if (stmt->kind == REINDEX_OBJECT_SCHEMA || stmt->kind == REINDEX_OBJECT_DATABASE ||
 	    stmt->kind == REINDEX_OBJECT_SYSTEM) {
 		bool concurrently = OptionSet(stmt->params, "concurrently");
@@ -99,11 +79,8 @@ ReindexFacts(ReindexStmt *stmt, List **findings) {
 	}
 	if (stmt->kind != REINDEX_OBJECT_TABLE && stmt->kind != REINDEX_OBJECT_INDEX)
 		return;
-	Oid relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	if (!OidIsValid(relid))
-		return;
-	if (stmt->kind == REINDEX_OBJECT_INDEX)
-		relid = IndexGetRelation(relid, true);
+	// REINDEX INDEX: the index's table.
+	Oid relid = StatementRelid(guarded);
 	if (!OidIsValid(relid))
 		return;
 	bool concurrently = OptionSet(stmt->params, "concurrently");
@@ -124,7 +101,7 @@ RelsWithDomain(Oid domainoid, List **relids) {
 	ScanKeyData key[2];
 	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
 	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(domainoid));
-	SysScanDesc scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+	SysScanDesc scan = systable_beginscan(dep, DependReferenceIndexId, true, nullptr, 2, key);
 	HeapTuple tup;
 	List *subdomains = NIL;
 	while (HeapTupleIsValid(tup = systable_getnext(scan))) {
@@ -146,6 +123,7 @@ RelsWithDomain(Oid domainoid, List **relids) {
 	foreach (lc, subdomains)
 		RelsWithDomain(lfirst_oid(lc), relids);
 }
+namespace {
 
 // The domain's base type and typmod, for VALUE in its CHECK expressions.
 struct DomainBase {
@@ -159,7 +137,7 @@ Node *
 DomainValueRef(ParseState *pstate, ColumnRef *cref) {
 	if (list_length(cref->fields) != 1 || !IsA(linitial(cref->fields), String) ||
 	    strcmp(strVal(linitial(cref->fields)), "value") != 0)
-		return NULL;
+		return nullptr;
 	const DomainBase *base = (const DomainBase *)pstate->p_ref_hook_state;
 	CoerceToDomainValue *v = makeNode(CoerceToDomainValue);
 	v->typeId = base->type;
@@ -177,11 +155,11 @@ DomainCheckExpr(Oid domainoid, Node *raw) {
 	base.typmod = -1;
 	HeapTuple tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(domainoid));
 	if (!HeapTupleIsValid(tup))
-		return NULL;
+		return nullptr;
 	base.type = ((Form_pg_type)GETSTRUCT(tup))->typbasetype;
 	base.typmod = ((Form_pg_type)GETSTRUCT(tup))->typtypmod;
 	ReleaseSysCache(tup);
-	ParseState *pstate = make_parsestate(NULL);
+	ParseState *pstate = make_parsestate(nullptr);
 	pstate->p_pre_columnref_hook = DomainValueRef;
 	pstate->p_ref_hook_state = &base;
 	Node *expr = transformExpr(pstate, (Node *)copyObjectImpl(raw), EXPR_KIND_DOMAIN_CHECK);
@@ -193,8 +171,8 @@ DomainCheckExpr(Oid domainoid, Node *raw) {
 // expression_tree_mutator: VALUE replaced by the column (a Var).
 Node *
 ValueToColumn(Node *node, void *context) {
-	if (node == NULL)
-		return NULL;
+	if (node == nullptr)
+		return nullptr;
 	if (IsA(node, CoerceToDomainValue))
 		return (Node *)copyObjectImpl(context);
 	// PG15 declares the mutator as Node *(*)(); see MissingColumnWalker.
@@ -219,12 +197,12 @@ TypeIsOverDomain(Oid type, Oid domainoid) {
 
 // "SELECT count(*) FROM t WHERE NOT (a > 0) OR ..." over the columns of
 // relid using the domain: the rows the domain check (check, or IS NOT NULL
-// when check is NULL) would reject, found without a blocking lock.
+// when check is nullptr) would reject, found without a blocking lock.
 // PG regime.
 const char *
 DomainViolationsQuery(Oid relid, Oid domainoid, Node *check) {
 	Relation rel = try_relation_open(relid, AccessShareLock);
-	if (rel == NULL)
+	if (rel == nullptr)
 		return "";
 	StringInfoData where;
 	initStringInfo(&where);
@@ -237,7 +215,7 @@ DomainViolationsQuery(Oid relid, Oid domainoid, Node *check) {
 		Var *var = makeVar(1, att->attnum, att->atttypid, att->atttypmod, att->attcollation, 0);
 		if (where.len > 0)
 			appendStringInfoString(&where, " OR ");
-		if (check == NULL)
+		if (check == nullptr)
 			appendStringInfo(&where, "%s IS NULL", quote_identifier(NameStr(att->attname)));
 		else {
 			// Non-pretty deparsing parenthesises operators and boolean
@@ -252,6 +230,7 @@ DomainViolationsQuery(Oid relid, Oid domainoid, Node *check) {
 		return "";
 	return psprintf("SELECT count(*) FROM %s WHERE %s;", QuotedRelationName(relid), where.data);
 }
+} // namespace
 
 // ALTER DOMAIN ... ADD CONSTRAINT CHECK, SET NOT NULL, VALIDATE CONSTRAINT:
 // PostgreSQL 15 takes ShareLock on every table using the domain and scans
@@ -262,17 +241,17 @@ void
 DomainFacts(AlterDomainStmt *stmt, List **findings) {
 	if (stmt->subtype != 'C' && stmt->subtype != 'O' && stmt->subtype != 'V')
 		return;
-	Oid domainoid = typenameTypeId(NULL, makeTypeNameFromNameList(stmt->typeName));
+	Oid domainoid = typenameTypeId(nullptr, makeTypeNameFromNameList(stmt->typeName));
 	if (get_typtype(domainoid) != TYPTYPE_DOMAIN)
 		return;
 	const char *tag;
 	const char *conname = stmt->name;
 	bool not_valid = false;
 	bool noop = false;
-	Node *check = NULL;
+	Node *check = nullptr;
 	if (stmt->subtype == 'C') {
 		Constraint *c = (Constraint *)stmt->def;
-		if (c == NULL || !IsA(c, Constraint) || c->contype != CONSTR_CHECK)
+		if (c == nullptr || !IsA(c, Constraint) || c->contype != CONSTR_CHECK)
 			return;
 		tag = "ALTER DOMAIN ... ADD CONSTRAINT";
 		not_valid = c->skip_validation;
@@ -327,6 +306,7 @@ DomainFacts(AlterDomainStmt *stmt, List **findings) {
 	}
 	*findings = list_concat(*findings, mine);
 }
+namespace {
 
 // Heap + TOAST bytes of relid without waiting for a lock: pg_class.relpages
 // when another session holds a conflicting lock. PG regime.
@@ -339,6 +319,7 @@ SizeWithoutWaiting(Oid relid, int32 relpages) {
 	GuardFinding *g = NewFinding(DdlCommand::kOther, "", relid, NoLock);
 	return g->facts.size_bytes;
 }
+} // namespace
 
 // VACUUM FULL / CLUSTER without a table name, REINDEX SCHEMA / DATABASE /
 // SYSTEM: the tables PostgreSQL 15 would process (get_all_vacuum_rels,
@@ -356,8 +337,8 @@ MultiTableFacts(DdlCommand command, const char *tag, int lock_mode, bool concurr
 	List *all = NIL;
 	// CLUSTER's tables come from pg_index below.
 	Relation pgclass = table_open(RelationRelationId, AccessShareLock);
-	TableScanDesc scan = table_beginscan_catalog(pgclass, 0, NULL);
-	while (command != DdlCommand::kCluster && (tup = heap_getnext(scan, ForwardScanDirection)) != NULL) {
+	TableScanDesc scan = table_beginscan_catalog(pgclass, 0, nullptr);
+	while (command != DdlCommand::kCluster && (tup = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
 		Form_pg_class c = (Form_pg_class)GETSTRUCT(tup);
 		if (c->relkind != RELKIND_RELATION && c->relkind != RELKIND_MATVIEW)
 			continue;
@@ -398,7 +379,7 @@ MultiTableFacts(DdlCommand command, const char *tag, int lock_mode, bool concurr
 		ScanKeyInit(&key, Anum_pg_index_indisclustered, BTEqualStrategyNumber, F_BOOLEQ, BoolGetDatum(true));
 		scan = table_beginscan_catalog(pgindex, 1, &key);
 		List *seen = NIL;
-		while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL) {
+		while ((tup = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
 			Oid relid = ((Form_pg_index)GETSTRUCT(tup))->indrelid;
 			if (!pg_class_ownercheck(relid, GetUserId()) || list_member_oid(seen, relid) ||
 			    get_rel_relkind(relid) != RELKIND_RELATION)
@@ -427,282 +408,15 @@ MultiTableFacts(DdlCommand command, const char *tag, int lock_mode, bool concurr
 	*findings = lappend(*findings, g);
 }
 
-// A finding for an AccessExclusiveLock rewrite command on rv.
+// A finding for a rewrite command (CLUSTER, VACUUM FULL, REFRESH
+// MATERIALIZED VIEW) on relid, if valid.
 void
-RewriteFacts(DdlCommand command, const char *tag, RangeVar *rv, int lock_mode, bool concurrently, List **findings) {
-	if (rv == NULL)
-		return;
-	Oid relid = RangeVarGetRelid(rv, NoLock, true);
+RewriteFacts(DdlCommand command, const char *tag, Oid relid, int lock_mode, bool concurrently, List **findings) {
 	if (!OidIsValid(relid))
 		return;
 	GuardFinding *g = NewFinding(command, tag, relid, lock_mode);
 	g->facts.concurrently = concurrently;
 	*findings = lappend(*findings, g);
-}
-
-} // namespace
-
-bool
-StatementLockTarget(Node *parsetree, Oid *relid, int *lock_mode) {
-	RangeVar *rv = NULL;
-	*lock_mode = NoLock;
-	switch (nodeTag(parsetree)) {
-	case T_AlterTableStmt: {
-		AlterTableStmt *stmt = (AlterTableStmt *)parsetree;
-		if (stmt->objtype == OBJECT_TABLE) {
-			rv = stmt->relation;
-			*lock_mode = AlterTableGetLockLevel(stmt->cmds);
-			// ATTACH PARTITION takes ShareUpdateExclusiveLock on the parent but
-			// AccessExclusiveLock on the partition: that is the queue to check.
-			ListCell *lc;
-			foreach (lc, stmt->cmds) {
-				AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
-				if (cmd->subtype == AT_AttachPartition && IsA(cmd->def, PartitionCmd)) {
-					rv = ((PartitionCmd *)cmd->def)->name;
-					*lock_mode = AccessExclusiveLock;
-				}
-			}
-		}
-		break;
-	}
-	case T_IndexStmt: {
-		IndexStmt *stmt = (IndexStmt *)parsetree;
-		rv = stmt->relation;
-		*lock_mode = stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock;
-		break;
-	}
-	case T_ReindexStmt: {
-		ReindexStmt *stmt = (ReindexStmt *)parsetree;
-		if (stmt->kind == REINDEX_OBJECT_TABLE) {
-			rv = stmt->relation;
-			*lock_mode = OptionSet(stmt->params, "concurrently") ? ShareUpdateExclusiveLock : ShareLock;
-		}
-		break;
-	}
-	case T_ClusterStmt:
-		rv = ((ClusterStmt *)parsetree)->relation;
-		*lock_mode = AccessExclusiveLock;
-		break;
-	case T_VacuumStmt: {
-		VacuumStmt *stmt = (VacuumStmt *)parsetree;
-		if (stmt->is_vacuumcmd && OptionSet(stmt->options, "full") && list_length(stmt->rels) == 1) {
-			rv = ((VacuumRelation *)linitial(stmt->rels))->relation;
-			*lock_mode = AccessExclusiveLock;
-		}
-		break;
-	}
-	case T_RefreshMatViewStmt: {
-		RefreshMatViewStmt *stmt = (RefreshMatViewStmt *)parsetree;
-		rv = stmt->relation;
-		*lock_mode = stmt->concurrent ? ExclusiveLock : AccessExclusiveLock;
-		break;
-	}
-	case T_RenameStmt: {
-		// Renaming a table, a column or a table constraint takes AccessExclusiveLock
-		// (renameatt, RenameRelation, RenameConstraint); renaming an index only
-		// ShareUpdateExclusiveLock.
-		RenameStmt *stmt = (RenameStmt *)parsetree;
-		if (stmt->renameType == OBJECT_TABLE || stmt->renameType == OBJECT_COLUMN ||
-		    stmt->renameType == OBJECT_TABCONSTRAINT) {
-			rv = stmt->relation;
-			*lock_mode = AccessExclusiveLock;
-		}
-		break;
-	}
-	case T_TruncateStmt:
-		rv = (RangeVar *)linitial(((TruncateStmt *)parsetree)->relations);
-		*lock_mode = AccessExclusiveLock;
-		break;
-	case T_CreateTrigStmt:
-		rv = ((CreateTrigStmt *)parsetree)->relation;
-		*lock_mode = ShareRowExclusiveLock;
-		break;
-	case T_DropStmt: {
-		// DROP TABLE, and DROP INDEX without CONCURRENTLY, lock the table
-		// with AccessExclusiveLock (RangeVarCallbackForDropRelation).
-		DropStmt *stmt = (DropStmt *)parsetree;
-		if ((stmt->removeType != OBJECT_TABLE && stmt->removeType != OBJECT_INDEX) || stmt->concurrent ||
-		    stmt->objects == NIL)
-			break;
-		Oid oid = RangeVarGetRelid(makeRangeVarFromNameList((List *)linitial(stmt->objects)), NoLock, true);
-		*relid = stmt->removeType == OBJECT_INDEX && OidIsValid(oid) ? IndexGetRelation(oid, true) : oid;
-		*lock_mode = AccessExclusiveLock;
-		return OidIsValid(*relid);
-	}
-	default:
-		break;
-	}
-	*relid = rv != NULL ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
-	return OidIsValid(*relid);
-}
-
-namespace {
-
-void
-AddLockTarget(List **targets, Oid relid, int lock_mode) {
-	if (!OidIsValid(relid))
-		return;
-	LockTarget *t = (LockTarget *)palloc(sizeof(LockTarget));
-	t->relid = relid;
-	t->lock_mode = lock_mode;
-	*targets = lappend(*targets, t);
-}
-
-// The referenced table of a FOREIGN KEY constraint:
-// ATAddForeignKeyConstraint locks it with ShareRowExclusiveLock.
-void
-AddForeignKeyTarget(List **targets, Constraint *c) {
-	if (c != NULL && IsA(c, Constraint) && c->contype == CONSTR_FOREIGN && c->pktable != NULL)
-		AddLockTarget(targets, RangeVarGetRelid(c->pktable, NoLock, true), ShareRowExclusiveLock);
-}
-
-} // namespace
-
-List *
-StatementLockTargets(Node *parsetree) {
-	List *targets = NIL;
-	Oid relid;
-	int lock_mode;
-	if (StatementLockTarget(parsetree, &relid, &lock_mode))
-		AddLockTarget(&targets, relid, lock_mode);
-	switch (nodeTag(parsetree)) {
-	case T_AlterTableStmt: {
-		AlterTableStmt *stmt = (AlterTableStmt *)parsetree;
-		if (stmt->objtype != OBJECT_TABLE)
-			break;
-		Oid parent = RangeVarGetRelid(stmt->relation, NoLock, true);
-		ListCell *lc;
-		foreach (lc, stmt->cmds) {
-			AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
-			if (cmd->subtype == AT_AddConstraint)
-				AddForeignKeyTarget(&targets, (Constraint *)cmd->def);
-			else if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef)) {
-				ListCell *c;
-				foreach (c, ((ColumnDef *)cmd->def)->constraints)
-					AddForeignKeyTarget(&targets, (Constraint *)lfirst(c));
-			} else if (cmd->subtype == AT_AttachPartition && OidIsValid(parent) &&
-			           get_rel_relkind(parent) == RELKIND_PARTITIONED_TABLE)
-				AddLockTarget(&targets, get_default_partition_oid(parent), AccessExclusiveLock);
-		}
-		break;
-	}
-	case T_CreateStmt: {
-		CreateStmt *stmt = (CreateStmt *)parsetree;
-		if (stmt->partbound == NULL || stmt->partbound->is_default || list_length(stmt->inhRelations) != 1 ||
-		    (stmt->if_not_exists && OidIsValid(RangeVarGetRelid(stmt->relation, NoLock, true))))
-			break;
-		Oid parent = RangeVarGetRelid((RangeVar *)linitial(stmt->inhRelations), NoLock, true);
-		if (OidIsValid(parent) && get_rel_relkind(parent) == RELKIND_PARTITIONED_TABLE)
-			AddLockTarget(&targets, get_default_partition_oid(parent), AccessExclusiveLock);
-		break;
-	}
-	case T_AlterDomainStmt: {
-		AlterDomainStmt *stmt = (AlterDomainStmt *)parsetree;
-		bool scans =
-		    stmt->subtype == 'O' || stmt->subtype == 'V' ||
-		    (stmt->subtype == 'C' && stmt->def != NULL && IsA(stmt->def, Constraint) &&
-		     ((Constraint *)stmt->def)->contype == CONSTR_CHECK && !((Constraint *)stmt->def)->skip_validation);
-		if (!scans)
-			break;
-		Oid domainoid = LookupTypeNameOid(NULL, makeTypeNameFromNameList(stmt->typeName), true);
-		if (!OidIsValid(domainoid) || get_typtype(domainoid) != TYPTYPE_DOMAIN)
-			break;
-		List *relids = NIL;
-		RelsWithDomain(domainoid, &relids);
-		ListCell *lc;
-		foreach (lc, relids)
-			AddLockTarget(&targets, lfirst_oid(lc), ShareLock);
-		break;
-	}
-	default:
-		break;
-	}
-	return targets;
-}
-
-bool
-IsHookedStatement(Node *parsetree) {
-	switch (nodeTag(parsetree)) {
-	case T_DropStmt:
-	case T_RenameStmt:
-	case T_TruncateStmt:
-	case T_CreateTrigStmt:
-		return true;
-	default:
-		return IsGuardedStatement(parsetree);
-	}
-}
-
-bool
-IsGuardedStatement(Node *parsetree) {
-	switch (nodeTag(parsetree)) {
-	case T_AlterTableStmt:
-	case T_IndexStmt:
-	case T_ReindexStmt:
-	case T_ClusterStmt:
-	case T_VacuumStmt:
-	case T_RefreshMatViewStmt:
-	case T_AlterDomainStmt:
-		return true;
-	case T_CreateStmt:
-		// CREATE TABLE ... PARTITION OF: the DEFAULT partition's re-check.
-		return ((CreateStmt *)parsetree)->partbound != NULL;
-	default:
-		return false;
-	}
-}
-
-void
-CollectFacts(Node *parsetree, List **findings) {
-	switch (nodeTag(parsetree)) {
-	case T_AlterTableStmt:
-		CollectAlterTableFacts(parsetree, findings);
-		break;
-	case T_IndexStmt:
-		IndexFacts((IndexStmt *)parsetree, findings);
-		break;
-	case T_ReindexStmt:
-		ReindexFacts((ReindexStmt *)parsetree, findings);
-		break;
-	case T_ClusterStmt: {
-		ClusterStmt *stmt = (ClusterStmt *)parsetree;
-		if (stmt->relation == NULL)
-			MultiTableFacts(DdlCommand::kCluster, "CLUSTER", AccessExclusiveLock, false, REINDEX_OBJECT_TABLE,
-			                InvalidOid, findings);
-		else
-			RewriteFacts(DdlCommand::kCluster, "CLUSTER", stmt->relation, AccessExclusiveLock, false, findings);
-		break;
-	}
-	case T_AlterDomainStmt:
-		DomainFacts((AlterDomainStmt *)parsetree, findings);
-		break;
-	case T_CreateStmt:
-		CollectCreatePartitionFacts(parsetree, findings);
-		break;
-	case T_VacuumStmt: {
-		VacuumStmt *stmt = (VacuumStmt *)parsetree;
-		if (!stmt->is_vacuumcmd || !OptionSet(stmt->options, "full"))
-			break;
-		if (stmt->rels == NIL) {
-			MultiTableFacts(DdlCommand::kVacuumFull, "VACUUM FULL", AccessExclusiveLock, false, REINDEX_OBJECT_TABLE,
-			                InvalidOid, findings);
-			break;
-		}
-		ListCell *lc;
-		foreach (lc, stmt->rels)
-			RewriteFacts(DdlCommand::kVacuumFull, "VACUUM FULL", ((VacuumRelation *)lfirst(lc))->relation,
-			             AccessExclusiveLock, false, findings);
-		break;
-	}
-	case T_RefreshMatViewStmt: {
-		RefreshMatViewStmt *stmt = (RefreshMatViewStmt *)parsetree;
-		RewriteFacts(DdlCommand::kRefreshMatview, "REFRESH MATERIALIZED VIEW", stmt->relation,
-		             stmt->concurrent ? ExclusiveLock : AccessExclusiveLock, stmt->concurrent, findings);
-		break;
-	}
-	default:
-		break;
-	}
 }
 
 } // namespace pg_backfill::pg

@@ -6,6 +6,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 #include "utils/relcache.h"
 }
@@ -13,14 +14,6 @@ extern "C" {
 #include "core/ddl_rules.hpp"
 
 namespace pg_backfill::pg {
-
-// pg_backfill.guard
-enum GuardMode { kGuardOff = 0, kGuardWarn = 1, kGuardBlock = 2 };
-
-extern int guard_mode;        // pg_backfill.guard
-extern int guard_min_size_kb; // pg_backfill.guard_min_size, in kB
-extern bool allow_unsafe_ddl; // pg_backfill.allow_unsafe_ddl
-extern char *unsafe_ddl_role; // pg_backfill.unsafe_ddl_role
 
 // One analysed subcommand (or statement). palloc'd; the strings in facts
 // are palloc'd too.
@@ -39,26 +32,45 @@ struct GuardAnalysis {
 	char *error;    // its message when failed
 };
 
-// Analyses one utility statement's parse tree without executing it.
-// Returns findings for the statement kinds the guard knows (an empty list
-// otherwise). Errors raised while analysing are caught in a subtransaction
-// and reported as failed. PG regime: may ereport(ERROR) only for resource
-// exhaustion.
-GuardAnalysis AnalyzeStatement(Node *parsetree);
+// A statement the guard looks at, with the table it names looked up once.
+// The hook and explain_ddl() build it as {parsetree, InvalidOid, false} and
+// pass it down; StatementRelid fills relid at the table's first use.
+struct GuardedStatement {
+	Node *parsetree;
+	Oid relid;        // StatementRelid's answer, once relid_known
+	bool relid_known; // StatementRelid has looked the table up
+};
 
-// True for the node tags AnalyzeStatement may have something to say about.
-bool IsGuardedStatement(Node *parsetree);
+// The statement table (statements.cpp): per node tag, whether the guard
+// looks at the statement, the table it names, the tables it locks and how,
+// and the fact collector that analyses it.
 
 // True for the node tags the hook looks at: the guarded ones, plus those
 // only the lock-queue and running-backfill checks care about (DROP, RENAME,
 // TRUNCATE, CREATE TRIGGER).
 bool IsHookedStatement(Node *parsetree);
 
-// The relation a statement locks first and the lock mode, found without
-// taking any lock (RangeVarGetRelid with NoLock), so the lock-queue check can
-// run before the analysis queues for its own AccessShareLock. False if none.
-// PG regime: may ereport(ERROR) on bad options.
-bool StatementLockTarget(Node *parsetree, Oid *relid, int *lock_mode);
+// True for the node tags AnalyzeStatement may have something to say about.
+bool IsGuardedStatement(Node *parsetree);
+
+// The table the statement names and works on: ALTER TABLE's (for ATTACH
+// PARTITION the parent), CREATE INDEX's, REINDEX TABLE's, REINDEX INDEX's
+// table, CLUSTER's, the one table of VACUUM FULL, REFRESH MATERIALIZED
+// VIEW's, RENAME's (table, column or constraint), TRUNCATE's first, CREATE
+// TRIGGER's, the first table (or index's table) of DROP TABLE / DROP INDEX
+// without CONCURRENTLY, the parent of CREATE TABLE ... PARTITION OF.
+// InvalidOid when there is none or it does not exist.
+//
+// Looked up on the first call with RangeVarGetRelid and NoLock (no lock is
+// taken, so the lock-queue check can run before anything queues) and
+// remembered in *stmt. The first call happens where the table is first
+// needed: in the lock-queue check (lock_timeout = 0), else inside the
+// analysis's subtransaction, else in the running-jobs check; so a lookup
+// error (a schema without USAGE, a cross-database name) surfaces where it
+// did before. missing_ok = false raises PostgreSQL's "does not exist" error
+// for a missing table, looking it up again if an earlier call remembered the
+// miss. PG regime: may ereport(ERROR).
+Oid StatementRelid(GuardedStatement *stmt, bool missing_ok = true);
 
 // A table a statement locks, and how.
 struct LockTarget {
@@ -67,17 +79,58 @@ struct LockTarget {
 };
 
 // Every table the statement locks that the lock-queue check should look
-// at: StatementLockTarget's, plus the ones it locks besides (the referenced
+// at: StatementRelid's with the statement's lock mode (for ATTACH PARTITION
+// the partition with AccessExclusiveLock instead of the parent with
+// ShareUpdateExclusiveLock), plus the ones it locks besides (the referenced
 // table of a foreign key, the DEFAULT partition a new partition re-checks,
-// the tables using a domain). NoLock lookups only. List of LockTarget *.
-// PG regime: may ereport(ERROR) on bad options.
-List *StatementLockTargets(Node *parsetree);
+// the tables using a domain). NoLock lookups only, so the check
+// can run before the analysis queues for its own AccessShareLock. List of
+// LockTarget *. PG regime: may ereport(ERROR) on bad options.
+List *StatementLockTargets(GuardedStatement *stmt);
 
-// Fact collection (facts.cpp, alter_table.cpp). PG regime: may
-// ereport(ERROR); AnalyzeStatement catches it.
-void CollectFacts(Node *parsetree, List **findings);
-void CollectAlterTableFacts(Node *alter_table_stmt, List **findings);
-void CollectCreatePartitionFacts(Node *create_stmt, List **findings);
+// True if the DefElem list has option `name` set to true.
+// PG regime: may ereport(ERROR) on a bad value.
+bool OptionSet(List *options, const char *name);
+
+// Hands the statement to its fact collector. PG regime: may ereport(ERROR);
+// AnalyzeStatement catches it.
+void CollectFacts(GuardedStatement *stmt, List **findings);
+
+// The analysis (analyze.cpp): one utility statement's parse tree, without
+// executing it.
+// Returns findings for the statement kinds the guard knows (an empty list
+// otherwise). Errors raised while analysing are caught in a subtransaction
+// and reported as failed. PG regime: may ereport(ERROR) only for resource
+// exhaustion.
+GuardAnalysis AnalyzeStatement(GuardedStatement *stmt);
+
+// Fact collectors (facts.cpp, alter_table.cpp, partitions.cpp), called by
+// CollectFacts. PG regime: may ereport(ERROR); AnalyzeStatement catches it.
+void CollectAlterTableFacts(GuardedStatement *stmt, List **findings);
+void CollectCreatePartitionFacts(GuardedStatement *stmt, List **findings);
+void IndexFacts(GuardedStatement *stmt, List **findings);
+void ReindexFacts(GuardedStatement *stmt, List **findings);
+void DomainFacts(AlterDomainStmt *stmt, List **findings);
+void MultiTableFacts(core::DdlCommand command, const char *tag, int lock_mode, bool concurrently,
+                     ReindexObjectType reindex_kind, Oid schema, List **findings);
+void RewriteFacts(core::DdlCommand command, const char *tag, Oid relid, int lock_mode, bool concurrently,
+                  List **findings);
+
+// The tables and materialized views with a column of the domain or of a
+// domain over it (facts.cpp). PG regime.
+void RelsWithDomain(Oid domainoid, List **relids);
+
+// Partition rules (partitions.cpp). PG regime: may ereport(ERROR).
+// AttachPartitionFacts fills g for ALTER TABLE parent ATTACH PARTITION
+// attachrel (pc): the bound scan and the indexes PostgreSQL would build.
+// DefaultPartitionFacts appends a finding for the DEFAULT partition of parent
+// that a new partition with raw_bound makes PostgreSQL re-check.
+void AttachPartitionFacts(GuardFinding *g, Relation parent, Relation attachrel, PartitionCmd *pc);
+void DefaultPartitionFacts(const char *tag, Relation parent, PartitionBoundSpec *raw_bound, bool with_parent_qual,
+                           Oid partid, const char *part_raw, const char *part_sql, List **findings);
+
+// A transformed expression over rel, deparsed (alter_table.cpp). PG regime.
+const char *Deparse(Node *expr, Relation rel, bool show_implicit = false);
 
 // Relation facts (relation.cpp). PG regime: may ereport(ERROR).
 // NewFinding allocates a finding for relid with every string empty and the
@@ -97,7 +150,7 @@ bool FindLockQueueHazard(Oid relid, int lock_mode, char **holder);
 
 // Running backfill jobs (running_jobs.cpp): raises ERROR 55006 if the
 // statement would break an active job. PG regime: may ereport(ERROR).
-void CheckRunningBackfills(Node *parsetree, const GuardAnalysis *analysis);
+void CheckRunningBackfills(GuardedStatement *stmt, const GuardAnalysis *analysis);
 
 // Installs the hook (hook.cpp). PG regime.
 void InstallGuardHook();

@@ -2,6 +2,7 @@
 // running backfill, warn or block unsafe DDL and lock-queue hazards, then
 // chain to the previous hook.
 #include "pg/guard/guard.hpp"
+#include "pg/guard/settings.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -19,18 +20,18 @@ namespace pg_backfill::pg {
 
 namespace {
 
-ProcessUtility_hook_type prev_process_utility_hook = NULL;
+ProcessUtility_hook_type prev_process_utility_hook = nullptr;
 
 // True when the guard looks at this statement at all: guard on, a statement
 // kind it knows, not a PostgreSQL-generated subcommand, not an extension
 // script, not pg_backfill's own worker, not an aborted transaction.
 bool
 GuardApplies(Node *parsetree, ProcessUtilityContext context) {
-	if (guard_mode == kGuardOff || !IsHookedStatement(parsetree))
+	if (guc_guard_mode == kGuardOff || !IsHookedStatement(parsetree))
 		return false;
 	if (context == PROCESS_UTILITY_SUBCOMMAND || creating_extension || IsBinaryUpgrade)
 		return false;
-	if (MyBgworkerEntry != NULL) {
+	if (MyBgworkerEntry != nullptr) {
 		// "pg_backfill" or "$libdir/pg_backfill"
 		const char *lib = MyBgworkerEntry->bgw_library_name;
 		const char *slash = strrchr(lib, '/');
@@ -44,13 +45,13 @@ GuardApplies(Node *parsetree, ProcessUtilityContext context) {
 // superusers and members of pg_backfill.unsafe_ddl_role. PG regime.
 bool
 AcknowledgementHonoured() {
-	if (!allow_unsafe_ddl)
+	if (!guc_allow_unsafe_ddl)
 		return false;
 	if (superuser())
 		return true;
-	if (unsafe_ddl_role == NULL || unsafe_ddl_role[0] == '\0')
+	if (guc_unsafe_ddl_role == nullptr || guc_unsafe_ddl_role[0] == '\0')
 		return false;
-	Oid role = get_role_oid(unsafe_ddl_role, true);
+	Oid role = get_role_oid(guc_unsafe_ddl_role, true);
 	return OidIsValid(role) && is_member_of_role(GetUserId(), role);
 }
 
@@ -58,7 +59,7 @@ AcknowledgementHonoured() {
 // not honoured, or "". PG regime.
 const char *
 UnhonouredNote(bool honoured) {
-	if (!allow_unsafe_ddl || honoured)
+	if (!guc_allow_unsafe_ddl || honoured)
 		return "";
 	return psprintf(" pg_backfill.allow_unsafe_ddl is on but not honoured for role \"%s\": only superusers and "
 	                "members of the role named by pg_backfill.unsafe_ddl_role may acknowledge unsafe DDL.",
@@ -78,7 +79,7 @@ LogAcknowledgement(const char *what, const char *query) {
 void
 ReportUnsafe(const GuardFinding *g, const char *note) {
 	const core::DdlVerdict *v = &g->verdict;
-	int level = guard_mode == kGuardBlock ? ERROR : WARNING;
+	int level = guc_guard_mode == kGuardBlock ? ERROR : WARNING;
 	ereport(level,
 	        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
 	         errmsg("%s", v->message), errdetail("%s%s", v->detail, note), v->hint[0] ? errhint("%s", v->hint) : 0));
@@ -88,10 +89,10 @@ ReportUnsafe(const GuardFinding *g, const char *note) {
 // with lock_timeout = 0. Runs before the analysis, which itself queues for
 // an AccessShareLock. PG regime: may ereport(ERROR).
 void
-CheckLockQueue(Node *parsetree, bool honoured, const char *query) {
+CheckLockQueue(GuardedStatement *guarded, bool honoured, const char *query) {
 	if (LockTimeout != 0)
 		return;
-	List *targets = StatementLockTargets(parsetree);
+	List *targets = StatementLockTargets(guarded);
 	ListCell *lc;
 	foreach (lc, targets) {
 		const LockTarget *t = (const LockTarget *)lfirst(lc);
@@ -103,7 +104,7 @@ CheckLockQueue(Node *parsetree, bool honoured, const char *query) {
 			const LockTarget *p = (const LockTarget *)lfirst(prev);
 			seen = seen || (p->relid == t->relid && p->lock_mode >= t->lock_mode);
 		}
-		char *holder = NULL;
+		char *holder = nullptr;
 		if (seen || !FindLockQueueHazard(t->relid, t->lock_mode, &holder))
 			continue;
 		const char *msg = psprintf("%s on table \"%s\" waits behind %s with lock_timeout = 0",
@@ -112,7 +113,7 @@ CheckLockQueue(Node *parsetree, bool honoured, const char *query) {
 			LogAcknowledgement(msg, query);
 			continue;
 		}
-		int level = guard_mode == kGuardBlock ? ERROR : WARNING;
+		int level = guc_guard_mode == kGuardBlock ? ERROR : WARNING;
 		ereport(level,
 		        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
 		         errmsg("%s", msg),
@@ -138,12 +139,15 @@ LogFinding(const GuardFinding *g) {
 // locals. May ereport(ERROR).
 void
 GuardStatement(Node *parsetree, const char *query) {
+	// The table the statement names is looked up once, at its first use
+	// (StatementRelid), and passed down with the statement.
+	GuardedStatement guarded = {parsetree, InvalidOid, false};
 	bool honoured = AcknowledgementHonoured();
-	CheckLockQueue(parsetree, honoured, query);
-	GuardAnalysis analysis = AnalyzeStatement(parsetree);
+	CheckLockQueue(&guarded, honoured, query);
+	GuardAnalysis analysis = AnalyzeStatement(&guarded);
 	if (analysis.failed)
 		ereport(DEBUG1, (errmsg_internal("pg_backfill guard: analysis failed: %s", analysis.error)));
-	CheckRunningBackfills(parsetree, &analysis);
+	CheckRunningBackfills(&guarded, &analysis);
 	const char *note = UnhonouredNote(honoured);
 	ListCell *lc;
 	foreach (lc, analysis.findings) {

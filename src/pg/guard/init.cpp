@@ -1,49 +1,16 @@
 // DDL guard initialisation: GUCs always, the ProcessUtility hook only when
 // preloaded (a hook installed by a late LOAD would guard one backend only).
 #include "pg/guard/guard.hpp"
+#include "pg/guard/settings.hpp"
 #include "pg/module.hpp"
 
-#include <climits>
-
-extern "C" {
-#include "utils/guc.h"
-}
-
 namespace pg_backfill::pg {
-
-int guard_mode = kGuardWarn;
-int guard_min_size_kb = 10 * 1024;
-bool allow_unsafe_ddl = false;
-char *unsafe_ddl_role = NULL;
-
-namespace {
-
-const struct config_enum_entry kGuardModes[] = {
-    {"off", kGuardOff, false},
-    {"warn", kGuardWarn, false},
-    {"block", kGuardBlock, false},
-    {NULL, 0, false},
-};
-
-} // namespace
 
 // Defines the guard's GUCs and, when preloading, installs the hook.
 // PG regime: may ereport(ERROR).
 void
 GuardInit(bool preloading) {
-	DefineCustomEnumVariable("pg_backfill.guard", "What the DDL guard does with unsafe DDL: off, warn or block.",
-	                         "warn raises a WARNING, block raises an ERROR (SQLSTATE 55000).", &guard_mode, kGuardWarn,
-	                         kGuardModes, PGC_SUSET, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("pg_backfill.guard_min_size", "Tables smaller than this are exempt from the DDL guard.",
-	                        "Measured from the storage manager (heap and TOAST, summed over partitions).",
-	                        &guard_min_size_kb, 10 * 1024, 0, MAX_KILOBYTES, PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
-	DefineCustomBoolVariable("pg_backfill.allow_unsafe_ddl",
-	                         "Acknowledges unsafe DDL so the guard lets it run (logged).",
-	                         "Honoured only for superusers and members of pg_backfill.unsafe_ddl_role.",
-	                         &allow_unsafe_ddl, false, PGC_USERSET, 0, NULL, NULL, NULL);
-	DefineCustomStringVariable("pg_backfill.unsafe_ddl_role",
-	                           "Role whose members may acknowledge unsafe DDL with pg_backfill.allow_unsafe_ddl.", NULL,
-	                           &unsafe_ddl_role, "", PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineGuardSettings();
 	if (preloading)
 		InstallGuardHook();
 }

@@ -27,7 +27,7 @@ DescribeBackend(int pid) {
 	int n = pgstat_fetch_stat_numbackends();
 	for (int i = 1; i <= n; i++) {
 		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
-		if (local == NULL || local->backendStatus.st_procpid != pid)
+		if (local == nullptr || local->backendStatus.st_procpid != pid)
 			continue;
 		PgBackendStatus *be = &local->backendStatus;
 		const char *open = "no transaction open";
@@ -60,7 +60,7 @@ FindLockQueueHazard(Oid relid, int lock_mode, char **holder) {
 		if (memcmp(&inst->locktag, &tag, sizeof(LOCKTAG)) != 0)
 			continue;
 		if (inst->pid == MyProcPid || inst->leaderPid == MyProcPid ||
-		    (MyProc->lockGroupLeader != NULL && inst->leaderPid == MyProc->lockGroupLeader->pid))
+		    (MyProc->lockGroupLeader != nullptr && inst->leaderPid == MyProc->lockGroupLeader->pid))
 			continue;
 		bool holds = (inst->holdMask & conflicts) != 0;
 		bool awaits = inst->waitLockMode != NoLock && (conflicts & LOCKBIT_ON(inst->waitLockMode)) != 0;

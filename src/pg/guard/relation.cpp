@@ -38,7 +38,7 @@ MainForkBytes(Relation rel) {
 int64
 LeafSizeBytes(Oid relid, bool *new_storage) {
 	Relation rel = try_relation_open(relid, AccessShareLock);
-	if (rel == NULL)
+	if (rel == nullptr)
 		return 0;
 	int64 bytes = MainForkBytes(rel);
 	*new_storage = *new_storage && rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId;
@@ -46,7 +46,7 @@ LeafSizeBytes(Oid relid, bool *new_storage) {
 	relation_close(rel, AccessShareLock);
 	if (OidIsValid(toast)) {
 		Relation t = try_relation_open(toast, AccessShareLock);
-		if (t != NULL) {
+		if (t != nullptr) {
 			bytes += MainForkBytes(t);
 			relation_close(t, AccessShareLock);
 		}
@@ -63,7 +63,7 @@ SizeAndNewStorage(Oid relid, bool *new_storage) {
 		return LeafSizeBytes(relid, new_storage);
 	int64 total = 0;
 	bool any_leaf = false;
-	List *all = find_all_inheritors(relid, NoLock, NULL);
+	List *all = find_all_inheritors(relid, NoLock, nullptr);
 	ListCell *lc;
 	foreach (lc, all) {
 		Oid child = lfirst_oid(lc);
@@ -91,14 +91,14 @@ RelationSizeBytes(Oid relid) {
 const char *
 QuotedRelationName(Oid relid) {
 	const char *name = get_rel_name(relid);
-	if (name == NULL)
+	if (name == nullptr)
 		return "";
 	if (RelationIsVisible(relid))
 		return quote_identifier(name);
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name);
 }
 
-// A palloc'd copy of s, or "" for NULL. PG regime.
+// A palloc'd copy of s, or "" for nullptr. PG regime.
 const char *
 PStrOrEmpty(const char *s) {
 	return s ? pstrdup(s) : "";
@@ -127,7 +127,7 @@ NewFinding(core::DdlCommand command, const char *command_tag, Oid relid, int loc
 	bool new_storage = false;
 	f->size_bytes = SizeAndNewStorage(relid, &new_storage);
 	Relation rel = try_relation_open(relid, AccessShareLock);
-	if (rel != NULL) {
+	if (rel != nullptr) {
 		f->created_in_xact = rel->rd_createSubid != InvalidSubTransactionId;
 		relation_close(rel, AccessShareLock);
 	}

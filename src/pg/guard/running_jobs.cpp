@@ -48,18 +48,19 @@ RewritesTable(const GuardAnalysis *analysis, const ActiveJob *job) {
 		if ((g->relid == job->relid || list_member_oid(g->more_relids, job->relid)) && g->verdict.rewrite)
 			return "rewrites the table";
 	}
-	return NULL;
+	return nullptr;
 }
 
-// What the statement does to job's table that breaks it, or NULL.
+// What the statement does to job's table that breaks it, or nullptr.
 // PG regime: may ereport(ERROR) from catalog lookups.
 const char *
-BreakingAction(Node *parsetree, const GuardAnalysis *analysis, const ActiveJob *job) {
+BreakingAction(GuardedStatement *guarded, const GuardAnalysis *analysis, const ActiveJob *job) {
+	Node *parsetree = guarded->parsetree;
 	ListCell *lc;
 	if (IsA(parsetree, DropStmt)) {
 		DropStmt *stmt = (DropStmt *)parsetree;
 		if (stmt->removeType != OBJECT_TABLE && stmt->removeType != OBJECT_INDEX)
-			return NULL;
+			return nullptr;
 		foreach (lc, stmt->objects) {
 			RangeVar *rv = makeRangeVarFromNameList((List *)lfirst(lc));
 			Oid oid = RangeVarGetRelid(rv, NoLock, true);
@@ -68,12 +69,12 @@ BreakingAction(Node *parsetree, const GuardAnalysis *analysis, const ActiveJob *
 			if (stmt->removeType == OBJECT_INDEX && OidIsValid(oid) && oid == job->key_index)
 				return "drops the index the job walks";
 		}
-		return NULL;
+		return nullptr;
 	}
 	if (!IsA(parsetree, AlterTableStmt))
 		return RewritesTable(analysis, job);
 	AlterTableStmt *stmt = (AlterTableStmt *)parsetree;
-	if (RangeVarGetRelid(stmt->relation, NoLock, true) != job->relid)
+	if (StatementRelid(guarded) != job->relid)
 		return RewritesTable(analysis, job);
 	foreach (lc, stmt->cmds) {
 		AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
@@ -119,7 +120,7 @@ GetAttr(HeapTuple tup, TupleDesc desc, AttrNumber attnum, Datum *out) {
 } // namespace
 
 void
-CheckRunningBackfills(Node *parsetree, const GuardAnalysis *analysis) {
+CheckRunningBackfills(GuardedStatement *guarded, const GuardAnalysis *analysis) {
 	Oid nsp = get_namespace_oid("backfill", true);
 	Oid jobs = OidIsValid(nsp) ? get_relname_relid("jobs", nsp) : InvalidOid;
 	if (!OidIsValid(jobs))
@@ -129,11 +130,11 @@ CheckRunningBackfills(Node *parsetree, const GuardAnalysis *analysis) {
 	// A direct heap scan: the check must not depend on the user's privileges on backfill.jobs.
 	Relation rel = table_open(jobs, AccessShareLock);
 	TupleDesc desc = RelationGetDescr(rel);
-	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, nullptr, 0, nullptr);
 	HeapTuple tup;
-	const char *action = NULL;
+	const char *action = nullptr;
 	ActiveJob job = {0, InvalidOid, 0, InvalidOid};
-	while (action == NULL && HeapTupleIsValid(tup = systable_getnext(scan))) {
+	while (action == nullptr && HeapTupleIsValid(tup = systable_getnext(scan))) {
 		Datum d;
 		if (!GetAttr(tup, desc, col.state, &d) || !StateIsActive(d))
 			continue;
@@ -141,11 +142,11 @@ CheckRunningBackfills(Node *parsetree, const GuardAnalysis *analysis) {
 		job.relid = GetAttr(tup, desc, col.relid, &d) ? DatumGetObjectId(d) : InvalidOid;
 		job.attnum = GetAttr(tup, desc, col.attnum, &d) ? DatumGetInt16(d) : 0;
 		job.key_index = GetAttr(tup, desc, col.key_index, &d) ? DatumGetObjectId(d) : InvalidOid;
-		action = BreakingAction(parsetree, analysis, &job);
+		action = BreakingAction(guarded, analysis, &job);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	if (action == NULL)
+	if (action == nullptr)
 		return;
 	ereport(ERROR,
 	        (errcode(ERRCODE_OBJECT_IN_USE),
