@@ -1,6 +1,12 @@
 -- pg_backfill 0.1 -> 0.2
 \echo Use "ALTER EXTENSION pg_backfill UPDATE TO '0.2'" to load this file. \quit
 
+-- Worker runs at the job's current checkpoint that did not end cleanly (the
+-- running one included): a job whose workers keep dying at the same
+-- checkpoint (a crash, an out-of-memory kill) is failed instead of
+-- restarted forever.
+ALTER TABLE backfill.jobs ADD COLUMN worker_starts integer NOT NULL DEFAULT 0;
+
 -- The job table states the limits the SQL functions check (core/job_options.hpp
 -- holds the same numbers), so a row that breaks them cannot exist.
 ALTER TABLE backfill.jobs
@@ -19,5 +25,32 @@ ALTER TABLE backfill.jobs
 		       AND batch_delay OPERATOR(pg_catalog.<=) pg_catalog.interval '2147483647 ms'),
 	ADD CONSTRAINT jobs_counters_check
 		CHECK (rows_done OPERATOR(pg_catalog.>=) 0 AND rows_updated OPERATOR(pg_catalog.>=) 0
-		       AND batches_done OPERATOR(pg_catalog.>=) 0 AND lock_timeouts OPERATOR(pg_catalog.>=) 0),
+		       AND batches_done OPERATOR(pg_catalog.>=) 0 AND lock_timeouts OPERATOR(pg_catalog.>=) 0
+		       AND worker_starts OPERATOR(pg_catalog.>=) 0),
 	ADD CONSTRAINT jobs_rows_estimated_check CHECK (rows_estimated OPERATOR(pg_catalog.>) 0);
+
+-- A job follows its column by number through renames: show its name now.
+CREATE OR REPLACE FUNCTION backfill_status(job_id bigint DEFAULT NULL)
+RETURNS TABLE (job_id bigint, relation regclass, column_name name, expression text, state text,
+               rows_done bigint, rows_estimated bigint, percent numeric, rate numeric, eta interval,
+               batch_size integer, batches_done bigint, lock_timeouts bigint, last_error text,
+               owner name, created_at timestamptz, started_at timestamptz,
+               updated_at timestamptz, finished_at timestamptz)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT j.job_id, j.relid::regclass, coalesce(a.attname, j.column_name), j.expression, j.state,
+	       j.rows_done, j.rows_estimated,
+	       round(p.percent::numeric, 1), round(p.rate::numeric, 1), date_trunc('second', p.eta),
+	       coalesce(j.batch_size, current_setting('pg_backfill.batch_size', true)::integer),
+	       j.batches_done, j.lock_timeouts,
+	       j.last_error_sqlstate || ': ' || j.last_error_message,
+	       pg_get_userbyid(j.owner), j.created_at, j.started_at, j.updated_at, j.finished_at
+	FROM backfill.jobs j
+	     LEFT JOIN pg_attribute a ON a.attrelid = j.relid AND a.attnum = j.attnum AND NOT a.attisdropped,
+	     LATERAL backfill.job_progress(j.rows_done, j.rows_estimated,
+	                                   coalesce(j.finished_at, j.updated_at) - j.started_at,
+	                                   j.state = 'succeeded') p
+	WHERE $1 IS NULL OR j.job_id = $1
+	ORDER BY j.job_id
+$$;

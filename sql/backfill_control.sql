@@ -3,24 +3,7 @@
 CREATE EXTENSION pg_backfill;
 CREATE TABLE t (id integer PRIMARY KEY, a integer NOT NULL, c integer);
 INSERT INTO t SELECT g, g FROM generate_series(1, 1000) g;
--- Polls a condition (no fixed sleeps stand in for it).
-CREATE FUNCTION wait_for(condition text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-	ok boolean;
-	deadline timestamptz := clock_timestamp() + interval '60 s';
-BEGIN
-	LOOP
-		EXECUTE 'SELECT ' || condition INTO ok;
-		IF ok THEN
-			RETURN true;
-		END IF;
-		IF clock_timestamp() > deadline THEN
-			RETURN false;
-		END IF;
-		PERFORM pg_sleep(0.01);
-	END LOOP;
-END
-$$;
+\i sql/helpers/wait_for.sql
 
 -- queued: a job is queued until its creating transaction commits.
 BEGIN;

@@ -31,6 +31,7 @@ enum SelectedColumn {
 	kColAttnum,
 	kColColumnName,
 	kColExpressionSql,
+	kColKeyIndex,
 	kColKeyColumns,
 	kColOnlyNull,
 	kColBatchSize,
@@ -44,6 +45,7 @@ enum SelectedColumn {
 	kColRowsDone,
 	kColRowsEstimated,
 	kColWorkerPid,
+	kColWorkerStarts,
 	kColXmin,
 	kColStartedAt,
 	kColUpdatedAt,
@@ -52,9 +54,9 @@ enum SelectedColumn {
 };
 
 constexpr const char *kSelectJob =
-    "SELECT job_id, relid, attnum, column_name, expression_sql, key_columns, only_null,"
+    "SELECT job_id, relid, attnum, column_name, expression_sql, key_index, key_columns, only_null,"
     " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, rows_done,"
-    " rows_estimated, worker_pid, xmin, started_at, updated_at, last_error_sqlstate,"
+    " rows_estimated, worker_pid, worker_starts, xmin, started_at, updated_at, last_error_sqlstate,"
     " last_error_message FROM backfill.jobs WHERE job_id = $1";
 
 // The parameters of InsertJob's statement, $1 first.
@@ -285,6 +287,7 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		row->attnum = (AttrNumber)GetInt64(t, d, kColAttnum, 0);
 		row->column_name = CopyColumn(t, d, kColColumnName, cxt);
 		row->expression_sql = CopyColumn(t, d, kColExpressionSql, cxt);
+		row->key_index = (Oid)GetInt64(t, d, kColKeyIndex, 0);
 		row->nkeys = CopyStringArray(t, d, kColKeyColumns, cxt, &row->key_columns);
 		row->only_null = GetInt64(t, d, kColOnlyNull, 0) != 0;
 		std::optional<int64_t> batch_size = GetOptionalInt64(t, d, kColBatchSize);
@@ -304,6 +307,7 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		row->rows_done = GetInt64(t, d, kColRowsDone, 0);
 		row->rows_estimated = GetInt64(t, d, kColRowsEstimated, -1);
 		row->worker_pid = (int32)GetInt64(t, d, kColWorkerPid, 0);
+		row->worker_starts = (int32)GetInt64(t, d, kColWorkerStarts, 0);
 		row->xmin = (TransactionId)GetInt64(t, d, kColXmin, 0);
 		bool isnull;
 		row->started_at = DatumGetTimestampTz(SPI_getbinval(t, d, kColStartedAt, &isnull));
@@ -375,7 +379,7 @@ SetJobState(int64 job_id, core::JobState state) {
 	Datum values[] = {Int64GetDatum(job_id), CStringGetTextDatum(core::StateName(state)),
 	                  BoolGetDatum(terminal)};
 	static SPIPlanPtr plan;
-	UpdateJob(&plan, "UPDATE backfill.jobs SET state = $2, updated_at = now(),"
+	UpdateJob(&plan, "UPDATE backfill.jobs SET state = $2, updated_at = now(), worker_starts = 0,"
 	          " finished_at = CASE WHEN $3 THEN now() END,"
 	          " worker_pid = CASE WHEN $2 = 'running' THEN worker_pid END,"
 	          " failed_key_range = CASE WHEN $2 = 'failed' THEN failed_key_range END,"
@@ -390,8 +394,9 @@ MarkJobStarted(int64 job_id, int32 worker_pid) {
 	Oid types[] = {INT8OID, INT4OID};
 	Datum values[] = {Int64GetDatum(job_id), Int32GetDatum(worker_pid)};
 	static SPIPlanPtr plan;
+	(void)set_config_option("synchronous_commit", "on", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
 	UpdateJob(&plan, "UPDATE backfill.jobs SET state = 'running', worker_pid = $2, updated_at = now(),"
-	          " started_at = coalesce(started_at, now()) WHERE job_id = $1",
+	          " worker_starts = worker_starts + 1, started_at = coalesce(started_at, now()) WHERE job_id = $1",
 	          2, types, values, nullptr);
 }
 
@@ -408,9 +413,10 @@ RecordBatch(int64 job_id, int nkeys, const char *const *checkpoint, int64 rows_d
 	static SPIPlanPtr plan;
 	UpdateJob(&plan, "UPDATE backfill.jobs SET checkpoint = coalesce($2, checkpoint),"
 	          " rows_done = rows_done + $3, rows_updated = rows_updated + $4, batches_done = batches_done + 1,"
-	          " updated_at = now(), state = coalesce($5, state),"
-	          " finished_at = CASE WHEN $5 IS NOT NULL THEN now() END,"
-	          " worker_pid = CASE WHEN $5 IS NULL THEN worker_pid END"
+	          " updated_at = now(), worker_starts = CASE WHEN state = 'running' AND $5 IS NULL THEN 1 ELSE 0 END,"
+	          " state = CASE WHEN state = 'running' THEN coalesce($5, state) ELSE state END,"
+	          " finished_at = CASE WHEN state = 'running' AND $5 IS NOT NULL THEN now() ELSE finished_at END,"
+	          " worker_pid = CASE WHEN state = 'running' AND $5 IS NULL THEN worker_pid END"
 	          " WHERE job_id = $1",
 	          5, types, values, nulls);
 }
@@ -434,8 +440,9 @@ RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, const c
 	nulls[4] = key_range ? ' ' : 'n';
 	static SPIPlanPtr plan;
 	UpdateJob(&plan, "UPDATE backfill.jobs SET state = $2, last_error_sqlstate = $3, last_error_message = $4,"
-	          " failed_key_range = $5, worker_pid = NULL, updated_at = now(),"
-	          " finished_at = CASE WHEN $2 = 'failed' THEN now() END WHERE job_id = $1 AND state = 'running'",
+	          " failed_key_range = $5, worker_pid = NULL, worker_starts = 0, updated_at = now(),"
+	          " finished_at = CASE WHEN $2 = 'failed' THEN now() END"
+	          " WHERE job_id = $1 AND state IN ('queued', 'running')",
 	          5, types, values, nulls);
 }
 

@@ -28,6 +28,7 @@ struct JobRow {
 	AttrNumber attnum;
 	char *column_name;
 	char *expression_sql;
+	Oid key_index;
 	int nkeys;
 	char **key_columns;
 	bool only_null;
@@ -41,6 +42,7 @@ struct JobRow {
 	int64 rows_done;
 	int64 rows_estimated; // -1: unknown
 	int32 worker_pid;     // 0: none recorded
+	int32 worker_starts;  // worker runs at the current checkpoint that did not end cleanly (incl. one running)
 	TransactionId xmin;   // of the row version read
 	bool has_started_at;
 	TimestampTz started_at;
@@ -79,24 +81,33 @@ int64 FindActiveJob(Oid relid, AttrNumber attnum);
 
 // Sets the state of a job after a user command. Terminal states set
 // finished_at, others clear it; leaving running clears worker_pid; queued
-// (resume) clears the last error.
+// (resume) clears the last error; every command clears worker_starts.
 void SetJobState(int64 job_id, core::JobState state);
 
-// The worker took the job: state running, started_at (first time), worker_pid.
+// The worker took the job: state running, started_at (first time),
+// worker_pid, and one more worker_starts. Commits synchronously with the
+// transaction (synchronous_commit = on), so a crash right after cannot lose
+// the count.
 void MarkJobStarted(int64 job_id, int32 worker_pid);
 
 // Records a committed batch in the batch's own transaction: the new checkpoint
-// (nkeys text values; unused for the last batch), the counters, and, for the
-// last batch (final_state not NULL), the job's final state.
+// (nkeys text values; unused for the last batch), the counters, worker_starts
+// = 1 (this run, now at the new checkpoint; 0 once the job left running),
+// and, for the last batch (final_state not NULL), the job's final
+// state -- unless a user command moved the job out of running during the
+// batch (the batch's rows and checkpoint are kept; the command's state stays).
+// Takes the job row's lock, so it waits for a command's transaction under the
+// batch's lock_timeout.
 void RecordBatch(int64 job_id, int nkeys, const char *const *checkpoint, int64 rows_done, int64 rows_updated,
                  const core::JobState *final_state);
 
 // Counts one lock timeout.
 void RecordLockTimeout(int64 job_id);
 
-// The running job ended with an error: state (failed or paused), SQLSTATE,
-// message and the failing key range (may be NULL); clears worker_pid. Does
-// nothing if a user command moved the job out of running meanwhile.
+// The job ended with an error while queued or running: state (failed or
+// paused), SQLSTATE, message and the failing key range (may be NULL); clears
+// worker_pid and worker_starts. Does nothing if a user command moved the job
+// out of queued and running meanwhile.
 void RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, const char *message,
                     const char *key_range);
 

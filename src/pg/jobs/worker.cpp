@@ -56,8 +56,14 @@ namespace {
 // Worker-lifetime facts about the job, in worker_cxt.
 struct JobContext {
 	int64 job_id;
-	bool prepared; // PrepareJob ran
+	Oid owner;            // the role batches run as
+	int64 lock_timeout_ms; // the job's lock_timeout as last read (bounds the wait for the job row and table)
+	bool prepared;        // PrepareJob ran
+	Oid relid;            // followed by OID through renames
+	AttrNumber attnum;    // followed by number through renames
+	char *target_names;   // "schema.table.column.key..." the statements were built for
 	int nkeys;
+	AttrNumber *key_attnums;
 	char **key_columns;
 	Oid *key_types;
 	Oid *key_input_funcs;
@@ -76,8 +82,14 @@ struct JobContext {
 
 enum class BatchOutcome { More, Finished, Stopped };
 
+// A job whose workers ended abnormally this many times at the same
+// checkpoint is failed (TimescaleDB's crash backoff plays the same role).
+constexpr int kMaxWorkerStarts = 2;
 // How long a new worker waits for the job lock held by another worker.
 constexpr int kJobLockWaitMs = 5000;
+// How often a sleep that was woken (by a pause or cancel that may not have
+// committed yet) re-reads the job's state.
+constexpr long kWokenPollMs = 20;
 // How often a batch held back by replica lag re-checks the lag.
 constexpr int kReplicaLagPollMs = 200;
 
@@ -150,47 +162,149 @@ DisarmStatementTimeout(JobContext *ctx) {
 	ctx->timeout_armed_at = 0;
 }
 
-// Worker-lifetime setup from the job row, in the first batch's transaction
-// (so that a table or key column dropped meanwhile fails the job like any
-// batch error): key types and I/O functions, and the batch statements,
-// built with the owner's search_path. PG regime.
+// Key values cross batches as text (the checkpoint). Their text form must
+// not depend on the session: role or database settings, or a SET inside the
+// user's expression, could change DateStyle or extra_float_digits between
+// the batch that writes a checkpoint and the one that reads it. So key text
+// is always written and read under these settings.
+const char *const kKeyTextSettings[][2] = {
+    {"DateStyle", "ISO, MDY"}, {"IntervalStyle", "postgres"}, {"extra_float_digits", "3"},
+    {"bytea_output", "hex"},   {"TimeZone", "UTC"},           {"lc_monetary", "C"},
+};
+
+// Applies kKeyTextSettings until UnpinKeyTextSettings(level). PG regime.
+int
+PinKeyTextSettings() {
+	int level = NewGUCNestLevel();
+	for (const auto &setting : kKeyTextSettings)
+		(void)set_config_option(setting[0], setting[1], PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
 void
-PrepareJob(JobContext *ctx, const bf::JobRow *row) {
-	MemoryContext old = MemoryContextSwitchTo(worker_cxt);
-	Relation rel = try_relation_open(row->relid, AccessShareLock);
+UnpinKeyTextSettings(int level) {
+	AtEOXact_GUC(false, level);
+}
+
+// "schema.table.column.key1.key2" of the target as it is named now: the
+// batch statements are rebuilt when it changes (a rename).
+char *
+TargetNames(Relation rel, AttrNumber attnum, int nkeys, const AttrNumber *key_attnums) {
+	StringInfoData buf;
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s.%s", get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
+	appendStringInfo(&buf, ".%s", NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname));
+	for (int i = 0; i < nkeys; i++)
+		appendStringInfo(&buf, ".%s", NameStr(TupleDescAttr(RelationGetDescr(rel), key_attnums[i] - 1)->attname));
+	return buf.data;
+}
+
+// Opens the job's relation by OID with RowExclusiveLock (waited for under
+// the batch's lock_timeout and held until the batch ends, so no rename or
+// swap can happen while the batch runs) and checks that its column and key
+// columns still exist. ereports 42P01 or 42703 when they do not. PG regime.
+Relation
+OpenTarget(const JobContext *ctx, const bf::JobRow *row) {
+	Relation rel = try_relation_open(row->relid, RowExclusiveLock);
 	if (rel == nullptr)
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
 		                errmsg("relation with OID %u of backfill job " INT64_FORMAT " no longer exists", row->relid,
 		                       row->job_id)));
-	int n = row->nkeys;
+	TupleDesc desc = RelationGetDescr(rel);
+	auto check = [&](AttrNumber attnum, const char *what) {
+		if (attnum < 1 || attnum > desc->natts || TupleDescAttr(desc, attnum - 1)->attisdropped)
+			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+			                errmsg("%s %d of relation \"%s\" of backfill job " INT64_FORMAT " no longer exists", what,
+			                       attnum, RelationGetRelationName(rel), row->job_id)));
+	};
+	check(row->attnum, "column");
+	for (int i = 0; ctx->prepared && i < ctx->nkeys; i++)
+		check(ctx->key_attnums[i], "key column");
+	return rel;
+}
+
+// Frees the kept plans of the batch statements (they name the old target).
+void
+ForgetPlans(JobContext *ctx) {
+	for (int lower = 0; lower < 2; lower++) {
+		if (ctx->bound_plans[lower] != nullptr)
+			SPI_freeplan(ctx->bound_plans[lower]);
+		ctx->bound_plans[lower] = nullptr;
+		for (int upper = 0; upper < 2; upper++) {
+			if (ctx->update_plans[lower][upper] != nullptr)
+				SPI_freeplan(ctx->update_plans[lower][upper]);
+			ctx->update_plans[lower][upper] = nullptr;
+		}
+	}
+}
+
+// Worker-lifetime setup from the job row, in the first batch's transaction
+// (so that a key index dropped meanwhile fails the job like any batch
+// error): key columns by number from the key index, their types and I/O
+// functions. PG regime.
+void
+PrepareJob(JobContext *ctx, const bf::JobRow *row) {
+	MemoryContext old = MemoryContextSwitchTo(worker_cxt);
+	Relation index = try_relation_open(row->key_index, AccessShareLock);
+	if (index == nullptr || index->rd_index == nullptr || index->rd_index->indrelid != row->relid)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+		                errmsg("key index with OID %u of backfill job " INT64_FORMAT " no longer exists",
+		                       row->key_index, row->job_id)));
+	int n = index->rd_index->indnkeyatts;
+	if (n != row->nkeys)
+		elog(ERROR, "backfill job " INT64_FORMAT " has %d key columns, its key index %d", row->job_id, row->nkeys, n);
+	ctx->relid = row->relid;
+	ctx->attnum = row->attnum;
 	ctx->nkeys = n;
-	ctx->key_columns = (char **)palloc(sizeof(char *) * n);
+	ctx->key_attnums = (AttrNumber *)palloc(sizeof(AttrNumber) * n);
+	ctx->key_columns = (char **)palloc0(sizeof(char *) * n);
 	ctx->key_types = (Oid *)palloc(sizeof(Oid) * n);
 	ctx->key_input_funcs = (Oid *)palloc(sizeof(Oid) * n);
 	ctx->key_ioparams = (Oid *)palloc(sizeof(Oid) * n);
 	ctx->key_output_funcs = (Oid *)palloc(sizeof(Oid) * n);
 	for (int i = 0; i < n; i++) {
-		ctx->key_columns[i] = pstrdup(row->key_columns[i]);
-		AttrNumber attnum = get_attnum(row->relid, row->key_columns[i]);
-		if (attnum == InvalidAttrNumber)
-			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-			                errmsg("key column \"%s\" of backfill job " INT64_FORMAT " no longer exists",
-			                       row->key_columns[i], row->job_id)));
-		ctx->key_types[i] = get_atttype(row->relid, attnum);
+		ctx->key_attnums[i] = index->rd_index->indkey.values[i];
+		ctx->key_types[i] = get_atttype(row->relid, ctx->key_attnums[i]);
 		bool varlena;
 		getTypeInputInfo(ctx->key_types[i], &ctx->key_input_funcs[i], &ctx->key_ioparams[i]);
 		getTypeOutputInfo(ctx->key_types[i], &ctx->key_output_funcs[i], &varlena);
 	}
-	bf::BuildBatchStatements(rel, n, ctx->key_columns, row->column_name, row->expression_sql, row->only_null,
-	                         &ctx->sql);
-	relation_close(rel, AccessShareLock);
+	relation_close(index, AccessShareLock);
 	ctx->prepared = true;
 	MemoryContextSwitchTo(old);
 }
 
-// One batch in its own transaction: lock the job row, find the batch's upper
-// key, update the batch's rows and record the checkpoint and counters in the
-// same transaction. PG regime: errors propagate to the caller's PG_CATCH.
+// (Re)builds the batch statements when the target's names differ from the
+// ones they were built for: the job follows its relation by OID and its
+// columns by number through renames, and never runs a statement naming
+// another relation or column. PG regime.
+void
+BuildStatementsIfRenamed(JobContext *ctx, Relation rel, const bf::JobRow *row) {
+	char *names = TargetNames(rel, ctx->attnum, ctx->nkeys, ctx->key_attnums);
+	if (ctx->target_names != nullptr && strcmp(names, ctx->target_names) == 0)
+		return;
+	MemoryContext old = MemoryContextSwitchTo(worker_cxt);
+	if (ctx->target_names != nullptr)
+		ereport(LOG, (errmsg("backfill job " INT64_FORMAT " follows its relation or column to its new name",
+		                     ctx->job_id),
+		              errdetail("Was %s, is %s.", ctx->target_names, names)));
+	ForgetPlans(ctx);
+	ctx->target_names = pstrdup(names);
+	TupleDesc desc = RelationGetDescr(rel);
+	for (int i = 0; i < ctx->nkeys; i++)
+		ctx->key_columns[i] = pstrdup(NameStr(TupleDescAttr(desc, ctx->key_attnums[i] - 1)->attname));
+	bf::BuildBatchStatements(rel, ctx->nkeys, ctx->key_columns,
+	                         NameStr(TupleDescAttr(desc, ctx->attnum - 1)->attname), row->expression_sql,
+	                         row->only_null, &ctx->sql);
+	MemoryContextSwitchTo(old);
+}
+
+// One batch in its own transaction: read the job row, lock the table (both
+// under lock_timeout), find the batch's upper key, update the batch's rows as
+// the job's owner in a security-restricted operation, and record the
+// checkpoint and counters in the same transaction. The job row is not locked
+// while the batch works, so pause and cancel never wait for a batch. PG
+// regime: errors propagate to the caller's PG_CATCH.
 BatchOutcome
 RunBatch(JobContext *ctx, int64 *delay_ms) {
 	SetCurrentStatementStartTimestamp();
@@ -198,20 +312,26 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	PushActiveSnapshot(GetTransactionSnapshot());
 	MemoryContextSwitchTo(batch_cxt);
 
+	SetBatchSettings(ctx->lock_timeout_ms);
 	bf::JobRow row;
-	bool found = bf::LoadJob(ctx->job_id, bf::JobAccess::AsExtensionOwner, true, &row);
+	bool found = bf::LoadJob(ctx->job_id, bf::JobAccess::AsExtensionOwner, false, &row);
 	if (!found || row.state != core::JobState::Running) {
 		// Paused or cancelled (which cleared worker_pid) since the last batch.
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 		return BatchOutcome::Stopped;
 	}
-	if (!ctx->prepared)
-		PrepareJob(ctx, &row);
 	core::EffectiveJobOptions options = core::ResolveJobOptions(row.options, bf::CurrentJobOptionSettings());
 	int64 batch_size = options.batch_size;
 	*delay_ms = options.batch_delay_ms;
+	ctx->lock_timeout_ms = options.lock_timeout_ms;
 	SetBatchSettings(options.lock_timeout_ms);
+
+	Relation rel = OpenTarget(ctx, &row);
+	if (!ctx->prepared)
+		PrepareJob(ctx, &row);
+	BuildStatementsIfRenamed(ctx, rel, &row);
+	relation_close(rel, NoLock);
 
 	int nkeys = ctx->nkeys;
 	bool has_lower = row.ncheckpoint > 0;
@@ -220,17 +340,27 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 		     row.ncheckpoint, nkeys);
 	Oid types[2 * INDEX_MAX_KEYS + 1];
 	Datum values[2 * INDEX_MAX_KEYS + 1];
+	int pinned = PinKeyTextSettings();
 	for (int i = 0; i < nkeys; i++) {
 		types[i] = types[nkeys + i] = ctx->key_types[i];
 		if (has_lower)
 			values[i] = OidInputFunctionCall(ctx->key_input_funcs[i], row.checkpoint[i], ctx->key_ioparams[i], -1);
 	}
+	UnpinKeyTextSettings(pinned);
 	char **lower = has_lower ? row.checkpoint : nullptr;
 	ctx->range = RangeText(ctx, lower, nullptr);
 
 	ArmStatementTimeout(ctx);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+
+	// The user's expression runs in these statements: as the job's owner,
+	// in a security-restricted operation (as VACUUM and CREATE INDEX run
+	// user code), so SET ROLE or RESET ROLE cannot reach the login role.
+	Oid saved_user;
+	int saved_sec_context;
+	GetUserIdAndSecContext(&saved_user, &saved_sec_context);
+	SetUserIdAndSecContext(ctx->owner, saved_sec_context | SECURITY_RESTRICTED_OPERATION);
 
 	// The batch's keys: up to batch_size keys after the checkpoint; the last
 	// one is the upper bound, fewer than batch_size make this the last batch.
@@ -247,12 +377,14 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	if (has_upper) {
 		HeapTuple last = SPI_tuptable->vals[covered - 1];
 		upper = (char **)MemoryContextAlloc(batch_cxt, sizeof(char *) * nkeys);
+		pinned = PinKeyTextSettings();
 		for (int i = 0; i < nkeys; i++) {
 			bool isnull;
 			Datum d = SPI_getbinval(last, SPI_tuptable->tupdesc, i + 1, &isnull);
 			values[nbound + i] = d;
 			upper[i] = MemoryContextStrdup(batch_cxt, OidOutputFunctionCall(ctx->key_output_funcs[i], d));
 		}
+		UnpinKeyTextSettings(pinned);
 		ctx->range = RangeText(ctx, lower, upper);
 	}
 
@@ -267,6 +399,8 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "pg_backfill: batch update failed (%d)", rc);
 	int64 updated = (int64)SPI_processed;
+	SetUserIdAndSecContext(saved_user, saved_sec_context);
+
 	core::JobState finished = core::JobState::Succeeded;
 	if (!has_upper)
 		finished = bf::CallCpp<&core::ApplyEvent>("finish job", ctx->job_id, row.state, core::WorkerEvent::Finish);
@@ -296,25 +430,53 @@ InOwnTransaction(Fn fn) {
 
 // Loads the job, takes a worker slot and marks the job running. Returns the
 // slot, or -1 when the worker has nothing to do (job gone or not waiting for
-// a worker, or no free slot: the job stays queued, noted for the launcher).
-// PG regime.
+// a worker, or no free slot: the job stays queued, noted for the launcher),
+// or when kMaxWorkerStarts workers ended abnormally at the job's current
+// checkpoint (a crash or an out-of-memory kill of the whole server each
+// time): then the job is failed instead of started again. PG regime.
 int
 StartJob(const bf::JobWorkerParams *params) {
 	int slot = -1;
 	InOwnTransaction([&] {
 		bf::JobRow row;
-		if (bf::LoadJob(params->job_id, bf::JobAccess::AsExtensionOwner, true, &row) &&
-		    core::WantsWorker(row.state) && (slot = bf::TryTakeWorkerSlot()) < 0) {
+		if (!bf::LoadJob(params->job_id, bf::JobAccess::AsExtensionOwner, true, &row) ||
+		    !core::WantsWorker(row.state))
+			return;
+		if (row.worker_starts >= kMaxWorkerStarts) {
+			const char *at = row.ncheckpoint > 0 ? psprintf("after key %s", KeyText(row.ncheckpoint, row.checkpoint))
+			                                     : pstrdup("at the start of the table");
+			char *message = psprintf("the job's worker ended abnormally %d times in a row %s without committing "
+			                         "the next batch; not restarted",
+			                         row.worker_starts, at);
+			ereport(WARNING, (errmsg("backfill job " INT64_FORMAT " failed: %s", params->job_id, message),
+			                  errhint("Look in the server log for the crash. Fix its cause (the expression, or "
+			                          "the memory a batch needs: a smaller batch_size), then call "
+			                          "resume_backfill.")));
+			bf::RecordJobError(params->job_id, core::JobState::Failed, "57P02", message, nullptr);
+			return;
+		}
+		if ((slot = bf::TryTakeWorkerSlot()) < 0) {
 			ereport(LOG, (errmsg("backfill job " INT64_FORMAT " waits for a free worker slot", params->job_id),
 			              errdetail("All %d slots (pg_backfill.max_workers) are taken.", bf::guc_max_workers)));
 			bf::NoteJobsWaiting();
+			return;
 		}
-		if (slot >= 0) {
-			(void)bf::CallCpp<&core::ApplyEvent>("start job", params->job_id, row.state, core::WorkerEvent::Start);
-			bf::MarkJobStarted(params->job_id, MyProcPid);
-		}
+		(void)bf::CallCpp<&core::ApplyEvent>("start job", params->job_id, row.state, core::WorkerEvent::Start);
+		bf::MarkJobStarted(params->job_id, MyProcPid);
 	});
 	return slot;
+}
+
+// Session settings of the login role or database that would stop the job's
+// own transactions from working as designed: the worker overrides them.
+// (default_transaction_read_only on a role is a default, not a right: any
+// session of the role may turn it off.)
+void
+PinSessionSettings() {
+	SetConfigOption("default_transaction_read_only", "off", PGC_USERSET, PGC_S_SESSION);
+	SetConfigOption("default_transaction_isolation", "read committed", PGC_USERSET, PGC_S_SESSION);
+	SetConfigOption("default_transaction_deferrable", "off", PGC_USERSET, PGC_S_SESSION);
+	SetConfigOption("idle_in_transaction_session_timeout", "0", PGC_USERSET, PGC_S_SESSION);
 }
 
 // After the job stopped: give the freed slot to the oldest waiting job of
@@ -330,35 +492,43 @@ HandOff() {
 		bf::WakeLauncherIfJobsWaiting();
 }
 
-// True while the job is still running. pause_backfill and cancel_backfill
-// set the latch before they commit: reading the row FOR UPDATE waits for
-// their transaction, so the state read is the committed one.
+// True while the job is still running, as committed. pause_backfill and
+// cancel_backfill set the latch before they commit, so this may still read
+// running; the next batch then waits for their commit when it records its
+// checkpoint (under lock_timeout) and stops at the batch after. The worker
+// never waits on a user's open transaction here.
 bool
 JobStillRunning(int64 job_id) {
 	bool running = false;
 	InOwnTransaction([&] {
 		bf::JobRow row;
-		running = bf::LoadJob(job_id, bf::JobAccess::AsExtensionOwner, true, &row) &&
+		running = bf::LoadJob(job_id, bf::JobAccess::AsExtensionOwner, false, &row) &&
 		          row.state == core::JobState::Running;
 	});
 	return running;
 }
 
 // Sleeps `ms` between batches or before a retry. pause_backfill and
-// cancel_backfill set the latch so the sleep ends early; other latch wake-ups
-// (they happen) only end it when the job has really left running. Returns
-// false when it ended because the job left running.
+// cancel_backfill set the latch (before they commit), so after a wake-up the
+// sleep polls the job's committed state every kWokenPollMs until the job has
+// left running or the sleep is over. Returns false when it ended because the
+// job left running.
 bool
 Sleep(int64 job_id, int64 ms) {
 	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+	bool woken = false;
 	for (;;) {
 		long remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 		if (remaining <= 0)
 			return true;
-		int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, remaining, PG_WAIT_EXTENSION);
+		int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+		                   woken ? Min(remaining, kWokenPollMs) : remaining, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
-		if ((rc & WL_LATCH_SET) && !JobStillRunning(job_id))
+		if (ConfigReloadPending)
+			return true;
+		woken = woken || (rc & WL_LATCH_SET);
+		if (woken && !JobStillRunning(job_id))
 			return false;
 	}
 }
@@ -434,6 +604,7 @@ pg_backfill_job_worker_main(Datum) {
 	char appname[NAMEDATALEN];
 	snprintf(appname, sizeof(appname), "pg_backfill job " INT64_FORMAT, params.job_id);
 	pgstat_report_appname(appname);
+	PinSessionSettings();
 
 	worker_cxt = AllocSetContextCreate(TopMemoryContext, "pg_backfill worker", ALLOCSET_DEFAULT_SIZES);
 	batch_cxt = AllocSetContextCreate(worker_cxt, "pg_backfill batch", ALLOCSET_DEFAULT_SIZES);
@@ -457,6 +628,8 @@ pg_backfill_job_worker_main(Datum) {
 	JobContext ctx;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.job_id = params.job_id;
+	ctx.owner = params.owner;
+	ctx.lock_timeout_ms = bf::guc_lock_timeout_ms;
 	char *search_path = nullptr;
 	InOwnTransaction([&] {
 		bf::JobRow row;

@@ -1,0 +1,98 @@
+-- What a job's worker may never do, whatever its users and the table's
+-- other sessions do: act with the rights of its login role instead of its
+-- owner's, write to a relation or column other than the one it follows,
+-- misread its checkpoint under another session's settings, or fail to run
+-- for a login role whose sessions default to read-only.
+CREATE EXTENSION pg_backfill;
+\i sql/helpers/wait_for.sql
+SELECT current_user AS superuser \gset
+
+-- RESET ROLE inside the expression cannot reach the login role. alice's
+-- SECURITY DEFINER function starts the job, a superuser calls it: the job's
+-- owner is alice, its login role the superuser. The expression runs as alice
+-- in a security-restricted operation, where changing the role is refused.
+CREATE ROLE regress_safety_alice LOGIN;
+CREATE TABLE sr (id integer PRIMARY KEY, a integer, who text);
+INSERT INTO sr SELECT g, g FROM generate_series(1, 10) g;
+ALTER TABLE sr OWNER TO regress_safety_alice;
+CREATE SCHEMA alice AUTHORIZATION regress_safety_alice;
+SET ROLE regress_safety_alice;
+CREATE FUNCTION alice.escape_to_login_role(integer) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM set_config('role', 'none', true); -- RESET ROLE
+	RETURN current_user;
+END
+$$;
+CREATE FUNCTION alice.starts() RETURNS bigint LANGUAGE sql SECURITY DEFINER
+AS $$ SELECT start_backfill('sr', 'who', 'alice.escape_to_login_role(a)') $$;
+RESET ROLE;
+SELECT alice.starts() AS job \gset
+SELECT owner FROM backfill_status(:job);
+SELECT wait_backfill(:job);
+SELECT state, last_error FROM backfill_status(:job);
+SELECT count(*) AS written_as_login_role FROM sr WHERE who = :'superuser';
+
+-- A table swap mid-job (what pg_repack and online schema change tools do),
+-- then a column swap: the worker follows its relation by OID and its column
+-- by number, and never fills the table or column that took the old names.
+CREATE TABLE orders (id integer PRIMARY KEY, a integer NOT NULL, c integer);
+CREATE TABLE orders_new (id integer PRIMARY KEY, a integer NOT NULL, c integer);
+INSERT INTO orders SELECT g, g FROM generate_series(1, 100) g;
+INSERT INTO orders_new SELECT g, g FROM generate_series(1, 100) g;
+-- One batch, then the worker sleeps pg_backfill.batch_delay until a reload.
+ALTER SYSTEM SET pg_backfill.batch_delay = '1h';
+SELECT pg_reload_conf();
+SELECT start_backfill('orders', 'c', 'a', batch_size => 10) AS job \gset
+SELECT wait_for(format('(SELECT batches_done = 1 FROM backfill.jobs WHERE job_id = %s)', :job));
+ALTER TABLE orders RENAME TO orders_old;
+ALTER TABLE orders_new RENAME TO orders;
+ALTER TABLE orders_old RENAME COLUMN c TO c_old;
+ALTER TABLE orders_old ADD COLUMN c integer;
+ALTER SYSTEM RESET pg_backfill.batch_delay;
+SELECT pg_reload_conf();
+SELECT wait_backfill(:job);
+SELECT count(*) FILTER (WHERE c_old = a) AS old_table_filled, count(c) AS new_column_filled FROM orders_old;
+SELECT count(c) AS swapped_in_table_filled FROM orders;
+SELECT relation, column_name FROM backfill_status(:job);
+
+-- A float8 key whose values need 17 digits, for a login role whose sessions
+-- print 15 (extra_float_digits = 0): the checkpoint is written and read
+-- under fixed settings, so no row is updated twice and the job ends.
+CREATE ROLE regress_safety_floaty LOGIN;
+ALTER ROLE regress_safety_floaty SET extra_float_digits = 0;
+CREATE TABLE fk (k float8 PRIMARY KEY, a integer NOT NULL, c integer, applied integer NOT NULL DEFAULT 0);
+INSERT INTO fk SELECT g + 1.0 / 3, g FROM generate_series(1, 30) g;
+CREATE FUNCTION count_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	NEW.applied := OLD.applied + 1;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER count_apply BEFORE UPDATE OF c ON fk FOR EACH ROW EXECUTE FUNCTION count_apply();
+GRANT SELECT, UPDATE ON fk TO regress_safety_floaty;
+\c - regress_safety_floaty
+SHOW extra_float_digits;
+SELECT start_backfill('fk', 'c', 'a', batch_size => 10, only_null => false) AS job \gset
+SELECT wait_backfill(:job, '60 s');
+\c - :superuser
+SELECT min(applied), max(applied), count(*) FILTER (WHERE c = a) AS filled FROM fk;
+
+-- A login role whose sessions default to read-only still gets its job run:
+-- the worker overrides session defaults that would break its transactions.
+CREATE ROLE regress_safety_reader LOGIN;
+ALTER ROLE regress_safety_reader SET default_transaction_read_only = on;
+CREATE TABLE ro (id integer PRIMARY KEY, a integer NOT NULL, c integer);
+INSERT INTO ro SELECT g, g FROM generate_series(1, 100) g;
+GRANT SELECT, UPDATE ON ro TO regress_safety_reader;
+SET SESSION AUTHORIZATION regress_safety_reader;
+SELECT start_backfill('ro', 'c', 'a') AS job \gset
+RESET SESSION AUTHORIZATION;
+SELECT wait_backfill(:job, '60 s');
+SELECT count(*) FILTER (WHERE c = a) AS filled FROM ro;
+
+DROP FUNCTION wait_for(text);
+DROP EXTENSION pg_backfill;
+DROP TABLE sr, orders, orders_old, fk, ro;
+DROP FUNCTION count_apply();
+DROP OWNED BY regress_safety_alice;
+DROP ROLE regress_safety_alice, regress_safety_floaty, regress_safety_reader;
