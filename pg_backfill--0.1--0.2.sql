@@ -7,6 +7,13 @@
 -- restarted forever.
 ALTER TABLE backfill.jobs ADD COLUMN worker_starts integer NOT NULL DEFAULT 0;
 
+-- The table's generation (leaf relations and their relfilenodes) when the
+-- checkpoint was written: TRUNCATE, a rewrite, ATTACH or DETACH PARTITION
+-- can put rows behind the checkpoint, so the walk starts over (counted in
+-- restarts).
+ALTER TABLE backfill.jobs ADD COLUMN table_generation bigint,
+	ADD COLUMN restarts integer NOT NULL DEFAULT 0;
+
 -- The job table states the limits the SQL functions check (core/job_options.hpp
 -- holds the same numbers), so a row that breaks them cannot exist.
 ALTER TABLE backfill.jobs
@@ -26,7 +33,7 @@ ALTER TABLE backfill.jobs
 	ADD CONSTRAINT jobs_counters_check
 		CHECK (rows_done OPERATOR(pg_catalog.>=) 0 AND rows_updated OPERATOR(pg_catalog.>=) 0
 		       AND batches_done OPERATOR(pg_catalog.>=) 0 AND lock_timeouts OPERATOR(pg_catalog.>=) 0
-		       AND worker_starts OPERATOR(pg_catalog.>=) 0),
+		       AND worker_starts OPERATOR(pg_catalog.>=) 0 AND restarts OPERATOR(pg_catalog.>=) 0),
 	ADD CONSTRAINT jobs_rows_estimated_check CHECK (rows_estimated OPERATOR(pg_catalog.>) 0);
 
 -- A job follows its column by number through renames: show its name now.

@@ -55,6 +55,33 @@ SELECT count(*) FILTER (WHERE c_old = a) AS old_table_filled, count(c) AS new_co
 SELECT count(c) AS swapped_in_table_filled FROM orders;
 SELECT relation, column_name FROM backfill_status(:job);
 
+-- Rows that appear behind the checkpoint without passing through the walk's
+-- future: TRUNCATE and re-insert, or a partition attached whose keys lie
+-- below the checkpoint. The job sees the table's storage change and walks it
+-- again from the start.
+CREATE TABLE tr (id integer PRIMARY KEY, a integer NOT NULL, c integer);
+INSERT INTO tr SELECT g, g FROM generate_series(1, 100) g;
+CREATE TABLE pt (id integer PRIMARY KEY, a integer NOT NULL, c integer) PARTITION BY RANGE (id);
+CREATE TABLE pt_pos PARTITION OF pt FOR VALUES FROM (1) TO (1000);
+INSERT INTO pt SELECT g, g FROM generate_series(1, 100) g;
+CREATE TABLE pt_neg (id integer PRIMARY KEY, a integer NOT NULL, c integer);
+INSERT INTO pt_neg SELECT -g, g FROM generate_series(1, 50) g;
+ALTER SYSTEM SET pg_backfill.batch_delay = '1h';
+SELECT pg_reload_conf();
+SELECT start_backfill('tr', 'c', 'a', batch_size => 10) AS tr_job \gset
+SELECT start_backfill('pt', 'c', 'a', batch_size => 10) AS pt_job \gset
+SELECT wait_for(format('(SELECT count(*) = 2 FROM backfill.jobs WHERE job_id IN (%s, %s) AND batches_done = 1)',
+                       :tr_job, :pt_job));
+TRUNCATE tr;
+INSERT INTO tr SELECT g, g FROM generate_series(1, 100) g;
+ALTER TABLE pt ATTACH PARTITION pt_neg FOR VALUES FROM (-1000) TO (1);
+ALTER SYSTEM RESET pg_backfill.batch_delay;
+SELECT pg_reload_conf();
+SELECT wait_backfill(:tr_job), wait_backfill(:pt_job);
+SELECT count(*) FILTER (WHERE c = a) AS filled, count(*) AS rows FROM tr;
+SELECT count(*) FILTER (WHERE c = a) AS filled, count(*) AS rows FROM pt;
+SELECT job_id = :tr_job AS truncated, restarts FROM backfill.jobs WHERE job_id IN (:tr_job, :pt_job) ORDER BY job_id;
+
 -- A float8 key whose values need 17 digits, for a login role whose sessions
 -- print 15 (extra_float_digits = 0): the checkpoint is written and read
 -- under fixed settings, so no row is updated twice and the job ends.
@@ -92,7 +119,7 @@ SELECT count(*) FILTER (WHERE c = a) AS filled FROM ro;
 
 DROP FUNCTION wait_for(text);
 DROP EXTENSION pg_backfill;
-DROP TABLE sr, orders, orders_old, fk, ro;
+DROP TABLE sr, orders, orders_old, tr, pt, fk, ro;
 DROP FUNCTION count_apply();
 DROP OWNED BY regress_safety_alice;
 DROP ROLE regress_safety_alice, regress_safety_floaty, regress_safety_reader;

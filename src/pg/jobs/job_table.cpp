@@ -45,6 +45,7 @@ enum SelectedColumn {
 	kColRowsDone,
 	kColRowsEstimated,
 	kColWorkerPid,
+	kColTableGeneration,
 	kColWorkerStarts,
 	kColXmin,
 	kColStartedAt,
@@ -56,7 +57,7 @@ enum SelectedColumn {
 constexpr const char *kSelectJob =
     "SELECT job_id, relid, attnum, column_name, expression_sql, key_index, key_columns, only_null,"
     " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, rows_done,"
-    " rows_estimated, worker_pid, worker_starts, xmin, started_at, updated_at, last_error_sqlstate,"
+    " rows_estimated, worker_pid, table_generation, worker_starts, xmin, started_at, updated_at, last_error_sqlstate,"
     " last_error_message FROM backfill.jobs WHERE job_id = $1";
 
 // The parameters of InsertJob's statement, $1 first.
@@ -307,6 +308,9 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		row->rows_done = GetInt64(t, d, kColRowsDone, 0);
 		row->rows_estimated = GetInt64(t, d, kColRowsEstimated, -1);
 		row->worker_pid = (int32)GetInt64(t, d, kColWorkerPid, 0);
+		std::optional<int64_t> generation = GetOptionalInt64(t, d, kColTableGeneration);
+		row->has_table_generation = generation.has_value();
+		row->table_generation = generation.value_or(0);
 		row->worker_starts = (int32)GetInt64(t, d, kColWorkerStarts, 0);
 		row->xmin = (TransactionId)GetInt64(t, d, kColXmin, 0);
 		bool isnull;
@@ -402,23 +406,29 @@ MarkJobStarted(int64 job_id, int32 worker_pid) {
 
 void
 RecordBatch(int64 job_id, int nkeys, const char *const *checkpoint, int64 rows_done, int64 rows_updated,
-            const core::JobState *final_state) {
+            int64 table_generation, bool restarted, const core::JobState *final_state) {
 	bool last = final_state != nullptr;
-	Oid types[] = {INT8OID, TEXTARRAYOID, INT8OID, INT8OID, TEXTOID};
-	Datum values[] = {Int64GetDatum(job_id), last ? (Datum)0 : TextArray(nkeys, checkpoint), Int64GetDatum(rows_done),
-	                  Int64GetDatum(rows_updated), last ? CStringGetTextDatum(core::StateName(*final_state)) : (Datum)0};
-	char nulls[] = "     ";
+	Oid types[] = {INT8OID, TEXTARRAYOID, INT8OID, INT8OID, TEXTOID, INT8OID, BOOLOID};
+	Datum values[] = {Int64GetDatum(job_id),
+	                  last ? (Datum)0 : TextArray(nkeys, checkpoint),
+	                  Int64GetDatum(rows_done),
+	                  Int64GetDatum(rows_updated),
+	                  last ? CStringGetTextDatum(core::StateName(*final_state)) : (Datum)0,
+	                  Int64GetDatum(table_generation),
+	                  BoolGetDatum(restarted)};
+	char nulls[] = "       ";
 	nulls[1] = last ? 'n' : ' ';
 	nulls[4] = last ? ' ' : 'n';
 	static SPIPlanPtr plan;
-	UpdateJob(&plan, "UPDATE backfill.jobs SET checkpoint = coalesce($2, checkpoint),"
+	UpdateJob(&plan, "UPDATE backfill.jobs SET checkpoint = CASE WHEN $2 IS NOT NULL OR NOT $7 THEN coalesce($2, checkpoint) END,"
 	          " rows_done = rows_done + $3, rows_updated = rows_updated + $4, batches_done = batches_done + 1,"
+	          " table_generation = $6, restarts = restarts + $7::integer,"
 	          " updated_at = now(), worker_starts = CASE WHEN state = 'running' AND $5 IS NULL THEN 1 ELSE 0 END,"
 	          " state = CASE WHEN state = 'running' THEN coalesce($5, state) ELSE state END,"
 	          " finished_at = CASE WHEN state = 'running' AND $5 IS NOT NULL THEN now() ELSE finished_at END,"
 	          " worker_pid = CASE WHEN state = 'running' AND $5 IS NULL THEN worker_pid END"
 	          " WHERE job_id = $1",
-	          5, types, values, nulls);
+	          7, types, values, nulls);
 }
 
 void

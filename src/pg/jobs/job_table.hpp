@@ -42,6 +42,8 @@ struct JobRow {
 	int64 rows_done;
 	int64 rows_estimated; // -1: unknown
 	int32 worker_pid;     // 0: none recorded
+	bool has_table_generation;
+	int64 table_generation; // core::TableGeneration when the checkpoint was written
 	int32 worker_starts;  // worker runs at the current checkpoint that did not end cleanly (incl. one running)
 	TransactionId xmin;   // of the row version read
 	bool has_started_at;
@@ -98,8 +100,11 @@ void MarkJobStarted(int64 job_id, int32 worker_pid);
 // batch (the batch's rows and checkpoint are kept; the command's state stays).
 // Takes the job row's lock, so it waits for a command's transaction under the
 // batch's lock_timeout.
+// table_generation is the table's generation the batch ran against;
+// restarted says the walk started over because it changed (counted in
+// restarts).
 void RecordBatch(int64 job_id, int nkeys, const char *const *checkpoint, int64 rows_done, int64 rows_updated,
-                 const core::JobState *final_state);
+                 int64 table_generation, bool restarted, const core::JobState *final_state);
 
 // Counts one lock timeout.
 void RecordLockTimeout(int64 job_id);

@@ -11,6 +11,8 @@ extern "C" {
 #include "postgres.h"
 #include "access/relation.h"
 #include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -29,6 +31,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
 
@@ -38,6 +41,7 @@ PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 #include "core/backoff.hpp"
 #include "core/job_options.hpp"
 #include "core/job_state.hpp"
+#include "core/table_generation.hpp"
 #include "pg/jobs/batch_statements.hpp"
 #include "pg/boundary.hpp"
 #include "pg/jobs/job_locks.hpp"
@@ -223,6 +227,28 @@ OpenTarget(const JobContext *ctx, const bf::JobRow *row) {
 	return rel;
 }
 
+// The generation of the table rel as it is now (core/table_generation.hpp):
+// its leaf relations and their relfilenodes. PG regime.
+int64
+CurrentTableGeneration(Relation rel) {
+	List *relids = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE
+	                   ? find_all_inheritors(RelationGetRelid(rel), NoLock, nullptr)
+	                   : list_make1_oid(RelationGetRelid(rel));
+	core::LeafStorage *leaves = (core::LeafStorage *)palloc(sizeof(core::LeafStorage) * list_length(relids));
+	int nleaves = 0;
+	ListCell *lc;
+	foreach (lc, relids) {
+		HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(lfirst_oid(lc)));
+		if (!HeapTupleIsValid(tuple))
+			continue; // dropped meanwhile: it has no rows to fill
+		Form_pg_class form = (Form_pg_class)GETSTRUCT(tuple);
+		if (form->relkind == RELKIND_RELATION)
+			leaves[nleaves++] = core::LeafStorage{lfirst_oid(lc), form->relfilenode};
+		ReleaseSysCache(tuple);
+	}
+	return core::TableGeneration(leaves, nleaves);
+}
+
 // Frees the kept plans of the batch statements (they name the old target).
 void
 ForgetPlans(JobContext *ctx) {
@@ -331,10 +357,19 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	if (!ctx->prepared)
 		PrepareJob(ctx, &row);
 	BuildStatementsIfRenamed(ctx, rel, &row);
+	// TRUNCATE, a rewrite, ATTACH or DETACH PARTITION since the checkpoint
+	// was written can put rows behind it: walk the table again from the
+	// start (with only_null, the rows already filled cost a read only).
+	int64 generation = CurrentTableGeneration(rel);
 	relation_close(rel, NoLock);
+	bool restarted = row.has_table_generation && row.table_generation != generation && row.ncheckpoint > 0;
+	if (restarted)
+		ereport(LOG, (errmsg("backfill job " INT64_FORMAT " starts its walk over: its table was truncated, "
+		                     "rewritten, or had a partition attached or detached",
+		                     ctx->job_id)));
 
 	int nkeys = ctx->nkeys;
-	bool has_lower = row.ncheckpoint > 0;
+	bool has_lower = row.ncheckpoint > 0 && !restarted;
 	if (has_lower && row.ncheckpoint != nkeys)
 		elog(ERROR, "backfill job " INT64_FORMAT " has a checkpoint of %d values for %d key columns", ctx->job_id,
 		     row.ncheckpoint, nkeys);
@@ -404,7 +439,8 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	core::JobState finished = core::JobState::Succeeded;
 	if (!has_upper)
 		finished = bf::CallCpp<&core::ApplyEvent>("finish job", ctx->job_id, row.state, core::WorkerEvent::Finish);
-	bf::RecordBatch(ctx->job_id, nkeys, upper, covered, updated, has_upper ? nullptr : &finished);
+	bf::RecordBatch(ctx->job_id, nkeys, upper, covered, updated, generation, restarted,
+	                has_upper ? nullptr : &finished);
 	SPI_finish();
 	DisarmStatementTimeout(ctx);
 	PopActiveSnapshot();
