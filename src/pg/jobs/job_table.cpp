@@ -49,13 +49,14 @@ enum SelectedColumn {
 	kColUpdatedAt,
 	kColLastErrorSqlstate,
 	kColLastErrorMessage,
+	kColKeyIndex,
 };
 
 constexpr const char *kSelectJob =
     "SELECT job_id, relid, attnum, column_name, expression_sql, key_columns, only_null,"
     " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, rows_done,"
     " rows_estimated, worker_pid, xmin, started_at, updated_at, last_error_sqlstate,"
-    " last_error_message FROM backfill.jobs WHERE job_id = $1";
+    " last_error_message, key_index FROM backfill.jobs WHERE job_id = $1";
 
 // The parameters of InsertJob's statement, $1 first.
 enum InsertParam {
@@ -311,6 +312,7 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		row->updated_at = DatumGetTimestampTz(SPI_getbinval(t, d, kColUpdatedAt, &isnull));
 		row->last_error_sqlstate = CopyColumn(t, d, kColLastErrorSqlstate, cxt);
 		row->last_error_message = CopyColumn(t, d, kColLastErrorMessage, cxt);
+		row->key_index = (Oid)GetInt64(t, d, kColKeyIndex, 0);
 	}
 	LeaveScope(&scope);
 	return found;

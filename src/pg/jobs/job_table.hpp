@@ -30,6 +30,7 @@ struct JobRow {
 	char *expression_sql;
 	int nkeys;
 	char **key_columns;
+	Oid key_index; // the index whose first nkeys columns are key_columns
 	bool only_null;
 	core::JobOptions options; // unset: follow the GUC
 	core::JobState state;

@@ -181,8 +181,8 @@ PrepareJob(JobContext *ctx, const bf::JobRow *row) {
 		getTypeInputInfo(ctx->key_types[i], &ctx->key_input_funcs[i], &ctx->key_ioparams[i]);
 		getTypeOutputInfo(ctx->key_types[i], &ctx->key_output_funcs[i], &varlena);
 	}
-	bf::BuildBatchStatements(rel, n, ctx->key_columns, row->column_name, row->expression_sql, row->only_null,
-	                         &ctx->sql);
+	bf::BuildBatchStatements(rel, row->key_index, n, ctx->key_columns, row->column_name, row->expression_sql,
+	                         row->only_null, &ctx->sql);
 	relation_close(rel, AccessShareLock);
 	ctx->prepared = true;
 	MemoryContextSwitchTo(old);
