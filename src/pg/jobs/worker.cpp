@@ -39,6 +39,7 @@ PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 #include "core/job_options.hpp"
 #include "core/job_state.hpp"
 #include "pg/jobs/batch_statements.hpp"
+#include "pg/jobs/expression.hpp"
 #include "pg/boundary.hpp"
 #include "pg/jobs/job_locks.hpp"
 #include "pg/jobs/job_table.hpp"
@@ -152,8 +153,8 @@ DisarmStatementTimeout(JobContext *ctx) {
 
 // Worker-lifetime setup from the job row, in the first batch's transaction
 // (so that a table or key column dropped meanwhile fails the job like any
-// batch error): key types and I/O functions, and the batch statements,
-// built with the owner's search_path. PG regime.
+// batch error): key types and I/O functions, and the batch statements.
+// PG regime.
 void
 PrepareJob(JobContext *ctx, const bf::JobRow *row) {
 	MemoryContext old = MemoryContextSwitchTo(worker_cxt);
@@ -450,8 +451,9 @@ pg_backfill_job_worker_main(Datum) {
 	if (!WaitForJobLock(params.job_id))
 		proc_exit(0);
 	// Run as the job's owner (the role that called start_backfill), outside
-	// any transaction so that no abort resets it, with the captured
-	// search_path: the batch statements are planned in these.
+	// any transaction so that no abort resets it, with search_path =
+	// pg_catalog, pg_temp (not the one start_backfill recorded): the batch
+	// statements are planned in these, and name nothing else unqualified.
 	SetCurrentRoleId(params.owner, owner_is_superuser);
 
 	JobContext ctx;
@@ -465,7 +467,7 @@ pg_backfill_job_worker_main(Datum) {
 	});
 	if (search_path == nullptr)
 		proc_exit(0); // the creating transaction rolled back
-	SetConfigOption("search_path", search_path, PGC_USERSET, PGC_S_SESSION);
+	SetConfigOption("search_path", bf::kJobSearchPath, PGC_USERSET, PGC_S_SESSION);
 	int slot = StartJob(&params);
 	if (slot < 0)
 		proc_exit(0);
