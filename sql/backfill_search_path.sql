@@ -233,9 +233,29 @@ DEALLOCATE update_mk;
 SELECT what, count(*) FROM planted_log GROUP BY what ORDER BY what;
 SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_backfill_mallory';
 
+-- Constants are deparsed as pg_dump writes them (DateStyle ISO, IntervalStyle
+-- postgres, extra_float_digits 3), so the worker, whatever its own settings,
+-- reads back the values the caller meant.
+CREATE TABLE consts (id integer PRIMARY KEY, d date, i interval, f float8);
+INSERT INTO consts SELECT g FROM generate_series(1, 3) g;
+SET DateStyle = 'SQL, DMY';
+SET IntervalStyle = 'sql_standard';
+SET extra_float_digits = -15;
+SELECT start_backfill('consts', 'd', $$'02/01/2024'::date$$) AS jd,
+       start_backfill('consts', 'i', $$'-1 2:03:04'::interval$$) AS ji,
+       start_backfill('consts', 'f', $$'0.123456789'::float8$$) AS jf \gset
+SELECT column_name, expression, expression_sql FROM backfill.jobs WHERE job_id >= :jd ORDER BY job_id;
+SELECT wait_backfill(:jd), wait_backfill(:ji), wait_backfill(:jf);
+RESET DateStyle;
+RESET IntervalStyle;
+RESET extra_float_digits;
+SELECT count(*) FILTER (WHERE d = '2024-01-02') AS d_right, count(*) FILTER (WHERE i = '-1 days -02:03:04') AS i_right,
+       count(*) FILTER (WHERE f = 0.123456789) AS f_right
+FROM consts;
+
 SET client_min_messages = warning;
 DROP EXTENSION pg_backfill;
-DROP TABLE st3, vk, vk_big, ck, mk, planted_log;
+DROP TABLE st3, vk, vk_big, ck, mk, consts, planted_log;
 DROP SCHEMA app CASCADE;
 DROP FUNCTION wait_for(text), statement_at_gate(bigint, bigint);
 DROP OWNED BY regress_backfill_mallory;

@@ -61,13 +61,22 @@ ParseSingleExpression(const char *wrapped) {
 }
 
 // The deparse of the analysed expression `expr` over `rel`'s columns, made
-// with search_path = kJobSearchPath: ruleutils qualifies every function,
-// operator, type and collation that this path would not find by its bare
-// name. The setting is undone here, or by the transaction's abort.
+// with pg_dump's settings: search_path = kJobSearchPath, so ruleutils
+// qualifies every function, operator, type and collation that this path
+// would not find by its bare name; and constants written so that any session
+// reads them back as the same values (DateStyle ISO: '02/01/2024' means
+// another day under MDY than under DMY; IntervalStyle postgres;
+// extra_float_digits 3). The settings are undone here, or by the
+// transaction's abort.
 char *
 DeparseQualified(Node *expr, Relation rel) {
 	int nest_level = NewGUCNestLevel();
-	(void)set_config_option("search_path", kJobSearchPath, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	const char *settings[][2] = {{"search_path", kJobSearchPath},
+	                             {"datestyle", "ISO"},
+	                             {"intervalstyle", "postgres"},
+	                             {"extra_float_digits", "3"}};
+	for (const auto &setting : settings)
+		(void)set_config_option(setting[0], setting[1], PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	char *deparsed = deparse_expression(expr, deparse_context_for(RelationGetRelationName(rel), RelationGetRelid(rel)),
 	                                    false, false);
 	AtEOXact_GUC(true, nest_level);

@@ -26,8 +26,10 @@ constexpr const char *kJobSearchPath = "pg_catalog, pg_temp";
 // runs with search_path = kJobSearchPath, as pg_dump deparses with an empty
 // one, so every function, operator, type and collation outside pg_catalog
 // comes out schema-qualified and the text means the same objects whatever
-// is created later in the caller's search_path. PG regime: ereports on any
-// invalid input.
+// is created later in the caller's search_path; and, like pg_dump, with
+// DateStyle ISO, IntervalStyle postgres and extra_float_digits 3, so its
+// constants mean the same values in the worker's session. PG regime:
+// ereports on any invalid input.
 char *AnalyzeBackfillExpression(Relation rel, AttrNumber attnum, const char *expression);
 
 } // namespace pg_backfill::pg
