@@ -1,5 +1,5 @@
 -- Permissions, row-level security on the job table, and the worker running
--- with its owner's rights and captured search_path.
+-- with its owner's rights and the objects its search_path named at start.
 CREATE EXTENSION pg_backfill;
 SELECT current_user AS superuser \gset
 CREATE ROLE regress_backfill_alice LOGIN;
@@ -31,7 +31,8 @@ SELECT wait_backfill(:carol_job);
 SELECT state, last_error, owner FROM backfill_status(:carol_job);
 SELECT count(d) AS filled FROM t;
 
--- alice logs in herself; her job runs as her, with the search_path she had.
+-- alice logs in herself; her job runs as her, calling the function her
+-- search_path found when she started it.
 \c - regress_backfill_alice
 CREATE FUNCTION alice_functions.tenfold(integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 10';
 SET search_path = alice_functions, public;

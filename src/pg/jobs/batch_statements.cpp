@@ -6,9 +6,14 @@
 #include <string>
 
 extern "C" {
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/stratnum.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_operator.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 }
 
 #include "core/batch_sql.hpp"
@@ -18,12 +23,18 @@ namespace pg_backfill::pg {
 
 namespace {
 
+// The rendered operators of one key column, in core::KeyOperators order.
+constexpr int kKeyStrategies[] = {BTLessStrategyNumber, BTLessEqualStrategyNumber, BTEqualStrategyNumber,
+                                  BTGreaterEqualStrategyNumber, BTGreaterStrategyNumber};
+constexpr int kNumKeyStrategies = sizeof(kKeyStrategies) / sizeof(kKeyStrategies[0]);
+
 // The quoted pieces of a batch target, as plain C strings (PG regime data).
 struct QuotedTarget {
 	const char *table;
 	bool partitioned;
 	int nkeys;
 	const char **keys;
+	const char *(*key_operators)[kNumKeyStrategies]; // [key][strategy index]
 	const char *column;
 	const char *expression;
 	bool only_null;
@@ -36,7 +47,10 @@ BuildStatementMalloc(const QuotedTarget *q, bool update, bool has_lower, bool ha
 	core::BatchTarget target;
 	target.table = q->table;
 	target.partitioned = q->partitioned;
-	target.key_columns.assign(q->keys, q->keys + q->nkeys);
+	for (int i = 0; i < q->nkeys; i++) {
+		const char *const *ops = q->key_operators[i];
+		target.keys.push_back({q->keys[i], {ops[0], ops[1], ops[2], ops[3], ops[4]}});
+	}
 	target.column = q->column;
 	target.expression = q->expression;
 	target.only_null = q->only_null;
@@ -58,11 +72,57 @@ BuildStatement(const QuotedTarget *q, bool update, bool has_lower, bool has_uppe
 	return copy;
 }
 
+// "OPERATOR(schema.name)" of operator `opno`: the schema quoted, the name a
+// symbol (operator names need no quoting inside OPERATOR()).
+const char *
+QualifiedOperator(Oid opno) {
+	HeapTuple tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for operator %u", opno);
+	Form_pg_operator op = (Form_pg_operator)GETSTRUCT(tuple);
+	const char *rendered =
+	    psprintf("OPERATOR(%s.%s)", quote_identifier(get_namespace_name(op->oprnamespace)), NameStr(op->oprname));
+	ReleaseSysCache(tuple);
+	return rendered;
+}
+
+// The btree operators of the key index's first nkeys columns, from each
+// column's operator family and operator class input type: the very operators
+// the index is ordered by, so the statements use the index and no operator
+// of the same name elsewhere (an exact-type match in another schema of the
+// search_path) can stand in for them.
+void
+KeyOperators(Relation rel, Oid key_index, int nkeys, char *const *key_columns, const char *(*out)[kNumKeyStrategies]) {
+	Relation index = try_relation_open(key_index, AccessShareLock);
+	bool usable = index != nullptr &&
+	              (index->rd_rel->relkind == RELKIND_INDEX || index->rd_rel->relkind == RELKIND_PARTITIONED_INDEX) &&
+	              index->rd_index->indrelid == RelationGetRelid(rel) && nkeys <= index->rd_index->indnkeyatts;
+	for (int i = 0; usable && i < nkeys; i++)
+		usable = index->rd_index->indkey.values[i] == get_attnum(RelationGetRelid(rel), key_columns[i]);
+	if (!usable)
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("the key index of the backfill of table \"%s\" no longer exists or changed",
+		                       RelationGetRelationName(rel)),
+		                errhint("Start a new backfill, which chooses a key index again.")));
+	for (int i = 0; i < nkeys; i++) {
+		Oid family = index->rd_opfamily[i];
+		Oid type = index->rd_opcintype[i];
+		for (int s = 0; s < kNumKeyStrategies; s++) {
+			Oid opno = get_opfamily_member(family, type, type, kKeyStrategies[s]);
+			if (!OidIsValid(opno))
+				elog(ERROR, "operator family %u has no operator of strategy %d for type %s", family, kKeyStrategies[s],
+				     format_type_be(type));
+			out[i][s] = QualifiedOperator(opno);
+		}
+	}
+	relation_close(index, AccessShareLock);
+}
+
 } // namespace
 
 void
-BuildBatchStatements(Relation rel, int nkeys, char *const *key_columns, const char *column, const char *expression,
-                     bool only_null, BatchStatements *out) {
+BuildBatchStatements(Relation rel, Oid key_index, int nkeys, char *const *key_columns, const char *column,
+                     const char *expression, bool only_null, BatchStatements *out) {
 	QuotedTarget q;
 	q.table = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
 	q.partitioned = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE;
@@ -70,6 +130,8 @@ BuildBatchStatements(Relation rel, int nkeys, char *const *key_columns, const ch
 	q.keys = (const char **)palloc(sizeof(char *) * nkeys);
 	for (int i = 0; i < nkeys; i++)
 		q.keys[i] = quote_identifier(key_columns[i]);
+	q.key_operators = (const char *(*)[kNumKeyStrategies])palloc(sizeof(*q.key_operators) * nkeys);
+	KeyOperators(rel, key_index, nkeys, key_columns, q.key_operators);
 	q.column = quote_identifier(column);
 	q.expression = expression;
 	q.only_null = only_null;

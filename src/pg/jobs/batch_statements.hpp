@@ -1,5 +1,7 @@
 // The texts of a job's batch statements, built by the core (core/batch_sql)
-// from identifiers quoted here with PostgreSQL's quoting functions.
+// from identifiers quoted here with PostgreSQL's quoting functions and from
+// the key index's own btree operators, written fully qualified, so that no
+// name in them is looked up through the search_path.
 #pragma once
 
 extern "C" {
@@ -15,10 +17,12 @@ struct BatchStatements {
 };
 
 // Builds every statement variant for backfilling `column` of `rel` with the
-// deparsed `expression`, keyset over key_columns; strings are allocated in
-// the current memory context. PG regime: may ereport(ERROR), also for a
-// core error.
-void BuildBatchStatements(Relation rel, int nkeys, char *const *key_columns, const char *column,
+// deparsed `expression`, keyset over key_columns, the first nkeys columns of
+// index `key_index` (their comparisons and ORDER BY use that index's operator
+// families); strings are allocated in the current memory context. PG regime:
+// may ereport(ERROR), also for a core error, and when key_index is no longer
+// an index of rel over key_columns.
+void BuildBatchStatements(Relation rel, Oid key_index, int nkeys, char *const *key_columns, const char *column,
                           const char *expression, bool only_null, BatchStatements *out);
 
 } // namespace pg_backfill::pg

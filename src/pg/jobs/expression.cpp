@@ -11,6 +11,7 @@ extern "C" {
 #include "parser/parser.h"
 #include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
 }
@@ -59,6 +60,29 @@ ParseSingleExpression(const char *wrapped) {
 	return target->val;
 }
 
+// The deparse of the analysed expression `expr` over `rel`'s columns, made
+// with pg_dump's settings: search_path = kJobSearchPath, so ruleutils
+// qualifies every function, operator, type and collation that this path
+// would not find by its bare name; and constants written so that any session
+// reads them back as the same values (DateStyle ISO: '02/01/2024' means
+// another day under MDY than under DMY; IntervalStyle postgres;
+// extra_float_digits 3). The settings are undone here, or by the
+// transaction's abort.
+char *
+DeparseQualified(Node *expr, Relation rel) {
+	int nest_level = NewGUCNestLevel();
+	const char *settings[][2] = {{"search_path", kJobSearchPath},
+	                             {"datestyle", "ISO"},
+	                             {"intervalstyle", "postgres"},
+	                             {"extra_float_digits", "3"}};
+	for (const auto &setting : settings)
+		(void)set_config_option(setting[0], setting[1], PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	char *deparsed = deparse_expression(expr, deparse_context_for(RelationGetRelationName(rel), RelationGetRelid(rel)),
+	                                    false, false);
+	AtEOXact_GUC(true, nest_level);
+	return deparsed;
+}
+
 } // namespace
 
 char *
@@ -91,8 +115,7 @@ AnalyzeBackfillExpression(Relation rel, AttrNumber attnum, const char *expressio
 		                       format_type_be(att->atttypid), format_type_be(expr_type)),
 		                errhint("You will need to rewrite or cast the expression.")));
 	assign_expr_collations(pstate, coerced);
-	char *deparsed = deparse_expression(coerced, deparse_context_for(RelationGetRelationName(rel), RelationGetRelid(rel)),
-	                                    false, false);
+	char *deparsed = DeparseQualified(coerced, rel);
 	error_context_stack = callback.previous;
 	free_parsestate(pstate);
 	return deparsed;

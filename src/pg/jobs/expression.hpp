@@ -9,13 +9,27 @@ extern "C" {
 
 namespace pg_backfill::pg {
 
+// The search_path a job's batch statements are planned and run in, whatever
+// the job owner's was, and the one its expression is deparsed in: every name
+// the deparse leaves unqualified resolves in pg_catalog (or the worker's own,
+// empty, temporary schema, which is searched last and never for functions
+// or operators), everything else is written schema-qualified.
+constexpr const char *kJobSearchPath = "pg_catalog, pg_temp";
+
 // Parses `expression` as the single target of "SELECT (<expression>)" and
 // requires nothing else in the statement; analyses it with only `rel` in
 // scope as the source of an UPDATE (so PostgreSQL rejects aggregates, window
 // functions and set-returning functions with its own errors), rejects
 // subqueries (0A000), coerces it to column `attnum`'s type by assignment
-// (42804 when it cannot be) and returns PostgreSQL's deparse of the result,
-// in the current search_path. PG regime: ereports on any invalid input.
+// (42804 when it cannot be) and returns PostgreSQL's deparse of the result.
+// Names are resolved with the caller's search_path once, here; the deparse
+// runs with search_path = kJobSearchPath, as pg_dump deparses with an empty
+// one, so every function, operator, type and collation outside pg_catalog
+// comes out schema-qualified and the text means the same objects whatever
+// is created later in the caller's search_path; and, like pg_dump, with
+// DateStyle ISO, IntervalStyle postgres and extra_float_digits 3, so its
+// constants mean the same values in the worker's session. PG regime:
+// ereports on any invalid input.
 char *AnalyzeBackfillExpression(Relation rel, AttrNumber attnum, const char *expression);
 
 } // namespace pg_backfill::pg

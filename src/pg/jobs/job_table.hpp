@@ -28,7 +28,7 @@ struct JobRow {
 	AttrNumber attnum;
 	char *column_name;
 	char *expression_sql;
-	Oid key_index;
+	Oid key_index; // the index whose first nkeys columns are key_columns
 	int nkeys;
 	char **key_columns;
 	bool only_null;
@@ -36,8 +36,8 @@ struct JobRow {
 	core::JobState state;
 	Oid owner;
 	Oid login_role;
-	char *search_path;
-	int ncheckpoint; // 0: no batch committed yet
+	char *search_path; // what start_backfill saw (a record: batches run with kJobSearchPath)
+	int ncheckpoint;   // 0: no batch committed yet
 	char **checkpoint;
 	int64 rows_done;
 	int64 rows_estimated; // -1: unknown

@@ -43,6 +43,7 @@ PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 #include "core/job_state.hpp"
 #include "core/table_generation.hpp"
 #include "pg/jobs/batch_statements.hpp"
+#include "pg/jobs/expression.hpp"
 #include "pg/boundary.hpp"
 #include "pg/jobs/job_locks.hpp"
 #include "pg/jobs/job_table.hpp"
@@ -319,7 +320,7 @@ BuildStatementsIfRenamed(JobContext *ctx, Relation rel, const bf::JobRow *row) {
 	TupleDesc desc = RelationGetDescr(rel);
 	for (int i = 0; i < ctx->nkeys; i++)
 		ctx->key_columns[i] = pstrdup(NameStr(TupleDescAttr(desc, ctx->key_attnums[i] - 1)->attname));
-	bf::BuildBatchStatements(rel, ctx->nkeys, ctx->key_columns,
+	bf::BuildBatchStatements(rel, row->key_index, ctx->nkeys, ctx->key_columns,
 	                         NameStr(TupleDescAttr(desc, ctx->attnum - 1)->attname), row->expression_sql,
 	                         row->only_null, &ctx->sql);
 	MemoryContextSwitchTo(old);
@@ -657,8 +658,9 @@ pg_backfill_job_worker_main(Datum) {
 	if (!WaitForJobLock(params.job_id))
 		proc_exit(0);
 	// Run as the job's owner (the role that called start_backfill), outside
-	// any transaction so that no abort resets it, with the captured
-	// search_path: the batch statements are planned in these.
+	// any transaction so that no abort resets it, with search_path =
+	// pg_catalog, pg_temp (not the one start_backfill recorded): the batch
+	// statements are planned in these, and name nothing else unqualified.
 	SetCurrentRoleId(params.owner, owner_is_superuser);
 
 	JobContext ctx;
@@ -674,7 +676,7 @@ pg_backfill_job_worker_main(Datum) {
 	});
 	if (search_path == nullptr)
 		proc_exit(0); // the creating transaction rolled back
-	SetConfigOption("search_path", search_path, PGC_USERSET, PGC_S_SESSION);
+	SetConfigOption("search_path", bf::kJobSearchPath, PGC_USERSET, PGC_S_SESSION);
 	int slot = StartJob(&params);
 	if (slot < 0)
 		proc_exit(0);
