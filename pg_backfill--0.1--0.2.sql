@@ -14,6 +14,26 @@ ALTER TABLE backfill.jobs ADD COLUMN worker_starts integer NOT NULL DEFAULT 0;
 ALTER TABLE backfill.jobs ADD COLUMN table_generation bigint,
 	ADD COLUMN restarts integer NOT NULL DEFAULT 0;
 
+-- The walk's end: the largest key when the walk started (rows inserted later
+-- beyond it are not the job's; a trigger that moves keys forward cannot make
+-- a job endless).
+ALTER TABLE backfill.jobs ADD COLUMN end_key text[];
+
+-- Skip, don't wait: a batch locks its rows with SKIP LOCKED and records the
+-- keys it skipped here, in its own transaction; sweeps after the walk retry
+-- them (the last one waiting, one row per transaction, under lock_timeout).
+ALTER TABLE backfill.jobs
+	ADD COLUMN phase text NOT NULL DEFAULT 'walk',
+	ADD COLUMN rows_skipped bigint NOT NULL DEFAULT 0,
+	ADD COLUMN rows_swept bigint NOT NULL DEFAULT 0,
+	ADD COLUMN sweeps integer NOT NULL DEFAULT 0;
+CREATE TABLE backfill.skipped_keys (
+	job_id bigint NOT NULL REFERENCES backfill.jobs ON DELETE CASCADE,
+	key text[] NOT NULL,
+	PRIMARY KEY (job_id, key)
+);
+REVOKE ALL ON backfill.skipped_keys FROM PUBLIC;
+
 -- The job table states the limits the SQL functions check (core/job_options.hpp
 -- holds the same numbers), so a row that breaks them cannot exist.
 ALTER TABLE backfill.jobs
@@ -34,15 +54,25 @@ ALTER TABLE backfill.jobs
 		CHECK (rows_done OPERATOR(pg_catalog.>=) 0 AND rows_updated OPERATOR(pg_catalog.>=) 0
 		       AND batches_done OPERATOR(pg_catalog.>=) 0 AND lock_timeouts OPERATOR(pg_catalog.>=) 0
 		       AND worker_starts OPERATOR(pg_catalog.>=) 0 AND restarts OPERATOR(pg_catalog.>=) 0),
-	ADD CONSTRAINT jobs_rows_estimated_check CHECK (rows_estimated OPERATOR(pg_catalog.>) 0);
+	ADD CONSTRAINT jobs_rows_estimated_check CHECK (rows_estimated OPERATOR(pg_catalog.>) 0),
+	ADD CONSTRAINT jobs_end_key_check
+		CHECK (pg_catalog.cardinality(end_key) OPERATOR(pg_catalog.=) pg_catalog.cardinality(key_columns)),
+	ADD CONSTRAINT jobs_phase_check CHECK (phase OPERATOR(pg_catalog.=) ANY ('{walk,sweep,final sweep}'::text[])),
+	ADD CONSTRAINT jobs_sweep_counters_check
+		CHECK (rows_skipped OPERATOR(pg_catalog.>=) 0 AND rows_swept OPERATOR(pg_catalog.>=) 0
+		       AND sweeps OPERATOR(pg_catalog.>=) 0);
 
--- A job follows its column by number through renames: show its name now.
-CREATE OR REPLACE FUNCTION backfill_status(job_id bigint DEFAULT NULL)
+-- backfill_status: the column's current name (a job follows its column by
+-- number through renames), and the walk's phase and its skip/sweep and
+-- restart counters.
+DROP FUNCTION backfill_status(bigint);
+CREATE FUNCTION backfill_status(job_id bigint DEFAULT NULL)
 RETURNS TABLE (job_id bigint, relation regclass, column_name name, expression text, state text,
                rows_done bigint, rows_estimated bigint, percent numeric, rate numeric, eta interval,
                batch_size integer, batches_done bigint, lock_timeouts bigint, last_error text,
                owner name, created_at timestamptz, started_at timestamptz,
-               updated_at timestamptz, finished_at timestamptz)
+               updated_at timestamptz, finished_at timestamptz,
+               phase text, rows_skipped bigint, rows_swept bigint, sweeps integer, restarts integer)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -52,7 +82,8 @@ AS $$
 	       coalesce(j.batch_size, current_setting('pg_backfill.batch_size', true)::integer),
 	       j.batches_done, j.lock_timeouts,
 	       j.last_error_sqlstate || ': ' || j.last_error_message,
-	       pg_get_userbyid(j.owner), j.created_at, j.started_at, j.updated_at, j.finished_at
+	       pg_get_userbyid(j.owner), j.created_at, j.started_at, j.updated_at, j.finished_at,
+	       j.phase, j.rows_skipped, j.rows_swept, j.sweeps, j.restarts
 	FROM backfill.jobs j
 	     LEFT JOIN pg_attribute a ON a.attrelid = j.relid AND a.attnum = j.attnum AND NOT a.attisdropped,
 	     LATERAL backfill.job_progress(j.rows_done, j.rows_estimated,
@@ -61,3 +92,4 @@ AS $$
 	WHERE $1 IS NULL OR j.job_id = $1
 	ORDER BY j.job_id
 $$;
+COMMENT ON FUNCTION backfill_status(bigint) IS 'one row per backfill job visible to the caller';

@@ -25,6 +25,12 @@ enum class Bound {
 	Upper  // keys <= params
 };
 
+// The name of the walk statement's CTE column for key column i.
+std::string
+LockedKey(size_t i) {
+	return "pg_backfill_key" + std::to_string(i + 1);
+}
+
 std::string
 Param(int n) {
 	return "$" + std::to_string(n);
@@ -121,41 +127,99 @@ FromTable(const BatchTarget &t) {
 	return (t.partitioned ? "" : "ONLY ") + t.table;
 }
 
+// "k1 OPERATOR(s.=) <rhs(0)> AND k2 OPERATOR(s.=) <rhs(1)>"
+template <typename Rhs>
+std::string
+KeysEqual(const BatchTarget &t, Rhs rhs) {
+	std::string s;
+	for (size_t i = 0; i < t.keys.size(); i++) {
+		if (i > 0)
+			s += " AND ";
+		s += t.keys[i].name + " " + t.keys[i].ops.equal + " " + rhs(i);
+	}
+	return s;
+}
+
+// The walk batch's key range: [keys > $1.. AND] keys <= $next..
+std::string
+WalkRange(const BatchTarget &t, bool has_lower) {
+	int nkeys = static_cast<int>(t.keys.size());
+	std::string range;
+	if (has_lower)
+		range = KeyComparison(t, Bound::Lower, 1) + " AND ";
+	return range + KeyComparison(t, Bound::Upper, has_lower ? nkeys + 1 : 1);
+}
+
+std::string
+OnlyNull(const BatchTarget &t) {
+	return t.only_null ? " AND " + t.column + " IS NULL" : "";
+}
+
+std::string
+SetColumn(const BatchTarget &t) {
+	return "UPDATE " + FromTable(t) + " SET " + t.column + " = (" + t.expression + ")";
+}
+
 } // namespace
+
+std::string
+EndKeyQuery(const BatchTarget &target) {
+	Check(target);
+	std::string order;
+	for (size_t i = 0; i < target.keys.size(); i++)
+		order += (i > 0 ? ", " : "") + target.keys[i].name + " USING " + target.keys[i].ops.greater;
+	return "SELECT " + KeyList(target) + " FROM " + FromTable(target) + " ORDER BY " + order + " LIMIT 1";
+}
 
 std::string
 BoundQuery(const BatchTarget &target, bool has_lower) {
 	Check(target);
-	std::string sql = "SELECT " + KeyList(target) + " FROM " + FromTable(target);
-	if (has_lower)
-		sql += " WHERE " + KeyComparison(target, Bound::Lower, 1);
-	sql += " ORDER BY " + OrderBy(target) + " LIMIT " + Param(BoundQueryParamCount(target, has_lower));
-	return sql;
+	return "SELECT " + KeyList(target) + " FROM " + FromTable(target) + " WHERE " + WalkRange(target, has_lower) +
+	       " ORDER BY " + OrderBy(target) + " LIMIT " + Param(BoundQueryParamCount(target, has_lower));
 }
 
 std::string
-UpdateStatement(const BatchTarget &target, bool has_lower, bool has_upper) {
+WalkStatement(const BatchTarget &target, bool has_lower) {
 	Check(target);
-	std::string sql = "UPDATE " + FromTable(target) + " SET " + target.column + " = (" + target.expression + ")";
-	const char *glue = " WHERE ";
-	int next_param = 1;
-	if (has_lower) {
-		sql += glue + KeyComparison(target, Bound::Lower, next_param);
-		next_param += static_cast<int>(target.keys.size());
-		glue = " AND ";
+	std::string locked_columns;
+	std::string skipped_columns;
+	for (size_t i = 0; i < target.keys.size(); i++) {
+		locked_columns += (i > 0 ? ", " : "") + LockedKey(i);
+		skipped_columns += ", s." + target.keys[i].name;
 	}
-	if (has_upper) {
-		sql += glue + KeyComparison(target, Bound::Upper, next_param);
-		glue = " AND ";
-	}
-	if (target.only_null)
-		sql += glue + target.column + " IS NULL";
-	return sql;
+	std::string range = WalkRange(target, has_lower);
+	std::string in_locked =
+	    "(SELECT FROM locked WHERE " + KeysEqual(target, [](size_t i) { return "locked." + LockedKey(i); }) + ")";
+	return "WITH locked (" + locked_columns + ") AS MATERIALIZED (SELECT " + KeyList(target) + " FROM " +
+	       FromTable(target) + " WHERE " + range + OnlyNull(target) + " FOR NO KEY UPDATE SKIP LOCKED), " +
+	       "updated AS (" + SetColumn(target) + " WHERE " + range + " AND EXISTS " + in_locked + " RETURNING 1) " +
+	       "SELECT u.updated" + skipped_columns + " FROM (SELECT count(*) AS updated FROM updated) u LEFT JOIN (" +
+	       "SELECT " + KeyList(target) + " FROM " + FromTable(target) + " WHERE " + range + OnlyNull(target) +
+	       " AND NOT EXISTS " + in_locked + ") s ON true";
+}
+
+std::string
+KeyProbeQuery(const BatchTarget &target) {
+	Check(target);
+	return "SELECT 1 FROM " + FromTable(target) + " WHERE " +
+	       KeysEqual(target, [](size_t i) { return Param(static_cast<int>(i) + 1); });
+}
+
+std::string
+KeyLockQuery(const BatchTarget &target, bool skip_locked) {
+	return KeyProbeQuery(target) + " FOR NO KEY UPDATE" + (skip_locked ? " SKIP LOCKED" : "");
+}
+
+std::string
+KeyUpdateStatement(const BatchTarget &target) {
+	Check(target);
+	return SetColumn(target) + " WHERE " +
+	       KeysEqual(target, [](size_t i) { return Param(static_cast<int>(i) + 1); }) + OnlyNull(target);
 }
 
 int
 BoundQueryParamCount(const BatchTarget &target, bool has_lower) noexcept {
-	return (has_lower ? static_cast<int>(target.keys.size()) : 0) + 1;
+	return (has_lower ? 2 : 1) * static_cast<int>(target.keys.size()) + 1;
 }
 
 } // namespace pg_backfill::core

@@ -48,55 +48,64 @@ MixedNamespaces() {
 
 } // namespace
 
-TEST(BatchSql, SingleKeyBoundQueries) {
-	EXPECT_EQ(core::BoundQuery(Single(), false), "SELECT aid FROM ONLY public.pgbench_accounts"
-	                                             " ORDER BY aid USING OPERATOR(pg_catalog.<) LIMIT $1");
+TEST(BatchSql, SingleKeyWalkQueries) {
+	EXPECT_EQ(core::EndKeyQuery(Single()), "SELECT aid FROM ONLY public.pgbench_accounts"
+	                                       " ORDER BY aid USING OPERATOR(pg_catalog.>) LIMIT 1");
+	EXPECT_EQ(core::BoundQuery(Single(), false),
+	          "SELECT aid FROM ONLY public.pgbench_accounts WHERE aid OPERATOR(pg_catalog.<=) $1"
+	          " ORDER BY aid USING OPERATOR(pg_catalog.<) LIMIT $2");
 	EXPECT_EQ(core::BoundQuery(Single(), true),
 	          "SELECT aid FROM ONLY public.pgbench_accounts WHERE aid OPERATOR(pg_catalog.>) $1"
-	          " ORDER BY aid USING OPERATOR(pg_catalog.<) LIMIT $2");
-	EXPECT_EQ(core::BoundQueryParamCount(Single(), false), 1);
-	EXPECT_EQ(core::BoundQueryParamCount(Single(), true), 2);
+	          " AND aid OPERATOR(pg_catalog.<=) $2 ORDER BY aid USING OPERATOR(pg_catalog.<) LIMIT $3");
+	EXPECT_EQ(core::BoundQueryParamCount(Single(), false), 2);
+	EXPECT_EQ(core::BoundQueryParamCount(Single(), true), 3);
 }
 
-TEST(BatchSql, SingleKeyUpdates) {
-	const std::string set = "UPDATE ONLY public.pgbench_accounts SET abalance_cents = ((abalance)::bigint * 100)";
-	EXPECT_EQ(core::UpdateStatement(Single(), false, true),
-	          set + " WHERE aid OPERATOR(pg_catalog.<=) $1 AND abalance_cents IS NULL");
-	EXPECT_EQ(core::UpdateStatement(Single(), true, true),
-	          set + " WHERE aid OPERATOR(pg_catalog.>) $1 AND aid OPERATOR(pg_catalog.<=) $2"
-	                " AND abalance_cents IS NULL");
-	EXPECT_EQ(core::UpdateStatement(Single(), true, false),
-	          set + " WHERE aid OPERATOR(pg_catalog.>) $1 AND abalance_cents IS NULL");
-	EXPECT_EQ(core::UpdateStatement(Single(), false, false), set + " WHERE abalance_cents IS NULL");
+TEST(BatchSql, WalkStatementSkipsLockedRowsAndReturnsThem) {
+	const std::string range = "aid OPERATOR(pg_catalog.>) $1 AND aid OPERATOR(pg_catalog.<=) $2";
+	const std::string in_locked = "(SELECT FROM locked WHERE aid OPERATOR(pg_catalog.=) locked.pg_backfill_key1)";
+	EXPECT_EQ(core::WalkStatement(Single(), true),
+	          "WITH locked (pg_backfill_key1) AS MATERIALIZED (SELECT aid FROM ONLY public.pgbench_accounts WHERE " +
+	              range + " AND abalance_cents IS NULL FOR NO KEY UPDATE SKIP LOCKED), updated AS (UPDATE ONLY "
+	              "public.pgbench_accounts SET abalance_cents = ((abalance)::bigint * 100) WHERE " + range +
+	              " AND EXISTS " + in_locked + " RETURNING 1) SELECT u.updated, s.aid FROM (SELECT count(*) AS "
+	              "updated FROM updated) u LEFT JOIN (SELECT aid FROM ONLY public.pgbench_accounts WHERE " + range +
+	              " AND abalance_cents IS NULL AND NOT EXISTS " + in_locked + ") s ON true");
+	// The first batch has only the upper bound, at $1.
+	EXPECT_NE(core::WalkStatement(Single(), false).find("WHERE aid OPERATOR(pg_catalog.<=) $1 AND abalance_cents"),
+	          std::string::npos);
+}
+
+TEST(BatchSql, SweepStatementsAddressOneKey) {
+	EXPECT_EQ(core::KeyProbeQuery(Composite()),
+	          "SELECT 1 FROM ONLY s.\"Orders\" WHERE tenant OPERATOR(pg_catalog.=) $1 AND \"Id\" OPERATOR(pg_catalog.=) $2");
+	EXPECT_EQ(core::KeyLockQuery(Composite(), true), core::KeyProbeQuery(Composite()) + " FOR NO KEY UPDATE SKIP LOCKED");
+	EXPECT_EQ(core::KeyLockQuery(Composite(), false), core::KeyProbeQuery(Composite()) + " FOR NO KEY UPDATE");
+	EXPECT_EQ(core::KeyUpdateStatement(Single()),
+	          "UPDATE ONLY public.pgbench_accounts SET abalance_cents = ((abalance)::bigint * 100)"
+	          " WHERE aid OPERATOR(pg_catalog.=) $1 AND abalance_cents IS NULL");
 }
 
 TEST(BatchSql, SingleKeyUsesItsOperatorsNamespace) {
 	core::BatchTarget t = Single();
 	t.keys[0].ops = Ops("\"App\"");
 	EXPECT_EQ(core::BoundQuery(t, true), "SELECT aid FROM ONLY public.pgbench_accounts WHERE aid OPERATOR(\"App\".>) $1"
-	                                     " ORDER BY aid USING OPERATOR(\"App\".<) LIMIT $2");
-	EXPECT_EQ(core::UpdateStatement(t, true, true),
-	          "UPDATE ONLY public.pgbench_accounts SET abalance_cents = ((abalance)::bigint * 100)"
-	          " WHERE aid OPERATOR(\"App\".>) $1 AND aid OPERATOR(\"App\".<=) $2 AND abalance_cents IS NULL");
+	                                     " AND aid OPERATOR(\"App\".<=) $2 ORDER BY aid USING OPERATOR(\"App\".<) LIMIT $3");
+	EXPECT_EQ(core::KeyUpdateStatement(t), "UPDATE ONLY public.pgbench_accounts SET abalance_cents = ((abalance)::bigint"
+	                                       " * 100) WHERE aid OPERATOR(\"App\".=) $1 AND abalance_cents IS NULL");
 }
 
 TEST(BatchSql, CompositeKeyInOneNamespaceUsesRowComparisons) {
-	EXPECT_EQ(core::BoundQuery(Composite(), false),
+	EXPECT_EQ(core::EndKeyQuery(Composite()),
 	          "SELECT tenant, \"Id\" FROM ONLY s.\"Orders\""
-	          " ORDER BY tenant USING OPERATOR(pg_catalog.<), \"Id\" USING OPERATOR(pg_catalog.<) LIMIT $1");
-	EXPECT_EQ(
-	    core::BoundQuery(Composite(), true),
-	    "SELECT tenant, \"Id\" FROM ONLY s.\"Orders\" WHERE ROW(tenant, \"Id\") OPERATOR(pg_catalog.>) ROW($1, $2)"
-	    " ORDER BY tenant USING OPERATOR(pg_catalog.<), \"Id\" USING OPERATOR(pg_catalog.<) LIMIT $3");
-	EXPECT_EQ(core::UpdateStatement(Composite(), true, true),
-	          "UPDATE ONLY s.\"Orders\" SET c = (a + b) WHERE ROW(tenant, \"Id\") OPERATOR(pg_catalog.>) ROW($1, $2)"
-	          " AND ROW(tenant, \"Id\") OPERATOR(pg_catalog.<=) ROW($3, $4)");
-	EXPECT_EQ(core::UpdateStatement(Composite(), false, true),
-	          "UPDATE ONLY s.\"Orders\" SET c = (a + b) WHERE ROW(tenant, \"Id\") OPERATOR(pg_catalog.<=) ROW($1, $2)");
-	EXPECT_EQ(core::UpdateStatement(Composite(), true, false),
-	          "UPDATE ONLY s.\"Orders\" SET c = (a + b) WHERE ROW(tenant, \"Id\") OPERATOR(pg_catalog.>) ROW($1, $2)");
-	EXPECT_EQ(core::UpdateStatement(Composite(), false, false), "UPDATE ONLY s.\"Orders\" SET c = (a + b)");
-	EXPECT_EQ(core::BoundQueryParamCount(Composite(), true), 3);
+	          " ORDER BY tenant USING OPERATOR(pg_catalog.>), \"Id\" USING OPERATOR(pg_catalog.>) LIMIT 1");
+	EXPECT_EQ(core::BoundQuery(Composite(), true),
+	          "SELECT tenant, \"Id\" FROM ONLY s.\"Orders\" WHERE ROW(tenant, \"Id\") OPERATOR(pg_catalog.>) ROW($1, $2)"
+	          " AND ROW(tenant, \"Id\") OPERATOR(pg_catalog.<=) ROW($3, $4)"
+	          " ORDER BY tenant USING OPERATOR(pg_catalog.<), \"Id\" USING OPERATOR(pg_catalog.<) LIMIT $5");
+	// only_null is off: no IS NULL test anywhere.
+	EXPECT_EQ(core::WalkStatement(Composite(), false).find("IS NULL"), std::string::npos);
+	EXPECT_EQ(core::BoundQueryParamCount(Composite(), true), 5);
 }
 
 TEST(BatchSql, CompositeKeyAcrossNamespacesExpandsLexicographically) {
@@ -109,24 +118,15 @@ TEST(BatchSql, CompositeKeyAcrossNamespacesExpandsLexicographically) {
 	const std::string order = " ORDER BY k1 USING OPERATOR(pg_catalog.<), k2 USING OPERATOR(\"App\".<),"
 	                          " k3 USING OPERATOR(pg_catalog.<)";
 	EXPECT_EQ(core::BoundQuery(MixedNamespaces(), true),
-	          "SELECT k1, k2, k3 FROM ONLY s.\"Orders\" WHERE " + lower + order + " LIMIT $4");
-	EXPECT_EQ(core::UpdateStatement(MixedNamespaces(), true, true),
-	          "UPDATE ONLY s.\"Orders\" SET c = (a + b) WHERE " + lower + " AND " + upper);
+	          "SELECT k1, k2, k3 FROM ONLY s.\"Orders\" WHERE " + lower + " AND " + upper + order + " LIMIT $7");
 	// The upper bound alone starts at $1.
-	EXPECT_EQ(core::UpdateStatement(MixedNamespaces(), false, true),
-	          "UPDATE ONLY s.\"Orders\" SET c = (a + b) WHERE k1 OPERATOR(pg_catalog.<=) $1 AND"
+	EXPECT_EQ(core::BoundQuery(MixedNamespaces(), false),
+	          "SELECT k1, k2, k3 FROM ONLY s.\"Orders\" WHERE k1 OPERATOR(pg_catalog.<=) $1 AND"
 	          " (k1 OPERATOR(pg_catalog.<) $1 OR (k1 OPERATOR(pg_catalog.=) $1 AND (k2 OPERATOR(\"App\".<) $2"
-	          " OR (k2 OPERATOR(\"App\".=) $2 AND k3 OPERATOR(pg_catalog.<=) $3))))");
-	EXPECT_EQ(core::BoundQueryParamCount(MixedNamespaces(), true), 4);
-}
-
-TEST(BatchSql, TwoKeysAcrossNamespaces) {
-	core::BatchTarget t = Composite();
-	t.keys[1].ops = Ops("app");
-	EXPECT_EQ(
-	    core::UpdateStatement(t, true, false),
-	    "UPDATE ONLY s.\"Orders\" SET c = (a + b) WHERE tenant OPERATOR(pg_catalog.>=) $1 AND"
-	    " (tenant OPERATOR(pg_catalog.>) $1 OR (tenant OPERATOR(pg_catalog.=) $1 AND \"Id\" OPERATOR(app.>) $2))");
+	          " OR (k2 OPERATOR(\"App\".=) $2 AND k3 OPERATOR(pg_catalog.<=) $3))))" + order + " LIMIT $4");
+	EXPECT_EQ(core::KeyProbeQuery(MixedNamespaces()),
+	          "SELECT 1 FROM ONLY s.\"Orders\" WHERE k1 OPERATOR(pg_catalog.=) $1 AND k2 OPERATOR(\"App\".=) $2"
+	          " AND k3 OPERATOR(pg_catalog.=) $3");
 }
 
 TEST(BatchSql, RowComparisonNeedsTheSameOperatorForItsStrategyOnly) {
@@ -135,19 +135,21 @@ TEST(BatchSql, RowComparisonNeedsTheSameOperatorForItsStrategyOnly) {
 	core::BatchTarget t = Composite();
 	t.keys[1].ops.greater = "OPERATOR(pg_catalog.>>)";
 	t.keys[1].ops.greater_equal = "OPERATOR(pg_catalog.>>=)";
-	EXPECT_EQ(core::UpdateStatement(t, true, true),
-	          "UPDATE ONLY s.\"Orders\" SET c = (a + b) WHERE tenant OPERATOR(pg_catalog.>=) $1 AND"
+	EXPECT_EQ(core::BoundQuery(t, true),
+	          "SELECT tenant, \"Id\" FROM ONLY s.\"Orders\" WHERE tenant OPERATOR(pg_catalog.>=) $1 AND"
 	          " (tenant OPERATOR(pg_catalog.>) $1 OR (tenant OPERATOR(pg_catalog.=) $1 AND \"Id\" "
 	          "OPERATOR(pg_catalog.>>) $2))"
-	          " AND ROW(tenant, \"Id\") OPERATOR(pg_catalog.<=) ROW($3, $4)");
+	          " AND ROW(tenant, \"Id\") OPERATOR(pg_catalog.<=) ROW($3, $4)"
+	          " ORDER BY tenant USING OPERATOR(pg_catalog.<), \"Id\" USING OPERATOR(pg_catalog.<) LIMIT $5");
 }
 
 TEST(BatchSql, PartitionedTablesAreScannedWithoutOnly) {
 	core::BatchTarget t = Single();
 	t.partitioned = true;
-	EXPECT_EQ(core::BoundQuery(t, false),
-	          "SELECT aid FROM public.pgbench_accounts ORDER BY aid USING OPERATOR(pg_catalog.<) LIMIT $1");
-	EXPECT_EQ(core::UpdateStatement(t, true, false).rfind("UPDATE public.pgbench_accounts SET", 0), 0u);
+	EXPECT_EQ(core::EndKeyQuery(t),
+	          "SELECT aid FROM public.pgbench_accounts ORDER BY aid USING OPERATOR(pg_catalog.>) LIMIT 1");
+	EXPECT_EQ(core::WalkStatement(t, true).find("ONLY"), std::string::npos);
+	EXPECT_EQ(core::KeyUpdateStatement(t).rfind("UPDATE public.pgbench_accounts SET", 0), 0u);
 }
 
 TEST(BatchSql, IncompleteTargetsAreInternalErrors) {
@@ -161,11 +163,11 @@ TEST(BatchSql, IncompleteTargetsAreInternalErrors) {
 	}
 	t = Single();
 	t.keys.push_back({"", Ops("pg_catalog")});
-	EXPECT_THROW(core::UpdateStatement(t, true, true), core::Error);
+	EXPECT_THROW(core::WalkStatement(t, true), core::Error);
 	t = Single();
 	t.expression.clear();
-	EXPECT_THROW(core::UpdateStatement(t, true, true), core::Error);
+	EXPECT_THROW(core::KeyUpdateStatement(t), core::Error);
 	t = Single();
 	t.keys[0].ops.equal.clear();
-	EXPECT_THROW(core::BoundQuery(t, true), core::Error);
+	EXPECT_THROW(core::EndKeyQuery(t), core::Error);
 }

@@ -40,10 +40,12 @@ struct QuotedTarget {
 	bool only_null;
 };
 
+enum class Statement { EndKey, Bound, Walk, KeyProbe, KeyLockSkipping, KeyLockWaiting, KeyUpdate };
+
 // C++ regime: builds one statement with the core and returns it malloc'd
 // (the core cannot palloc); the caller copies and frees it.
 char *
-BuildStatementMalloc(const QuotedTarget *q, bool update, bool has_lower, bool has_upper) {
+BuildStatementMalloc(const QuotedTarget *q, Statement kind, bool has_lower) {
 	core::BatchTarget target;
 	target.table = q->table;
 	target.partitioned = q->partitioned;
@@ -54,8 +56,28 @@ BuildStatementMalloc(const QuotedTarget *q, bool update, bool has_lower, bool ha
 	target.column = q->column;
 	target.expression = q->expression;
 	target.only_null = q->only_null;
-	std::string sql =
-	    update ? core::UpdateStatement(target, has_lower, has_upper) : core::BoundQuery(target, has_lower);
+	std::string sql;
+	switch (kind) {
+	case Statement::EndKey:
+		sql = core::EndKeyQuery(target);
+		break;
+	case Statement::Bound:
+		sql = core::BoundQuery(target, has_lower);
+		break;
+	case Statement::Walk:
+		sql = core::WalkStatement(target, has_lower);
+		break;
+	case Statement::KeyProbe:
+		sql = core::KeyProbeQuery(target);
+		break;
+	case Statement::KeyLockSkipping:
+	case Statement::KeyLockWaiting:
+		sql = core::KeyLockQuery(target, kind == Statement::KeyLockSkipping);
+		break;
+	case Statement::KeyUpdate:
+		sql = core::KeyUpdateStatement(target);
+		break;
+	}
 	char *copy = static_cast<char *>(std::malloc(sql.size() + 1));
 	if (copy == nullptr)
 		throw std::bad_alloc();
@@ -65,8 +87,8 @@ BuildStatementMalloc(const QuotedTarget *q, bool update, bool has_lower, bool ha
 
 // PG regime: one statement in the current memory context.
 char *
-BuildStatement(const QuotedTarget *q, bool update, bool has_lower, bool has_upper) {
-	char *built = CallCpp<&BuildStatementMalloc>("batch statement", q, update, has_lower, has_upper);
+BuildStatement(const QuotedTarget *q, Statement kind, bool has_lower = false) {
+	char *built = CallCpp<&BuildStatementMalloc>("batch statement", q, kind, has_lower);
 	char *copy = pstrdup(built);
 	std::free(built);
 	return copy;
@@ -135,11 +157,15 @@ BuildBatchStatements(Relation rel, Oid key_index, int nkeys, char *const *key_co
 	q.column = quote_identifier(column);
 	q.expression = expression;
 	q.only_null = only_null;
+	out->end_key = BuildStatement(&q, Statement::EndKey);
 	for (int lower = 0; lower < 2; lower++) {
-		out->bound[lower] = BuildStatement(&q, false, lower, false);
-		for (int upper = 0; upper < 2; upper++)
-			out->update[lower][upper] = BuildStatement(&q, true, lower, upper);
+		out->bound[lower] = BuildStatement(&q, Statement::Bound, lower);
+		out->walk[lower] = BuildStatement(&q, Statement::Walk, lower);
 	}
+	out->key_probe = BuildStatement(&q, Statement::KeyProbe);
+	out->key_lock[1] = BuildStatement(&q, Statement::KeyLockSkipping);
+	out->key_lock[0] = BuildStatement(&q, Statement::KeyLockWaiting);
+	out->key_update = BuildStatement(&q, Statement::KeyUpdate);
 }
 
 } // namespace pg_backfill::pg

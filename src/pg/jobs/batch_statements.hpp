@@ -11,9 +11,14 @@ extern "C" {
 
 namespace pg_backfill::pg {
 
+// The texts of core/batch_sql.hpp, with their parameter layout.
 struct BatchStatements {
-	char *bound[2];     // [has_lower]
-	char *update[2][2]; // [has_lower][has_upper]
+	char *end_key;     // the walk's end
+	char *bound[2];    // [has_lower] the keys of the next walk batch
+	char *walk[2];     // [has_lower] one walk batch (SKIP LOCKED), returning the skipped keys
+	char *key_probe;   // a sweep: does the key still exist?
+	char *key_lock[2]; // [skip_locked] a sweep: lock the key's row
+	char *key_update;  // a sweep: fill the key's row
 };
 
 // Builds every statement variant for backfilling `column` of `rel` with the

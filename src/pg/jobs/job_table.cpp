@@ -42,6 +42,9 @@ enum SelectedColumn {
 	kColLoginRole,
 	kColSearchPath,
 	kColCheckpoint,
+	kColEndKey,
+	kColPhase,
+	kColSweeps,
 	kColRowsDone,
 	kColRowsEstimated,
 	kColWorkerPid,
@@ -56,7 +59,8 @@ enum SelectedColumn {
 
 constexpr const char *kSelectJob =
     "SELECT job_id, relid, attnum, column_name, expression_sql, key_index, key_columns, only_null,"
-    " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, rows_done,"
+    " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, end_key, phase,"
+    " sweeps, rows_done,"
     " rows_estimated, worker_pid, table_generation, worker_starts, xmin, started_at, updated_at, last_error_sqlstate,"
     " last_error_message FROM backfill.jobs WHERE job_id = $1";
 
@@ -305,6 +309,13 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		row->login_role = (Oid)GetInt64(t, d, kColLoginRole, 0);
 		row->search_path = CopyColumn(t, d, kColSearchPath, cxt);
 		row->ncheckpoint = CopyStringArray(t, d, kColCheckpoint, cxt, &row->checkpoint);
+		row->nend_key = CopyStringArray(t, d, kColEndKey, cxt, &row->end_key);
+		char *phase = CopyColumn(t, d, kColPhase, cxt);
+		std::optional<core::JobPhase> parsed_phase = core::ParsePhase(phase);
+		if (!parsed_phase)
+			elog(ERROR, "backfill job " INT64_FORMAT " has an unknown phase \"%s\"", job_id, phase);
+		row->phase = *parsed_phase;
+		row->sweeps = (int32)GetInt64(t, d, kColSweeps, 0);
 		row->rows_done = GetInt64(t, d, kColRowsDone, 0);
 		row->rows_estimated = GetInt64(t, d, kColRowsEstimated, -1);
 		row->worker_pid = (int32)GetInt64(t, d, kColWorkerPid, 0);
@@ -405,30 +416,103 @@ MarkJobStarted(int64 job_id, int32 worker_pid) {
 }
 
 void
-RecordBatch(int64 job_id, int nkeys, const char *const *checkpoint, int64 rows_done, int64 rows_updated,
-            int64 table_generation, bool restarted, const core::JobState *final_state) {
-	bool last = final_state != nullptr;
-	Oid types[] = {INT8OID, TEXTARRAYOID, INT8OID, INT8OID, TEXTOID, INT8OID, BOOLOID};
+RecordBatch(int64 job_id, const BatchRecord *r) {
+	bool last = r->final_state != nullptr;
+	Oid types[] = {INT8OID, TEXTARRAYOID, TEXTARRAYOID, INT8OID, INT8OID, INT8OID,
+	               INT8OID, TEXTOID,      BOOLOID,      INT8OID, BOOLOID, TEXTOID};
 	Datum values[] = {Int64GetDatum(job_id),
-	                  last ? (Datum)0 : TextArray(nkeys, checkpoint),
-	                  Int64GetDatum(rows_done),
-	                  Int64GetDatum(rows_updated),
-	                  last ? CStringGetTextDatum(core::StateName(*final_state)) : (Datum)0,
-	                  Int64GetDatum(table_generation),
-	                  BoolGetDatum(restarted)};
-	char nulls[] = "       ";
-	nulls[1] = last ? 'n' : ' ';
-	nulls[4] = last ? ' ' : 'n';
+	                  r->checkpoint ? TextArray(r->nkeys, r->checkpoint) : (Datum)0,
+	                  r->end_key ? TextArray(r->nkeys, r->end_key) : (Datum)0,
+	                  Int64GetDatum(r->rows_done),
+	                  Int64GetDatum(r->rows_updated),
+	                  Int64GetDatum(r->rows_skipped),
+	                  Int64GetDatum(r->rows_swept),
+	                  CStringGetTextDatum(core::PhaseName(r->phase)),
+	                  BoolGetDatum(r->sweep_ended),
+	                  Int64GetDatum(r->table_generation),
+	                  BoolGetDatum(r->restarted),
+	                  last ? CStringGetTextDatum(core::StateName(*r->final_state)) : (Datum)0};
+	char nulls[] = "            ";
+	nulls[1] = r->checkpoint ? ' ' : 'n';
+	nulls[2] = r->end_key ? ' ' : 'n';
+	nulls[11] = last ? ' ' : 'n';
 	static SPIPlanPtr plan;
-	UpdateJob(&plan, "UPDATE backfill.jobs SET checkpoint = CASE WHEN $2 IS NOT NULL OR NOT $7 THEN coalesce($2, checkpoint) END,"
-	          " rows_done = rows_done + $3, rows_updated = rows_updated + $4, batches_done = batches_done + 1,"
-	          " table_generation = $6, restarts = restarts + $7::integer,"
-	          " updated_at = now(), worker_starts = CASE WHEN state = 'running' AND $5 IS NULL THEN 1 ELSE 0 END,"
-	          " state = CASE WHEN state = 'running' THEN coalesce($5, state) ELSE state END,"
-	          " finished_at = CASE WHEN state = 'running' AND $5 IS NOT NULL THEN now() ELSE finished_at END,"
-	          " worker_pid = CASE WHEN state = 'running' AND $5 IS NULL THEN worker_pid END"
+	UpdateJob(&plan, "UPDATE backfill.jobs SET checkpoint = $2, end_key = $3,"
+	          " rows_done = rows_done + $4, rows_updated = rows_updated + $5, rows_skipped = rows_skipped + $6,"
+	          " rows_swept = rows_swept + $7, phase = $8, sweeps = sweeps + $9::integer,"
+	          " batches_done = batches_done + 1, table_generation = $10, restarts = restarts + $11::integer,"
+	          " updated_at = now(), worker_starts = CASE WHEN state = 'running' AND $12 IS NULL THEN 1 ELSE 0 END,"
+	          " state = CASE WHEN state = 'running' THEN coalesce($12, state) ELSE state END,"
+	          " finished_at = CASE WHEN state = 'running' AND $12 IS NOT NULL THEN now() ELSE finished_at END,"
+	          " worker_pid = CASE WHEN state = 'running' AND $12 IS NULL THEN worker_pid END"
 	          " WHERE job_id = $1",
-	          7, types, values, nulls);
+	          12, types, values, nulls);
+}
+
+void
+RecordSkippedKeys(int64 job_id, int nkeys, int n, const char *const *keys) {
+	if (n == 0)
+		return;
+	AccessScope scope;
+	EnterScope(JobAccess::AsExtensionOwner, &scope);
+	Oid types[] = {INT8OID, TEXTARRAYOID, INT4OID, INT4OID};
+	Datum values[] = {Int64GetDatum(job_id), TextArray(n * nkeys, keys), Int32GetDatum(nkeys), Int32GetDatum(n)};
+	static SPIPlanPtr plan;
+	Execute(&plan, "INSERT INTO backfill.skipped_keys (job_id, key)"
+	        " SELECT $1, $2[i * $3 + 1 : i * $3 + $3] FROM generate_series(0, $4 - 1) i"
+	        " ON CONFLICT DO NOTHING",
+	        4, types, values, nullptr, SPI_OK_INSERT);
+	LeaveScope(&scope);
+}
+
+int
+LoadSkippedKeys(int64 job_id, int nkeys, const char *const *after, int limit, char ***keys) {
+	AccessScope scope;
+	EnterScope(JobAccess::AsExtensionOwner, &scope);
+	Oid types[] = {INT8OID, TEXTARRAYOID, INT4OID};
+	Datum values[] = {Int64GetDatum(job_id), after ? TextArray(nkeys, after) : (Datum)0, Int32GetDatum(limit)};
+	char nulls[] = {' ', after ? ' ' : 'n', ' ', '\0'};
+	static SPIPlanPtr plan;
+	Execute(&plan, "SELECT key FROM backfill.skipped_keys WHERE job_id = $1 AND ($2 IS NULL OR key > $2)"
+	        " ORDER BY key LIMIT $3",
+	        3, types, values, nulls, SPI_OK_SELECT);
+	int n = (int)SPI_processed;
+	char **flat = (char **)MemoryContextAlloc(scope.caller_cxt, sizeof(char *) * (n * nkeys + 1));
+	for (int i = 0; i < n; i++) {
+		char **key;
+		if (CopyStringArray(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, scope.caller_cxt, &key) != nkeys)
+			elog(ERROR, "backfill job " INT64_FORMAT " has a skipped key of the wrong length", job_id);
+		memcpy(flat + i * nkeys, key, sizeof(char *) * nkeys);
+	}
+	*keys = flat;
+	LeaveScope(&scope);
+	return n;
+}
+
+void
+ForgetSkippedKey(int64 job_id, int nkeys, const char *const *key) {
+	AccessScope scope;
+	EnterScope(JobAccess::AsExtensionOwner, &scope);
+	Oid types[] = {INT8OID, TEXTARRAYOID};
+	Datum values[] = {Int64GetDatum(job_id), TextArray(nkeys, key)};
+	static SPIPlanPtr plan;
+	Execute(&plan, "DELETE FROM backfill.skipped_keys WHERE job_id = $1 AND key = $2", 2, types, values, nullptr,
+	        SPI_OK_DELETE);
+	LeaveScope(&scope);
+}
+
+int64
+CountSkippedKeys(int64 job_id) {
+	AccessScope scope;
+	EnterScope(JobAccess::AsExtensionOwner, &scope);
+	Oid types[] = {INT8OID};
+	Datum values[] = {Int64GetDatum(job_id)};
+	static SPIPlanPtr plan;
+	Execute(&plan, "SELECT count(*) FROM backfill.skipped_keys WHERE job_id = $1", 1, types, values, nullptr,
+	        SPI_OK_SELECT);
+	int64 n = GetInt64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0);
+	LeaveScope(&scope);
+	return n;
 }
 
 void

@@ -15,6 +15,7 @@ extern "C" {
 }
 
 #include "core/job_options.hpp"
+#include "core/job_phase.hpp"
 #include "core/job_state.hpp"
 
 namespace pg_backfill::pg {
@@ -37,8 +38,12 @@ struct JobRow {
 	Oid owner;
 	Oid login_role;
 	char *search_path; // what start_backfill saw (a record: batches run with kJobSearchPath)
-	int ncheckpoint;   // 0: no batch committed yet
-	char **checkpoint;
+	int ncheckpoint; // 0: none (the pass starts from the beginning)
+	char **checkpoint; // the walk's last key, or in a sweep the last skipped key visited
+	int nend_key;      // 0: not captured yet
+	char **end_key;    // the largest key when the walk started
+	core::JobPhase phase;
+	int32 sweeps; // sweep rounds finished
 	int64 rows_done;
 	int64 rows_estimated; // -1: unknown
 	int32 worker_pid;     // 0: none recorded
@@ -92,19 +97,44 @@ void SetJobState(int64 job_id, core::JobState state);
 // the count.
 void MarkJobStarted(int64 job_id, int32 worker_pid);
 
-// Records a committed batch in the batch's own transaction: the new checkpoint
-// (nkeys text values; unused for the last batch), the counters, worker_starts
-// = 1 (this run, now at the new checkpoint; 0 once the job left running),
-// and, for the last batch (final_state not NULL), the job's final
-// state -- unless a user command moved the job out of running during the
-// batch (the batch's rows and checkpoint are kept; the command's state stays).
-// Takes the job row's lock, so it waits for a command's transaction under the
-// batch's lock_timeout.
-// table_generation is the table's generation the batch ran against;
-// restarted says the walk started over because it changed (counted in
-// restarts).
-void RecordBatch(int64 job_id, int nkeys, const char *const *checkpoint, int64 rows_done, int64 rows_updated,
-                 int64 table_generation, bool restarted, const core::JobState *final_state);
+// What one committed batch changes in its job row.
+struct BatchRecord {
+	int nkeys;
+	const char *const *checkpoint; // where the next batch of the pass starts; NULL: at the beginning
+	const char *const *end_key;    // the walk's end; NULL: none (captured at the next walk batch)
+	int64 rows_done;               // rows the batch covered
+	int64 rows_updated;            // rows it changed
+	int64 rows_skipped;            // keys it recorded as skipped (RecordSkippedKeys)
+	int64 rows_swept;              // skipped keys it filled and forgot
+	core::JobPhase phase;          // the phase of the next batch
+	bool sweep_ended;              // the batch ended a sweep round (counted in sweeps)
+	int64 table_generation;        // the table's generation the batch ran against
+	bool restarted;                // the walk started over because the generation changed
+	const core::JobState *final_state; // not NULL for the job's last batch
+};
+
+// Records a committed batch in the batch's own transaction: *record, the
+// counters, worker_starts = 1 (this run, now at the new checkpoint; 0 once
+// the job left running), and, for the last batch, the job's final state --
+// unless a user command moved the job out of running during the batch (the
+// batch's rows and checkpoint are kept; the command's state stays). Takes the
+// job row's lock, so it waits for a command's transaction under the batch's
+// lock_timeout.
+void RecordBatch(int64 job_id, const BatchRecord *record);
+
+// Adds n skipped keys (keys: n * nkeys text values, key after key) to the
+// job's skipped keys; a key already recorded stays once.
+void RecordSkippedKeys(int64 job_id, int nkeys, int n, const char *const *keys);
+
+// Up to `limit` of the job's skipped keys after `after` (NULL: from the
+// first), in a fixed order, into *keys (n * nkeys values); returns n.
+int LoadSkippedKeys(int64 job_id, int nkeys, const char *const *after, int limit, char ***keys);
+
+// Forgets one skipped key (filled, or gone from the table).
+void ForgetSkippedKey(int64 job_id, int nkeys, const char *const *key);
+
+// The number of skipped keys the job still has.
+int64 CountSkippedKeys(int64 job_id);
 
 // Counts one lock timeout.
 void RecordLockTimeout(int64 job_id);

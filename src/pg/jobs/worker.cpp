@@ -40,6 +40,7 @@ PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 
 #include "core/backoff.hpp"
 #include "core/job_options.hpp"
+#include "core/job_phase.hpp"
 #include "core/job_state.hpp"
 #include "core/table_generation.hpp"
 #include "pg/jobs/batch_statements.hpp"
@@ -58,6 +59,17 @@ namespace bf = pg_backfill::pg;
 
 namespace {
 
+// The kept plans of a worker, one per statement of bf::BatchStatements.
+enum PlanSlot {
+	kPlanEndKey,
+	kPlanBound,      // + has_lower
+	kPlanWalk = kPlanBound + 2, // + has_lower
+	kPlanKeyProbe = kPlanWalk + 2,
+	kPlanKeyLock,    // + skip_locked
+	kPlanKeyUpdate = kPlanKeyLock + 2,
+	kNumPlans
+};
+
 // Worker-lifetime facts about the job, in worker_cxt.
 struct JobContext {
 	int64 job_id;
@@ -75,8 +87,8 @@ struct JobContext {
 	Oid *key_ioparams;
 	Oid *key_output_funcs;
 	bf::BatchStatements sql;
-	SPIPlanPtr bound_plans[2];
-	SPIPlanPtr update_plans[2][2];
+	SPIPlanPtr plans[kNumPlans]; // kept plans of the statements in sql
+
 	// The key range of the batch in progress, for the error report.
 	char *range;
 	// When the statement timeout of the batch in progress was armed (0: not
@@ -253,16 +265,165 @@ CurrentTableGeneration(Relation rel) {
 // Frees the kept plans of the batch statements (they name the old target).
 void
 ForgetPlans(JobContext *ctx) {
-	for (int lower = 0; lower < 2; lower++) {
-		if (ctx->bound_plans[lower] != nullptr)
-			SPI_freeplan(ctx->bound_plans[lower]);
-		ctx->bound_plans[lower] = nullptr;
-		for (int upper = 0; upper < 2; upper++) {
-			if (ctx->update_plans[lower][upper] != nullptr)
-				SPI_freeplan(ctx->update_plans[lower][upper]);
-			ctx->update_plans[lower][upper] = nullptr;
-		}
+	for (SPIPlanPtr &plan : ctx->plans) {
+		if (plan != nullptr)
+			SPI_freeplan(plan);
+		plan = nullptr;
 	}
+}
+
+// Runs statement `sql` through its kept plan in `slot` with nargs parameters
+// (types and values); returns the number of rows it returned or changed, the
+// rows in SPI_tuptable. Shows it in pg_stat_activity. PG regime.
+uint64
+RunStatement(JobContext *ctx, PlanSlot slot, const char *sql, int nargs, Oid *types, Datum *values) {
+	SPIPlanPtr plan = bf::KeptPlan(&ctx->plans[slot], sql, nargs, types);
+	ReportQuery(sql);
+	int rc = SPI_execute_plan(plan, values, nullptr, false, 0);
+	if (rc < 0)
+		elog(ERROR, "pg_backfill: batch statement failed (%d): %s", rc, sql);
+	return SPI_processed;
+}
+
+// Key values from their text form (a checkpoint, an end key, a skipped key)
+// into values[0..nkeys-1]. PG regime.
+void
+KeyFromText(const JobContext *ctx, char *const *text, Datum *values) {
+	int pinned = PinKeyTextSettings();
+	for (int i = 0; i < ctx->nkeys; i++)
+		values[i] = OidInputFunctionCall(ctx->key_input_funcs[i], text[i], ctx->key_ioparams[i], -1);
+	UnpinKeyTextSettings(pinned);
+}
+
+// The key in columns first_column.. of an SPI result row as text, in
+// batch_cxt; values (if not NULL) get the Datums. NULL when the key is NULL
+// (the walk statement's row without skipped keys). PG regime.
+char **
+KeyToText(const JobContext *ctx, HeapTuple tuple, TupleDesc desc, int first_column, Datum *values) {
+	char **text = (char **)MemoryContextAlloc(batch_cxt, sizeof(char *) * ctx->nkeys);
+	int pinned = PinKeyTextSettings();
+	for (int i = 0; i < ctx->nkeys; i++) {
+		bool isnull;
+		Datum d = SPI_getbinval(tuple, desc, first_column + i, &isnull);
+		if (isnull) {
+			UnpinKeyTextSettings(pinned);
+			return nullptr;
+		}
+		if (values != nullptr)
+			values[i] = d;
+		text[i] = MemoryContextStrdup(batch_cxt, OidOutputFunctionCall(ctx->key_output_funcs[i], d));
+	}
+	UnpinKeyTextSettings(pinned);
+	return text;
+}
+
+// Parameter types of `copies` keys in a row.
+void
+KeyTypes(const JobContext *ctx, int copies, Oid *types) {
+	for (int c = 0; c < copies; c++)
+		for (int i = 0; i < ctx->nkeys; i++)
+			types[c * ctx->nkeys + i] = ctx->key_types[i];
+}
+
+// One walk batch: the keys after the checkpoint up to batch_size of them
+// (and never past the end key, taken at the walk's first batch), locked with
+// SKIP LOCKED and updated; the keys other transactions held locked are
+// recorded for the sweeps. Fills *rec; sets *pass_ended after the walk's last
+// batch. PG regime.
+void
+WalkBatch(JobContext *ctx, const bf::JobRow *row, bool restarted, int64 batch_size, bf::BatchRecord *rec,
+          bool *pass_ended) {
+	int nkeys = ctx->nkeys;
+	bool has_lower = row->ncheckpoint > 0 && !restarted;
+	Oid types[2 * INDEX_MAX_KEYS + 1];
+	Datum values[2 * INDEX_MAX_KEYS + 1];
+	char **lower = has_lower ? row->checkpoint : nullptr;
+	char **end = restarted ? nullptr : row->end_key;
+	if (has_lower && row->ncheckpoint != nkeys)
+		elog(ERROR, "backfill job " INT64_FORMAT " has a checkpoint of %d values for %d key columns", ctx->job_id,
+		     row->ncheckpoint, nkeys);
+	if (end == nullptr || row->nend_key != nkeys) {
+		// The walk's first batch: its end is the largest key now.
+		if (RunStatement(ctx, kPlanEndKey, ctx->sql.end_key, 0, nullptr, nullptr) == 0) {
+			*pass_ended = true; // an empty table
+			return;
+		}
+		end = KeyToText(ctx, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, nullptr);
+	}
+	int nlower = has_lower ? nkeys : 0;
+	KeyTypes(ctx, has_lower ? 2 : 1, types);
+	if (has_lower)
+		KeyFromText(ctx, lower, values);
+	KeyFromText(ctx, end, values + nlower);
+	ctx->range = RangeText(ctx, lower, end);
+
+	// The batch's keys: up to batch_size after the checkpoint; the last one
+	// is the upper bound, fewer than batch_size make this the walk's last
+	// batch, up to the end key.
+	types[nlower + nkeys] = INT8OID;
+	values[nlower + nkeys] = Int64GetDatum(batch_size);
+	uint64 covered = RunStatement(ctx, (PlanSlot)(kPlanBound + has_lower), ctx->sql.bound[has_lower],
+	                              nlower + nkeys + 1, types, values);
+	char **upper = end;
+	*pass_ended = (int64)covered < batch_size;
+	if (!*pass_ended) {
+		upper = KeyToText(ctx, SPI_tuptable->vals[covered - 1], SPI_tuptable->tupdesc, 1, values + nlower);
+		ctx->range = RangeText(ctx, lower, upper);
+	}
+
+	uint64 nrows = RunStatement(ctx, (PlanSlot)(kPlanWalk + has_lower), ctx->sql.walk[has_lower], nlower + nkeys,
+	                            types, values);
+	int nskipped = 0;
+	char **skipped = (char **)MemoryContextAlloc(batch_cxt, sizeof(char *) * (nrows * nkeys + 1));
+	for (uint64 r = 0; r < nrows; r++) {
+		char **key = KeyToText(ctx, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, nullptr);
+		if (key != nullptr)
+			memcpy(skipped + (nskipped++) * nkeys, key, sizeof(char *) * nkeys);
+	}
+	bool isnull;
+	rec->rows_updated = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	rec->rows_done = (int64)covered;
+	rec->rows_skipped = nskipped;
+	bf::RecordSkippedKeys(ctx->job_id, nkeys, nskipped, skipped);
+	rec->checkpoint = *pass_ended ? nullptr : upper;
+	rec->end_key = *pass_ended ? nullptr : end;
+}
+
+// One sweep batch over the keys the walk skipped. A skipping sweep visits up
+// to batch_size of them after its cursor (the checkpoint) and leaves the ones
+// still locked; the final sweep takes one key and waits for its row lock
+// under lock_timeout (a timeout rolls the batch back and retries it after a
+// backoff, holding no other row meanwhile). A key whose row is gone, or was
+// filled, is forgotten. Fills *rec; sets *pass_ended at the end of a round.
+// PG regime.
+void
+SweepBatch(JobContext *ctx, const bf::JobRow *row, core::JobPhase phase, int64 batch_size, bf::BatchRecord *rec,
+           bool *pass_ended) {
+	int nkeys = ctx->nkeys;
+	bool skip = core::SkipsLockedRows(phase);
+	int limit = skip ? (int)Min(batch_size, (int64)INT_MAX) : 1;
+	char **keys;
+	int n = bf::LoadSkippedKeys(ctx->job_id, nkeys, skip && row->ncheckpoint == nkeys ? row->checkpoint : nullptr,
+	                            limit, &keys);
+	Oid types[INDEX_MAX_KEYS];
+	Datum values[INDEX_MAX_KEYS];
+	KeyTypes(ctx, 1, types);
+	for (int k = 0; k < n; k++) {
+		char **key = keys + k * nkeys;
+		KeyFromText(ctx, key, values);
+		ctx->range = psprintf("%s = %s", KeyText(nkeys, ctx->key_columns), KeyText(nkeys, key));
+		bool gone = RunStatement(ctx, kPlanKeyProbe, ctx->sql.key_probe, nkeys, types, values) == 0;
+		if (!gone) {
+			if (RunStatement(ctx, (PlanSlot)(kPlanKeyLock + skip), ctx->sql.key_lock[skip], nkeys, types, values) == 0)
+				continue; // still locked by another transaction: the next round
+			rec->rows_updated += (int64)RunStatement(ctx, kPlanKeyUpdate, ctx->sql.key_update, nkeys, types, values);
+		}
+		bf::ForgetSkippedKey(ctx->job_id, nkeys, key);
+		rec->rows_swept++;
+	}
+	*pass_ended = skip ? n < limit : n == 0;
+	rec->checkpoint = skip && !*pass_ended ? keys + (n - 1) * nkeys : nullptr;
+	rec->sweep_ended = *pass_ended;
 }
 
 // Worker-lifetime setup from the job row, in the first batch's transaction
@@ -327,11 +488,11 @@ BuildStatementsIfRenamed(JobContext *ctx, Relation rel, const bf::JobRow *row) {
 }
 
 // One batch in its own transaction: read the job row, lock the table (both
-// under lock_timeout), find the batch's upper key, update the batch's rows as
-// the job's owner in a security-restricted operation, and record the
-// checkpoint and counters in the same transaction. The job row is not locked
-// while the batch works, so pause and cancel never wait for a batch. PG
-// regime: errors propagate to the caller's PG_CATCH.
+// under lock_timeout), run a walk or sweep batch as the job's owner in a
+// security-restricted operation, and record the checkpoint and counters in
+// the same transaction. The job row is not locked while the batch works, so
+// pause and cancel never wait for a batch. *delay_ms gets the pause before
+// the next batch. PG regime: errors propagate to the caller's PG_CATCH.
 BatchOutcome
 RunBatch(JobContext *ctx, int64 *delay_ms) {
 	SetCurrentStatementStartTimestamp();
@@ -349,7 +510,6 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 		return BatchOutcome::Stopped;
 	}
 	core::EffectiveJobOptions options = core::ResolveJobOptions(row.options, bf::CurrentJobOptionSettings());
-	int64 batch_size = options.batch_size;
 	*delay_ms = options.batch_delay_ms;
 	ctx->lock_timeout_ms = options.lock_timeout_ms;
 	SetBatchSettings(options.lock_timeout_ms);
@@ -363,28 +523,12 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	// start (with only_null, the rows already filled cost a read only).
 	int64 generation = CurrentTableGeneration(rel);
 	relation_close(rel, NoLock);
-	bool restarted = row.has_table_generation && row.table_generation != generation && row.ncheckpoint > 0;
+	bool restarted = row.has_table_generation && row.table_generation != generation;
 	if (restarted)
 		ereport(LOG, (errmsg("backfill job " INT64_FORMAT " starts its walk over: its table was truncated, "
 		                     "rewritten, or had a partition attached or detached",
 		                     ctx->job_id)));
-
-	int nkeys = ctx->nkeys;
-	bool has_lower = row.ncheckpoint > 0 && !restarted;
-	if (has_lower && row.ncheckpoint != nkeys)
-		elog(ERROR, "backfill job " INT64_FORMAT " has a checkpoint of %d values for %d key columns", ctx->job_id,
-		     row.ncheckpoint, nkeys);
-	Oid types[2 * INDEX_MAX_KEYS + 1];
-	Datum values[2 * INDEX_MAX_KEYS + 1];
-	int pinned = PinKeyTextSettings();
-	for (int i = 0; i < nkeys; i++) {
-		types[i] = types[nkeys + i] = ctx->key_types[i];
-		if (has_lower)
-			values[i] = OidInputFunctionCall(ctx->key_input_funcs[i], row.checkpoint[i], ctx->key_ioparams[i], -1);
-	}
-	UnpinKeyTextSettings(pinned);
-	char **lower = has_lower ? row.checkpoint : nullptr;
-	ctx->range = RangeText(ctx, lower, nullptr);
+	core::JobPhase phase = restarted ? core::JobPhase::Walk : row.phase;
 
 	ArmStatementTimeout(ctx);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -397,51 +541,37 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	int saved_sec_context;
 	GetUserIdAndSecContext(&saved_user, &saved_sec_context);
 	SetUserIdAndSecContext(ctx->owner, saved_sec_context | SECURITY_RESTRICTED_OPERATION);
-
-	// The batch's keys: up to batch_size keys after the checkpoint; the last
-	// one is the upper bound, fewer than batch_size make this the last batch.
-	int nbound = has_lower ? nkeys : 0;
-	types[nbound] = INT8OID;
-	values[nbound] = Int64GetDatum(batch_size);
-	SPIPlanPtr bound = bf::KeptPlan(&ctx->bound_plans[has_lower], ctx->sql.bound[has_lower], nbound + 1, types);
-	ReportQuery(ctx->sql.bound[has_lower]);
-	if (SPI_execute_plan(bound, values, nullptr, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "pg_backfill: batch bound query failed");
-	int64 covered = (int64)SPI_processed;
-	bool has_upper = covered == batch_size;
-	char **upper = nullptr;
-	if (has_upper) {
-		HeapTuple last = SPI_tuptable->vals[covered - 1];
-		upper = (char **)MemoryContextAlloc(batch_cxt, sizeof(char *) * nkeys);
-		pinned = PinKeyTextSettings();
-		for (int i = 0; i < nkeys; i++) {
-			bool isnull;
-			Datum d = SPI_getbinval(last, SPI_tuptable->tupdesc, i + 1, &isnull);
-			values[nbound + i] = d;
-			upper[i] = MemoryContextStrdup(batch_cxt, OidOutputFunctionCall(ctx->key_output_funcs[i], d));
-		}
-		UnpinKeyTextSettings(pinned);
-		ctx->range = RangeText(ctx, lower, upper);
-	}
-
-	// The batch itself.
-	int nupdate = nbound + (has_upper ? nkeys : 0);
-	for (int i = 0; i < nkeys && has_upper; i++)
-		types[nbound + i] = ctx->key_types[i];
-	const char *update_sql = ctx->sql.update[has_lower][has_upper];
-	SPIPlanPtr update = bf::KeptPlan(&ctx->update_plans[has_lower][has_upper], update_sql, nupdate, types);
-	ReportQuery(update_sql);
-	int rc = SPI_execute_plan(update, values, nullptr, false, 0);
-	if (rc != SPI_OK_UPDATE)
-		elog(ERROR, "pg_backfill: batch update failed (%d)", rc);
-	int64 updated = (int64)SPI_processed;
+	bf::BatchRecord rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.nkeys = ctx->nkeys;
+	rec.phase = phase;
+	rec.table_generation = generation;
+	rec.restarted = restarted;
+	bool pass_ended = false;
+	if (phase == core::JobPhase::Walk)
+		WalkBatch(ctx, &row, restarted, options.batch_size, &rec, &pass_ended);
+	else
+		SweepBatch(ctx, &row, phase, options.batch_size, &rec, &pass_ended);
 	SetUserIdAndSecContext(saved_user, saved_sec_context);
 
+	// After a pass: sweep what is still skipped, or finish.
 	core::JobState finished = core::JobState::Succeeded;
-	if (!has_upper)
-		finished = bf::CallCpp<&core::ApplyEvent>("finish job", ctx->job_id, row.state, core::WorkerEvent::Finish);
-	bf::RecordBatch(ctx->job_id, nkeys, upper, covered, updated, generation, restarted,
-	                has_upper ? nullptr : &finished);
+	if (pass_ended) {
+		int sweeps = row.sweeps + (rec.sweep_ended ? 1 : 0);
+		std::optional<core::JobPhase> next =
+		    core::PhaseAfterPass(phase, bf::CountSkippedKeys(ctx->job_id), sweeps);
+		if (next) {
+			rec.phase = *next;
+			// Give the transactions that held the skipped rows time to end.
+			*delay_ms = Max(*delay_ms, core::BackoffDelayMs(sweeps, bf::guc_retry_backoff_initial_ms,
+			                                                bf::guc_retry_backoff_max_ms,
+			                                                pg_prng_double(&pg_global_prng_state)));
+		} else {
+			finished = bf::CallCpp<&core::ApplyEvent>("finish job", ctx->job_id, row.state, core::WorkerEvent::Finish);
+			rec.final_state = &finished;
+		}
+	}
+	bf::RecordBatch(ctx->job_id, &rec);
 	SPI_finish();
 	DisarmStatementTimeout(ctx);
 	PopActiveSnapshot();
@@ -449,7 +579,7 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	debug_query_string = nullptr;
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, nullptr);
-	return has_upper ? BatchOutcome::More : BatchOutcome::Finished;
+	return rec.final_state != nullptr ? BatchOutcome::Finished : BatchOutcome::More;
 }
 
 // Runs `fn` in a short transaction of its own (job-row bookkeeping outside a
