@@ -11,30 +11,15 @@ GRANT CREATE ON SCHEMA public TO regress_backfill_mallory;
 -- Every planted object that runs leaves a row here.
 CREATE TABLE planted_log (who text, what text);
 GRANT INSERT ON planted_log TO PUBLIC;
--- Polls a condition (no fixed sleeps stand in for it).
-CREATE FUNCTION wait_for(condition text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-	ok boolean;
-	deadline timestamptz := clock_timestamp() + interval '60 s';
-BEGIN
-	LOOP
-		EXECUTE 'SELECT ' || condition INTO ok;
-		IF ok THEN
-			RETURN true;
-		END IF;
-		IF clock_timestamp() > deadline THEN
-			RETURN false;
-		END IF;
-		PERFORM pg_sleep(0.01);
-	END LOOP;
-END
-$$;
+\i sql/helpers/wait_for.sql
 -- Waits until a job's worker waits for advisory lock `gate` (held by this
 -- session) and returns the statement it is running.
 CREATE FUNCTION statement_at_gate(job bigint, gate bigint) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
-	IF NOT wait_for(format('EXISTS (SELECT FROM pg_locks WHERE locktype = %L AND objid = %s AND NOT granted)',
-	                       'advisory', gate)) THEN
+	-- Waiting longer than the 5 ms a walk batch's plain UPDATE may wait for
+	-- a lock: the worker has switched to the SKIP LOCKED statement.
+	IF NOT wait_for(format('EXISTS (SELECT FROM pg_locks WHERE locktype = %L AND objid = %s AND NOT granted'
+	                       ' AND waitstart < clock_timestamp() - interval %L)', 'advisory', gate, '100 ms')) THEN
 		RETURN 'the worker never reached the gate';
 	END IF;
 	RETURN (SELECT query FROM pg_stat_activity WHERE application_name = 'pg_backfill job ' || job);

@@ -179,6 +179,12 @@ BoundQuery(const BatchTarget &target, bool has_lower) {
 }
 
 std::string
+RangeUpdateStatement(const BatchTarget &target, bool has_lower) {
+	Check(target);
+	return SetColumn(target) + " WHERE " + WalkRange(target, has_lower) + OnlyNull(target);
+}
+
+std::string
 WalkStatement(const BatchTarget &target, bool has_lower) {
 	Check(target);
 	std::string locked_columns;

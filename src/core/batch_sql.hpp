@@ -73,6 +73,13 @@ std::string EndKeyQuery(const BatchTarget &target);
 // key column or an empty name or operator.
 std::string BoundQuery(const BatchTarget &target, bool has_lower);
 
+// One walk batch over the keys in (lower, upper] as one plain UPDATE, the
+// fast path (the worker runs it under a lock_timeout of a few milliseconds
+// and falls back to WalkStatement when it meets a row lock):
+//   UPDATE [ONLY] t SET c = (expr) WHERE [<keys> > <lower> AND] <keys> <= <upper> [AND c IS NULL]
+// Throws Error XX000 like BoundQuery.
+std::string RangeUpdateStatement(const BatchTarget &target, bool has_lower);
+
 // One walk batch over the keys in (lower, upper] (no lower bound for the
 // first batch), in one statement that never waits for a row lock:
 //   WITH locked (pg_backfill_key1, ...) AS MATERIALIZED (

@@ -61,6 +61,14 @@ TEST(BatchSql, SingleKeyWalkQueries) {
 	EXPECT_EQ(core::BoundQueryParamCount(Single(), true), 3);
 }
 
+TEST(BatchSql, RangeUpdateIsThePlainFastPath) {
+	EXPECT_EQ(core::RangeUpdateStatement(Single(), true),
+	          "UPDATE ONLY public.pgbench_accounts SET abalance_cents = ((abalance)::bigint * 100)"
+	          " WHERE aid OPERATOR(pg_catalog.>) $1 AND aid OPERATOR(pg_catalog.<=) $2 AND abalance_cents IS NULL");
+	EXPECT_EQ(core::RangeUpdateStatement(Composite(), false),
+	          "UPDATE ONLY s.\"Orders\" SET c = (a + b) WHERE ROW(tenant, \"Id\") OPERATOR(pg_catalog.<=) ROW($1, $2)");
+}
+
 TEST(BatchSql, WalkStatementSkipsLockedRowsAndReturnsThem) {
 	const std::string range = "aid OPERATOR(pg_catalog.>) $1 AND aid OPERATOR(pg_catalog.<=) $2";
 	const std::string in_locked = "(SELECT FROM locked WHERE aid OPERATOR(pg_catalog.=) locked.pg_backfill_key1)";

@@ -40,7 +40,7 @@ struct QuotedTarget {
 	bool only_null;
 };
 
-enum class Statement { EndKey, Bound, Walk, KeyProbe, KeyLockSkipping, KeyLockWaiting, KeyUpdate };
+enum class Statement { EndKey, Bound, RangeUpdate, Walk, KeyProbe, KeyLockSkipping, KeyLockWaiting, KeyUpdate };
 
 // C++ regime: builds one statement with the core and returns it malloc'd
 // (the core cannot palloc); the caller copies and frees it.
@@ -63,6 +63,9 @@ BuildStatementMalloc(const QuotedTarget *q, Statement kind, bool has_lower) {
 		break;
 	case Statement::Bound:
 		sql = core::BoundQuery(target, has_lower);
+		break;
+	case Statement::RangeUpdate:
+		sql = core::RangeUpdateStatement(target, has_lower);
 		break;
 	case Statement::Walk:
 		sql = core::WalkStatement(target, has_lower);
@@ -160,6 +163,7 @@ BuildBatchStatements(Relation rel, Oid key_index, int nkeys, char *const *key_co
 	out->end_key = BuildStatement(&q, Statement::EndKey);
 	for (int lower = 0; lower < 2; lower++) {
 		out->bound[lower] = BuildStatement(&q, Statement::Bound, lower);
+		out->update[lower] = BuildStatement(&q, Statement::RangeUpdate, lower);
 		out->walk[lower] = BuildStatement(&q, Statement::Walk, lower);
 	}
 	out->key_probe = BuildStatement(&q, Statement::KeyProbe);

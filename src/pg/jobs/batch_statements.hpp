@@ -15,6 +15,7 @@ namespace pg_backfill::pg {
 struct BatchStatements {
 	char *end_key;     // the walk's end
 	char *bound[2];    // [has_lower] the keys of the next walk batch
+	char *update[2];   // [has_lower] one walk batch as a plain UPDATE (the fast path)
 	char *walk[2];     // [has_lower] one walk batch (SKIP LOCKED), returning the skipped keys
 	char *key_probe;   // a sweep: does the key still exist?
 	char *key_lock[2]; // [skip_locked] a sweep: lock the key's row

@@ -62,8 +62,9 @@ namespace {
 // The kept plans of a worker, one per statement of bf::BatchStatements.
 enum PlanSlot {
 	kPlanEndKey,
-	kPlanBound,      // + has_lower
-	kPlanWalk = kPlanBound + 2, // + has_lower
+	kPlanBound,                  // + has_lower
+	kPlanUpdate = kPlanBound + 2, // + has_lower
+	kPlanWalk = kPlanUpdate + 2,  // + has_lower
 	kPlanKeyProbe = kPlanWalk + 2,
 	kPlanKeyLock,    // + skip_locked
 	kPlanKeyUpdate = kPlanKeyLock + 2,
@@ -88,6 +89,11 @@ struct JobContext {
 	Oid *key_output_funcs;
 	bf::BatchStatements sql;
 	SPIPlanPtr plans[kNumPlans]; // kept plans of the statements in sql
+	// Walk batches left to run with SKIP LOCKED before the plain UPDATE is
+	// tried again (0: the fast path), and whether the plain UPDATE is running
+	// now (a lock timeout then means "a row was locked", not "retry later").
+	int skip_locked_batches;
+	bool in_fast_update;
 
 	// The key range of the batch in progress, for the error report.
 	char *range;
@@ -104,6 +110,13 @@ enum class BatchOutcome { More, Finished, Stopped };
 constexpr int kMaxWorkerStarts = 2;
 // How long a new worker waits for the job lock held by another worker.
 constexpr int kJobLockWaitMs = 5000;
+// The lock_timeout of the fast path's plain UPDATE: a batch that meets a
+// row lock waits at most this long, then rolls back and is redone with SKIP
+// LOCKED.
+constexpr const char *kFastPathLockTimeout = "5ms";
+// Walk batches run with SKIP LOCKED after the fast path met a row lock,
+// before it is tried again.
+constexpr int kSkipLockedBatches = 50;
 // How often a sleep that was woken (by a pause or cancel that may not have
 // committed yet) re-reads the job's state.
 constexpr long kWokenPollMs = 20;
@@ -326,9 +339,10 @@ KeyTypes(const JobContext *ctx, int copies, Oid *types) {
 }
 
 // One walk batch: the keys after the checkpoint up to batch_size of them
-// (and never past the end key, taken at the walk's first batch), locked with
-// SKIP LOCKED and updated; the keys other transactions held locked are
-// recorded for the sweeps. Fills *rec; sets *pass_ended after the walk's last
+// (and never past the end key, taken at the walk's first batch), updated by
+// a plain UPDATE that may wait kFastPathLockTimeout for a row lock, or, for
+// kSkipLockedBatches after one did, locked with SKIP LOCKED and updated, the
+// keys other transactions held locked recorded for the sweeps. Fills *rec; sets *pass_ended after the walk's last
 // batch. PG regime.
 void
 WalkBatch(JobContext *ctx, const bf::JobRow *row, bool restarted, int64 batch_size, bf::BatchRecord *rec,
@@ -371,20 +385,34 @@ WalkBatch(JobContext *ctx, const bf::JobRow *row, bool restarted, int64 batch_si
 		ctx->range = RangeText(ctx, lower, upper);
 	}
 
-	uint64 nrows = RunStatement(ctx, (PlanSlot)(kPlanWalk + has_lower), ctx->sql.walk[has_lower], nlower + nkeys,
-	                            types, values);
-	int nskipped = 0;
-	char **skipped = (char **)MemoryContextAlloc(batch_cxt, sizeof(char *) * (nrows * nkeys + 1));
-	for (uint64 r = 0; r < nrows; r++) {
-		char **key = KeyToText(ctx, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, nullptr);
-		if (key != nullptr)
-			memcpy(skipped + (nskipped++) * nkeys, key, sizeof(char *) * nkeys);
-	}
-	bool isnull;
-	rec->rows_updated = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	rec->rows_done = (int64)covered;
-	rec->rows_skipped = nskipped;
-	bf::RecordSkippedKeys(ctx->job_id, nkeys, nskipped, skipped);
+	if (ctx->skip_locked_batches == 0) {
+		// The fast path: one plain UPDATE, which may wait for a row lock for
+		// kFastPathLockTimeout at most (RunBatch's caller then switches to
+		// SKIP LOCKED and redoes the batch).
+		(void)set_config_option("lock_timeout", kFastPathLockTimeout, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+		                        true, 0, false);
+		ctx->in_fast_update = true;
+		rec->rows_updated = (int64)RunStatement(ctx, (PlanSlot)(kPlanUpdate + has_lower), ctx->sql.update[has_lower],
+		                                        nlower + nkeys, types, values);
+		ctx->in_fast_update = false;
+		SetBatchSettings(ctx->lock_timeout_ms);
+	} else {
+		ctx->skip_locked_batches--;
+		uint64 nrows = RunStatement(ctx, (PlanSlot)(kPlanWalk + has_lower), ctx->sql.walk[has_lower],
+		                            nlower + nkeys, types, values);
+		int nskipped = 0;
+		char **skipped = (char **)MemoryContextAlloc(batch_cxt, sizeof(char *) * (nrows * nkeys + 1));
+		for (uint64 r = 0; r < nrows; r++) {
+			char **key = KeyToText(ctx, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, nullptr);
+			if (key != nullptr)
+				memcpy(skipped + (nskipped++) * nkeys, key, sizeof(char *) * nkeys);
+		}
+		bool isnull;
+		rec->rows_updated = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		rec->rows_skipped = nskipped;
+		bf::RecordSkippedKeys(ctx->job_id, nkeys, nskipped, skipped);
+	}
 	rec->checkpoint = *pass_ended ? nullptr : upper;
 	rec->end_key = *pass_ended ? nullptr : end;
 }
@@ -849,6 +877,15 @@ pg_backfill_job_worker_main(Datum) {
 			DisarmStatementTimeout(&ctx);
 			char sqlstate[6];
 			strlcpy(sqlstate, unpack_sql_state(edata->sqlerrcode), sizeof(sqlstate));
+			if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE && ctx.in_fast_update) {
+				// The plain UPDATE met a row lock: redo the batch at once
+				// with SKIP LOCKED, and stay with it for a while.
+				ctx.in_fast_update = false;
+				ctx.skip_locked_batches = kSkipLockedBatches;
+				sleep_ms = 0;
+				FreeErrorData(edata);
+				continue;
+			}
 			if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE) {
 				// Roll back, count, back off, retry the same batch.
 				InOwnTransaction([&] { bf::RecordLockTimeout(ctx.job_id); });
