@@ -638,8 +638,10 @@ StartJob(const bf::JobWorkerParams *params) {
 		    !core::WantsWorker(row.state))
 			return;
 		if (row.worker_starts >= kMaxWorkerStarts) {
-			const char *at = row.ncheckpoint > 0 ? psprintf("after key %s", KeyText(row.ncheckpoint, row.checkpoint))
-			                                     : pstrdup("at the start of the table");
+			const char *at = row.phase != core::JobPhase::Walk
+			                     ? psprintf("in its %s", core::PhaseName(row.phase))
+			                     : row.ncheckpoint > 0 ? psprintf("in its walk after key %s", KeyText(row.ncheckpoint, row.checkpoint))
+			                                           : pstrdup("in its walk at the start of the table");
 			char *message = psprintf("the job's worker ended abnormally %d times in a row %s without committing "
 			                         "the next batch; not restarted",
 			                         row.worker_starts, at);
