@@ -82,6 +82,22 @@ SELECT count(*) FILTER (WHERE c = a) AS filled, count(*) AS rows FROM tr;
 SELECT count(*) FILTER (WHERE c = a) AS filled, count(*) AS rows FROM pt;
 SELECT job_id = :tr_job AS truncated, restarts FROM backfill.jobs WHERE job_id IN (:tr_job, :pt_job) ORDER BY job_id;
 
+-- A BEFORE UPDATE trigger that moves every updated row's key forward: the
+-- walk ends at the largest key it saw when it started, so the job ends,
+-- each row updated once.
+CREATE TABLE mover (id integer PRIMARY KEY, a integer NOT NULL, c integer);
+INSERT INTO mover SELECT g, g FROM generate_series(1, 100) g;
+CREATE FUNCTION move_key() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	NEW.id := NEW.id + 1000;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER move_key BEFORE UPDATE ON mover FOR EACH ROW EXECUTE FUNCTION move_key();
+SELECT start_backfill('mover', 'c', 'a', batch_size => 10, only_null => false) AS job \gset
+SELECT wait_backfill(:job, '60 s');
+SELECT count(*) FILTER (WHERE c = a) AS filled, min(id), max(id) FROM mover;
+
 -- A float8 key whose values need 17 digits, for a login role whose sessions
 -- print 15 (extra_float_digits = 0): the checkpoint is written and read
 -- under fixed settings, so no row is updated twice and the job ends.
@@ -119,7 +135,8 @@ SELECT count(*) FILTER (WHERE c = a) AS filled FROM ro;
 
 DROP FUNCTION wait_for(text);
 DROP EXTENSION pg_backfill;
-DROP TABLE sr, orders, orders_old, tr, pt, fk, ro;
+DROP TABLE sr, orders, orders_old, tr, pt, mover, fk, ro;
+DROP FUNCTION move_key();
 DROP FUNCTION count_apply();
 DROP OWNED BY regress_safety_alice;
 DROP ROLE regress_safety_alice, regress_safety_floaty, regress_safety_reader;
