@@ -14,6 +14,11 @@ ALTER TABLE backfill.jobs ADD COLUMN worker_starts integer NOT NULL DEFAULT 0;
 ALTER TABLE backfill.jobs ADD COLUMN table_generation bigint,
 	ADD COLUMN restarts integer NOT NULL DEFAULT 0;
 
+-- How a job walks its table: by its key index ('key'), or, for a table
+-- without one, by physical position in TID ranges over the blocks that
+-- existed when the walk started ('tid'; key_index 0, key_columns {ctid}).
+ALTER TABLE backfill.jobs ADD COLUMN strategy text NOT NULL DEFAULT 'key';
+
 -- The walk's end: the largest key when the walk started (rows inserted later
 -- beyond it are not the job's; a trigger that moves keys forward cannot make
 -- a job endless).
@@ -57,6 +62,7 @@ ALTER TABLE backfill.jobs
 	ADD CONSTRAINT jobs_rows_estimated_check CHECK (rows_estimated OPERATOR(pg_catalog.>) 0),
 	ADD CONSTRAINT jobs_end_key_check
 		CHECK (pg_catalog.cardinality(end_key) OPERATOR(pg_catalog.=) pg_catalog.cardinality(key_columns)),
+	ADD CONSTRAINT jobs_strategy_check CHECK (strategy OPERATOR(pg_catalog.=) ANY ('{key,tid}'::text[])),
 	ADD CONSTRAINT jobs_phase_check CHECK (phase OPERATOR(pg_catalog.=) ANY ('{walk,sweep,final sweep}'::text[])),
 	ADD CONSTRAINT jobs_sweep_counters_check
 		CHECK (rows_skipped OPERATOR(pg_catalog.>=) 0 AND rows_swept OPERATOR(pg_catalog.>=) 0
@@ -72,7 +78,8 @@ RETURNS TABLE (job_id bigint, relation regclass, column_name name, expression te
                batch_size integer, batches_done bigint, lock_timeouts bigint, last_error text,
                owner name, created_at timestamptz, started_at timestamptz,
                updated_at timestamptz, finished_at timestamptz,
-               phase text, rows_skipped bigint, rows_swept bigint, sweeps integer, restarts integer)
+               phase text, rows_skipped bigint, rows_swept bigint, sweeps integer, restarts integer,
+               strategy text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -83,7 +90,7 @@ AS $$
 	       j.batches_done, j.lock_timeouts,
 	       j.last_error_sqlstate || ': ' || j.last_error_message,
 	       pg_get_userbyid(j.owner), j.created_at, j.started_at, j.updated_at, j.finished_at,
-	       j.phase, j.rows_skipped, j.rows_swept, j.sweeps, j.restarts
+	       j.phase, j.rows_skipped, j.rows_swept, j.sweeps, j.restarts, j.strategy
 	FROM backfill.jobs j
 	     LEFT JOIN pg_attribute a ON a.attrelid = j.relid AND a.attnum = j.attnum AND NOT a.attisdropped,
 	     LATERAL backfill.job_progress(j.rows_done, j.rows_estimated,

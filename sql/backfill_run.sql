@@ -95,5 +95,17 @@ SELECT wait_backfill(NULL);
 SELECT wait_backfill(:job, '-1 s');
 SELECT count(*) FROM backfill_status(-1);
 
-DROP TABLE accounts, "Order Lines", several, events, empty, ratios;
+-- A table without a key is walked by physical position: TID ranges over the
+-- blocks it had when the walk started, each batch a TID range scan.
+CREATE TABLE heap_only (a integer, pad text, c integer);
+INSERT INTO heap_only SELECT g % 100, repeat('x', 100) FROM generate_series(1, 5000) g;
+ANALYZE heap_only;
+SELECT start_backfill('heap_only', 'c', 'a + 1', batch_size => 500) AS job \gset
+SELECT wait_backfill(:job);
+SELECT state, strategy, rows_done, batches_done > 5 AS batched FROM backfill_status(:job);
+SELECT count(*) FILTER (WHERE c = a + 1) AS filled, count(*) AS rows FROM heap_only;
+EXPLAIN (COSTS OFF) UPDATE ONLY heap_only SET c = a WHERE ctid OPERATOR(pg_catalog.>=) '(0,0)'::tid
+	AND ctid OPERATOR(pg_catalog.<) '(10,0)'::tid AND c IS NULL;
+
+DROP TABLE accounts, "Order Lines", several, events, empty, ratios, heap_only;
 DROP EXTENSION pg_backfill;

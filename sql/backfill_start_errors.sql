@@ -13,6 +13,8 @@ CREATE TABLE partial_unique (a integer NOT NULL, c bigint);
 CREATE UNIQUE INDEX ON partial_unique (a) WHERE a > 0;
 CREATE TABLE expr_unique (a integer NOT NULL, c bigint);
 CREATE UNIQUE INDEX ON expr_unique ((a + 1));
+CREATE TABLE nokey_parted (a integer, c bigint) PARTITION BY RANGE (a);
+CREATE TABLE nokey_parted_1 PARTITION OF nokey_parted FOR VALUES FROM (0) TO (100);
 CREATE TEMP TABLE tmp (id integer PRIMARY KEY, c bigint);
 
 -- NULL arguments
@@ -62,10 +64,14 @@ SELECT start_backfill('t', 'c', 'b || ''x''');
 SELECT start_backfill('t', 'arr', 'a');
 SELECT start_backfill('t', 'c', '''not a number''');
 -- keys
-SELECT start_backfill('nokey', 'c', 'a');
-SELECT start_backfill('nullable_unique', 'c', 'a');
-SELECT start_backfill('partial_unique', 'c', 'a');
-SELECT start_backfill('expr_unique', 'c', 'a');
+-- Without a primary key or a unique index over NOT NULL columns a table is
+-- walked by physical position (strategy tid); a partitioned one cannot be.
+BEGIN;
+SELECT count(*) AS started FROM (VALUES (start_backfill('nokey', 'c', 'a')), (start_backfill('nullable_unique', 'c', 'a')),
+                                        (start_backfill('partial_unique', 'c', 'a')), (start_backfill('expr_unique', 'c', 'a'))) j;
+SELECT relation, strategy FROM backfill_status() ORDER BY relation::text;
+ROLLBACK;
+SELECT start_backfill('nokey_parted', 'c', 'a');
 -- options
 SELECT start_backfill('t', 'c', 'a', batch_size => 0);
 SELECT start_backfill('t', 'c', 'a', batch_size => -5);
@@ -91,6 +97,6 @@ ROLLBACK;
 -- a rolled-back start leaves nothing
 SELECT count(*) FROM backfill.jobs;
 
-DROP TABLE t, nokey, nullable_unique, partial_unique, expr_unique CASCADE;
+DROP TABLE t, nokey, nullable_unique, partial_unique, expr_unique, nokey_parted CASCADE;
 DROP SEQUENCE s;
 DROP EXTENSION pg_backfill;

@@ -143,6 +143,9 @@ KeysEqual(const BatchTarget &t, Rhs rhs) {
 // The walk batch's key range: [keys > $1.. AND] keys <= $next..
 std::string
 WalkRange(const BatchTarget &t, bool has_lower) {
+	if (t.tid_range)
+		return t.keys[0].name + " " + t.keys[0].ops.greater_equal + " $1 AND " + t.keys[0].name + " " +
+		       t.keys[0].ops.less + " $2";
 	int nkeys = static_cast<int>(t.keys.size());
 	std::string range;
 	if (has_lower)

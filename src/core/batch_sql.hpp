@@ -45,6 +45,11 @@ struct BatchTarget {
 	std::string column;          // quoted target column
 	std::string expression;      // deparsed expression, spliced in parentheses
 	bool only_null = true;       // add "AND column IS NULL"
+	// Walk by physical position instead of by key (tables without a key):
+	// keys holds one column named ctid with the tid operators, and a walk
+	// range is the blocks [$1, $2) given as tids (b,0): "ctid >= $1 AND
+	// ctid < $2", a TID range scan. EndKeyQuery and BoundQuery do not apply.
+	bool tid_range = false;
 };
 
 // The largest key of the table, where the walk ends (rows inserted later
@@ -73,7 +78,8 @@ std::string EndKeyQuery(const BatchTarget &target);
 // key column or an empty name or operator.
 std::string BoundQuery(const BatchTarget &target, bool has_lower);
 
-// One walk batch over the keys in (lower, upper] as one plain UPDATE, the
+// One walk batch over the keys in (lower, upper] (with tid_range: the blocks
+// [lower, upper), lower always given) as one plain UPDATE, the
 // fast path (the worker runs it under a lock_timeout of a few milliseconds
 // and falls back to WalkStatement when it meets a row lock):
 //   UPDATE [ONLY] t SET c = (expr) WHERE [<keys> > <lower> AND] <keys> <= <upper> [AND c IS NULL]

@@ -69,6 +69,19 @@ TEST(BatchSql, RangeUpdateIsThePlainFastPath) {
 	          "UPDATE ONLY s.\"Orders\" SET c = (a + b) WHERE ROW(tenant, \"Id\") OPERATOR(pg_catalog.<=) ROW($1, $2)");
 }
 
+TEST(BatchSql, TidRangesWalkBlocks) {
+	core::BatchTarget t = Single();
+	t.keys = {{"ctid", Ops("pg_catalog")}};
+	t.tid_range = true;
+	EXPECT_EQ(core::RangeUpdateStatement(t, true),
+	          "UPDATE ONLY public.pgbench_accounts SET abalance_cents = ((abalance)::bigint * 100)"
+	          " WHERE ctid OPERATOR(pg_catalog.>=) $1 AND ctid OPERATOR(pg_catalog.<) $2 AND abalance_cents IS NULL");
+	EXPECT_NE(core::WalkStatement(t, true).find("SELECT ctid FROM ONLY public.pgbench_accounts WHERE ctid "
+	                                            "OPERATOR(pg_catalog.>=) $1 AND ctid OPERATOR(pg_catalog.<) $2"),
+	          std::string::npos);
+	EXPECT_EQ(core::KeyProbeQuery(t), "SELECT 1 FROM ONLY public.pgbench_accounts WHERE ctid OPERATOR(pg_catalog.=) $1");
+}
+
 TEST(BatchSql, WalkStatementSkipsLockedRowsAndReturnsThem) {
 	const std::string range = "aid OPERATOR(pg_catalog.>) $1 AND aid OPERATOR(pg_catalog.<=) $2";
 	const std::string in_locked = "(SELECT FROM locked WHERE aid OPERATOR(pg_catalog.=) locked.pg_backfill_key1)";

@@ -9,7 +9,10 @@ extern "C" {
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/stratnum.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "catalog/pg_operator.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -38,6 +41,7 @@ struct QuotedTarget {
 	const char *column;
 	const char *expression;
 	bool only_null;
+	bool tid_range;
 };
 
 enum class Statement { EndKey, Bound, RangeUpdate, Walk, KeyProbe, KeyLockSkipping, KeyLockWaiting, KeyUpdate };
@@ -56,6 +60,7 @@ BuildStatementMalloc(const QuotedTarget *q, Statement kind, bool has_lower) {
 	target.column = q->column;
 	target.expression = q->expression;
 	target.only_null = q->only_null;
+	target.tid_range = q->tid_range;
 	std::string sql;
 	switch (kind) {
 	case Statement::EndKey:
@@ -143,11 +148,19 @@ KeyOperators(Relation rel, Oid key_index, int nkeys, char *const *key_columns, c
 	relation_close(index, AccessShareLock);
 }
 
+// The tid type's default btree operators, for a walk by TID ranges.
+void
+TidOperators(const char *(*out)[kNumKeyStrategies]) {
+	Oid family = get_opclass_family(GetDefaultOpClass(TIDOID, BTREE_AM_OID));
+	for (int s = 0; s < kNumKeyStrategies; s++)
+		out[0][s] = QualifiedOperator(get_opfamily_member(family, TIDOID, TIDOID, kKeyStrategies[s]));
+}
+
 } // namespace
 
 void
-BuildBatchStatements(Relation rel, Oid key_index, int nkeys, char *const *key_columns, const char *column,
-                     const char *expression, bool only_null, BatchStatements *out) {
+BuildBatchStatements(Relation rel, Oid key_index, bool tid_walk, int nkeys, char *const *key_columns,
+                     const char *column, const char *expression, bool only_null, BatchStatements *out) {
 	QuotedTarget q;
 	q.table = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
 	q.partitioned = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE;
@@ -156,7 +169,11 @@ BuildBatchStatements(Relation rel, Oid key_index, int nkeys, char *const *key_co
 	for (int i = 0; i < nkeys; i++)
 		q.keys[i] = quote_identifier(key_columns[i]);
 	q.key_operators = (const char *(*)[kNumKeyStrategies])palloc(sizeof(*q.key_operators) * nkeys);
-	KeyOperators(rel, key_index, nkeys, key_columns, q.key_operators);
+	if (tid_walk)
+		TidOperators(q.key_operators);
+	else
+		KeyOperators(rel, key_index, nkeys, key_columns, q.key_operators);
+	q.tid_range = tid_walk;
 	q.column = quote_identifier(column);
 	q.expression = expression;
 	q.only_null = only_null;

@@ -28,7 +28,9 @@ struct BatchStatements {
 // families); strings are allocated in the current memory context. PG regime:
 // may ereport(ERROR), also for a core error, and when key_index is no longer
 // an index of rel over key_columns.
-void BuildBatchStatements(Relation rel, Oid key_index, int nkeys, char *const *key_columns, const char *column,
-                          const char *expression, bool only_null, BatchStatements *out);
+// With tid_walk the key is the single column ctid, compared with the tid
+// type's default btree operators, and key_index is unused.
+void BuildBatchStatements(Relation rel, Oid key_index, bool tid_walk, int nkeys, char *const *key_columns,
+                          const char *column, const char *expression, bool only_null, BatchStatements *out);
 
 } // namespace pg_backfill::pg

@@ -33,6 +33,7 @@ enum SelectedColumn {
 	kColExpressionSql,
 	kColKeyIndex,
 	kColKeyColumns,
+	kColStrategy,
 	kColOnlyNull,
 	kColBatchSize,
 	kColLockTimeout,
@@ -58,7 +59,7 @@ enum SelectedColumn {
 };
 
 constexpr const char *kSelectJob =
-    "SELECT job_id, relid, attnum, column_name, expression_sql, key_index, key_columns, only_null,"
+    "SELECT job_id, relid, attnum, column_name, expression_sql, key_index, key_columns, strategy, only_null,"
     " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, end_key, phase,"
     " sweeps, rows_done,"
     " rows_estimated, worker_pid, table_generation, worker_starts, xmin, started_at, updated_at, last_error_sqlstate,"
@@ -81,13 +82,14 @@ enum InsertParam {
 	kInsLoginRole,
 	kInsSearchPath,
 	kInsRowsEstimated,
+	kInsStrategy,
 	kInsCount
 };
 
 constexpr const char *kInsertJob =
     "INSERT INTO backfill.jobs (relid, column_name, attnum, expression, expression_sql, key_index,"
     " key_columns, only_null, batch_size, lock_timeout, batch_delay, owner, login_role, search_path,"
-    " rows_estimated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    " rows_estimated, strategy) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     " RETURNING job_id";
 
 // The role that owns the pg_backfill extension (a superuser, since the
@@ -294,6 +296,7 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		row->expression_sql = CopyColumn(t, d, kColExpressionSql, cxt);
 		row->key_index = (Oid)GetInt64(t, d, kColKeyIndex, 0);
 		row->nkeys = CopyStringArray(t, d, kColKeyColumns, cxt, &row->key_columns);
+		row->tid_walk = strcmp(CopyColumn(t, d, kColStrategy, cxt), "tid") == 0;
 		row->only_null = GetInt64(t, d, kColOnlyNull, 0) != 0;
 		std::optional<int64_t> batch_size = GetOptionalInt64(t, d, kColBatchSize);
 		row->options.batch_size =
@@ -365,6 +368,7 @@ InsertJob(const NewJob *job) {
 	set(kInsLoginRole, OIDOID, ObjectIdGetDatum(job->login_role));
 	set(kInsSearchPath, TEXTOID, CStringGetTextDatum(job->search_path));
 	set(kInsRowsEstimated, INT8OID, Int64GetDatum(job->rows_estimated), job->rows_estimated < 0);
+	set(kInsStrategy, TEXTOID, CStringGetTextDatum(job->tid_walk ? "tid" : "key"));
 	static SPIPlanPtr plan;
 	Execute(&plan, kInsertJob, kInsCount, types, values, nulls, SPI_OK_INSERT_RETURNING);
 	int64 job_id = GetInt64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0);

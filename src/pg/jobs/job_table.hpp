@@ -32,6 +32,7 @@ struct JobRow {
 	Oid key_index; // the index whose first nkeys columns are key_columns
 	int nkeys;
 	char **key_columns;
+	bool tid_walk; // strategy 'tid': blocks in TID ranges, keys are ctids
 	bool only_null;
 	core::JobOptions options; // unset: follow the GUC
 	core::JobState state;
@@ -65,9 +66,10 @@ struct NewJob {
 	AttrNumber attnum;
 	const char *expression;
 	const char *expression_sql;
-	Oid key_index;
+	Oid key_index; // InvalidOid with tid_walk
 	int nkeys;
 	const char *const *key_columns;
+	bool tid_walk;
 	bool only_null;
 	core::JobOptions options; // checked by core::CheckJobOptions
 	Oid owner;

@@ -279,15 +279,20 @@ pg_backfill_start_backfill(PG_FUNCTION_ARGS) {
 	AttrNumber attnum = CheckTargetColumn(rel, column);
 	char *expression_sql = bf::AnalyzeBackfillExpression(rel, attnum, expression);
 
+	// The walk's key: the key index, or, for a table without one, the rows'
+	// physical positions (TID ranges over the table's blocks).
 	bf::KeyChoice key;
-	if (!bf::ChooseKeyIndex(rel, &key))
+	bool tid_walk = !bf::ChooseKeyIndex(rel, &key);
+	if (tid_walk && rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-		                errmsg("table \"%s\" has no primary key or unique index over NOT NULL columns",
+		                errmsg("partitioned table \"%s\" has no primary key or unique index over NOT NULL columns",
 		                       RelationGetRelationName(rel)),
-		                errdetail("A backfill walks the table in key order and needs a unique, non-null key."),
-		                errhint("Add a primary key, or a unique btree index whose columns are all NOT NULL.")));
-	const char **key_columns = (const char **)palloc(sizeof(char *) * key.nkeys);
-	for (int i = 0; i < key.nkeys; i++) {
+		                errdetail("A table without such a key is walked by physical position (TID ranges), which "
+		                          "cannot span partitions."),
+		                errhint("Backfill each partition on its own, or add a primary key.")));
+	const char *ctid = "ctid";
+	const char **key_columns = tid_walk ? &ctid : (const char **)palloc(sizeof(char *) * key.nkeys);
+	for (int i = 0; !tid_walk && i < key.nkeys; i++) {
 		key_columns[i] = get_attname(relid, key.attnums[i], false);
 		if (key.attnums[i] == attnum)
 			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot backfill key column \"%s\"", column),
@@ -303,9 +308,10 @@ pg_backfill_start_backfill(PG_FUNCTION_ARGS) {
 	job.attnum = attnum;
 	job.expression = expression;
 	job.expression_sql = expression_sql;
-	job.key_index = key.index;
-	job.nkeys = key.nkeys;
+	job.key_index = tid_walk ? InvalidOid : key.index;
+	job.nkeys = tid_walk ? 1 : key.nkeys;
 	job.key_columns = key_columns;
+	job.tid_walk = tid_walk;
 	job.only_null = PG_GETARG_BOOL(6);
 	job.options = options;
 	job.owner = GetUserId();

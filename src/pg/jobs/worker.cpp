@@ -21,6 +21,7 @@ extern "C" {
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
+#include "storage/bufmgr.h"
 #include "storage/latch.h"
 #include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
@@ -37,6 +38,8 @@ extern "C" {
 
 PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 }
+
+#include <cmath>
 
 #include "core/backoff.hpp"
 #include "core/job_options.hpp"
@@ -80,6 +83,9 @@ struct JobContext {
 	Oid relid;            // followed by OID through renames
 	AttrNumber attnum;    // followed by number through renames
 	char *target_names;   // "schema.table.column.key..." the statements were built for
+	bool tid_walk;            // walk by TID ranges (no key index); the key is ctid
+	BlockNumber nblocks;      // the table's size in blocks, read at each batch
+	double tuples_per_block;  // from pg_class, to size TID-range batches
 	int nkeys;
 	AttrNumber *key_attnums;
 	char **key_columns;
@@ -117,6 +123,9 @@ constexpr const char *kFastPathLockTimeout = "5ms";
 // Walk batches run with SKIP LOCKED after the fast path met a row lock,
 // before it is tried again.
 constexpr int kSkipLockedBatches = 50;
+// Rows per block assumed for sizing TID-range batches of a table that was
+// never analyzed (pg_class.reltuples unknown).
+constexpr double kDefaultTuplesPerBlock = 50;
 // How often a sleep that was woken (by a pause or cancel that may not have
 // committed yet) re-reads the job's state.
 constexpr long kWokenPollMs = 20;
@@ -225,7 +234,8 @@ TargetNames(Relation rel, AttrNumber attnum, int nkeys, const AttrNumber *key_at
 	appendStringInfo(&buf, "%s.%s", get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
 	appendStringInfo(&buf, ".%s", NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname));
 	for (int i = 0; i < nkeys; i++)
-		appendStringInfo(&buf, ".%s", NameStr(TupleDescAttr(RelationGetDescr(rel), key_attnums[i] - 1)->attname));
+		if (key_attnums[i] > 0)
+			appendStringInfo(&buf, ".%s", NameStr(TupleDescAttr(RelationGetDescr(rel), key_attnums[i] - 1)->attname));
 	return buf.data;
 }
 
@@ -248,7 +258,7 @@ OpenTarget(const JobContext *ctx, const bf::JobRow *row) {
 			                       attnum, RelationGetRelationName(rel), row->job_id)));
 	};
 	check(row->attnum, "column");
-	for (int i = 0; ctx->prepared && i < ctx->nkeys; i++)
+	for (int i = 0; ctx->prepared && !ctx->tid_walk && i < ctx->nkeys; i++)
 		check(ctx->key_attnums[i], "key column");
 	return rel;
 }
@@ -338,6 +348,76 @@ KeyTypes(const JobContext *ctx, int copies, Oid *types) {
 			types[c * ctx->nkeys + i] = ctx->key_types[i];
 }
 
+// The walk's batch update with its parameters in types/values: the fast
+// path (a plain UPDATE that may wait kFastPathLockTimeout for a row lock) or,
+// for kSkipLockedBatches after one did, the SKIP LOCKED statement, whose
+// skipped keys it records. Fills rec's rows_updated and rows_skipped. PG
+// regime.
+void
+UpdateWalkRange(JobContext *ctx, bool has_lower, int nargs, Oid *types, Datum *values, bf::BatchRecord *rec) {
+	int nkeys = ctx->nkeys;
+	if (ctx->skip_locked_batches == 0) {
+		(void)set_config_option("lock_timeout", kFastPathLockTimeout, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+		                        true, 0, false);
+		ctx->in_fast_update = true;
+		rec->rows_updated = (int64)RunStatement(ctx, (PlanSlot)(kPlanUpdate + has_lower), ctx->sql.update[has_lower],
+		                                        nargs, types, values);
+		ctx->in_fast_update = false;
+		SetBatchSettings(ctx->lock_timeout_ms);
+		return;
+	}
+	ctx->skip_locked_batches--;
+	uint64 nrows =
+	    RunStatement(ctx, (PlanSlot)(kPlanWalk + has_lower), ctx->sql.walk[has_lower], nargs, types, values);
+	int nskipped = 0;
+	char **skipped = (char **)MemoryContextAlloc(batch_cxt, sizeof(char *) * (nrows * nkeys + 1));
+	for (uint64 r = 0; r < nrows; r++) {
+		char **key = KeyToText(ctx, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, nullptr);
+		if (key != nullptr)
+			memcpy(skipped + (nskipped++) * nkeys, key, sizeof(char *) * nkeys);
+	}
+	bool isnull;
+	rec->rows_updated = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	rec->rows_skipped = nskipped;
+	bf::RecordSkippedKeys(ctx->job_id, nkeys, nskipped, skipped);
+}
+
+// The tid (block, 0), as a Datum.
+Datum
+BlockStart(BlockNumber block) {
+	ItemPointer tid = (ItemPointer)palloc(sizeof(ItemPointerData));
+	ItemPointerSet(tid, block, 0);
+	return PointerGetDatum(tid);
+}
+
+// One walk batch of a table without a key: the blocks from the checkpoint
+// on, as many as hold about batch_size rows, up to the table's size when the
+// walk started (the end key), as a TID range. The checkpoint and end key are
+// block numbers. Skipped rows are recorded by ctid. PG regime.
+void
+WalkBlocks(JobContext *ctx, const bf::JobRow *row, bool restarted, int64 batch_size, bf::BatchRecord *rec,
+           bool *pass_ended) {
+	BlockNumber lower = row->ncheckpoint == 1 && !restarted ? (BlockNumber)strtoul(row->checkpoint[0], nullptr, 10) : 0;
+	BlockNumber end = row->nend_key == 1 && !restarted ? (BlockNumber)strtoul(row->end_key[0], nullptr, 10)
+	                                                   : ctx->nblocks;
+	double blocks = Max(1.0, std::ceil((double)batch_size / Max(ctx->tuples_per_block, 1.0)));
+	BlockNumber upper = (BlockNumber)Min((double)end, (double)lower + blocks);
+	*pass_ended = upper >= end;
+	char **checkpoint = (char **)MemoryContextAlloc(batch_cxt, sizeof(char *));
+	char **end_key = (char **)MemoryContextAlloc(batch_cxt, sizeof(char *));
+	checkpoint[0] = psprintf("%u", upper);
+	end_key[0] = psprintf("%u", end);
+	ctx->range = psprintf("blocks %u to %u", lower, upper);
+	if (lower < upper) {
+		Oid types[2] = {TIDOID, TIDOID};
+		Datum values[2] = {BlockStart(lower), BlockStart(upper)};
+		UpdateWalkRange(ctx, true, 2, types, values, rec);
+		rec->rows_done = rec->rows_updated + rec->rows_skipped;
+	}
+	rec->checkpoint = *pass_ended ? nullptr : checkpoint;
+	rec->end_key = *pass_ended ? nullptr : end_key;
+}
+
 // One walk batch: the keys after the checkpoint up to batch_size of them
 // (and never past the end key, taken at the walk's first batch), updated by
 // a plain UPDATE that may wait kFastPathLockTimeout for a row lock, or, for
@@ -386,33 +466,7 @@ WalkBatch(JobContext *ctx, const bf::JobRow *row, bool restarted, int64 batch_si
 	}
 
 	rec->rows_done = (int64)covered;
-	if (ctx->skip_locked_batches == 0) {
-		// The fast path: one plain UPDATE, which may wait for a row lock for
-		// kFastPathLockTimeout at most (RunBatch's caller then switches to
-		// SKIP LOCKED and redoes the batch).
-		(void)set_config_option("lock_timeout", kFastPathLockTimeout, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
-		                        true, 0, false);
-		ctx->in_fast_update = true;
-		rec->rows_updated = (int64)RunStatement(ctx, (PlanSlot)(kPlanUpdate + has_lower), ctx->sql.update[has_lower],
-		                                        nlower + nkeys, types, values);
-		ctx->in_fast_update = false;
-		SetBatchSettings(ctx->lock_timeout_ms);
-	} else {
-		ctx->skip_locked_batches--;
-		uint64 nrows = RunStatement(ctx, (PlanSlot)(kPlanWalk + has_lower), ctx->sql.walk[has_lower],
-		                            nlower + nkeys, types, values);
-		int nskipped = 0;
-		char **skipped = (char **)MemoryContextAlloc(batch_cxt, sizeof(char *) * (nrows * nkeys + 1));
-		for (uint64 r = 0; r < nrows; r++) {
-			char **key = KeyToText(ctx, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, nullptr);
-			if (key != nullptr)
-				memcpy(skipped + (nskipped++) * nkeys, key, sizeof(char *) * nkeys);
-		}
-		bool isnull;
-		rec->rows_updated = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		rec->rows_skipped = nskipped;
-		bf::RecordSkippedKeys(ctx->job_id, nkeys, nskipped, skipped);
-	}
+	UpdateWalkRange(ctx, has_lower, nlower + nkeys, types, values, rec);
 	rec->checkpoint = *pass_ended ? nullptr : upper;
 	rec->end_key = *pass_ended ? nullptr : end;
 }
@@ -461,16 +515,22 @@ SweepBatch(JobContext *ctx, const bf::JobRow *row, core::JobPhase phase, int64 b
 void
 PrepareJob(JobContext *ctx, const bf::JobRow *row) {
 	MemoryContext old = MemoryContextSwitchTo(worker_cxt);
-	Relation index = try_relation_open(row->key_index, AccessShareLock);
-	if (index == nullptr || index->rd_index == nullptr || index->rd_index->indrelid != row->relid)
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
-		                errmsg("key index with OID %u of backfill job " INT64_FORMAT " no longer exists",
-		                       row->key_index, row->job_id)));
-	int n = index->rd_index->indnkeyatts;
-	if (n != row->nkeys)
-		elog(ERROR, "backfill job " INT64_FORMAT " has %d key columns, its key index %d", row->job_id, row->nkeys, n);
 	ctx->relid = row->relid;
 	ctx->attnum = row->attnum;
+	ctx->tid_walk = row->tid_walk;
+	Relation index = nullptr;
+	int n = 1;
+	if (!ctx->tid_walk) {
+		index = try_relation_open(row->key_index, AccessShareLock);
+		if (index == nullptr || index->rd_index == nullptr || index->rd_index->indrelid != row->relid)
+			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+			                errmsg("key index with OID %u of backfill job " INT64_FORMAT " no longer exists",
+			                       row->key_index, row->job_id)));
+		n = index->rd_index->indnkeyatts;
+		if (n != row->nkeys)
+			elog(ERROR, "backfill job " INT64_FORMAT " has %d key columns, its key index %d", row->job_id, row->nkeys,
+			     n);
+	}
 	ctx->nkeys = n;
 	ctx->key_attnums = (AttrNumber *)palloc(sizeof(AttrNumber) * n);
 	ctx->key_columns = (char **)palloc0(sizeof(char *) * n);
@@ -479,13 +539,14 @@ PrepareJob(JobContext *ctx, const bf::JobRow *row) {
 	ctx->key_ioparams = (Oid *)palloc(sizeof(Oid) * n);
 	ctx->key_output_funcs = (Oid *)palloc(sizeof(Oid) * n);
 	for (int i = 0; i < n; i++) {
-		ctx->key_attnums[i] = index->rd_index->indkey.values[i];
-		ctx->key_types[i] = get_atttype(row->relid, ctx->key_attnums[i]);
+		ctx->key_attnums[i] = ctx->tid_walk ? SelfItemPointerAttributeNumber : index->rd_index->indkey.values[i];
+		ctx->key_types[i] = ctx->tid_walk ? TIDOID : get_atttype(row->relid, ctx->key_attnums[i]);
 		bool varlena;
 		getTypeInputInfo(ctx->key_types[i], &ctx->key_input_funcs[i], &ctx->key_ioparams[i]);
 		getTypeOutputInfo(ctx->key_types[i], &ctx->key_output_funcs[i], &varlena);
 	}
-	relation_close(index, AccessShareLock);
+	if (index != nullptr)
+		relation_close(index, AccessShareLock);
 	ctx->prepared = true;
 	MemoryContextSwitchTo(old);
 }
@@ -508,8 +569,8 @@ BuildStatementsIfRenamed(JobContext *ctx, Relation rel, const bf::JobRow *row) {
 	ctx->target_names = pstrdup(names);
 	TupleDesc desc = RelationGetDescr(rel);
 	for (int i = 0; i < ctx->nkeys; i++)
-		ctx->key_columns[i] = pstrdup(NameStr(TupleDescAttr(desc, ctx->key_attnums[i] - 1)->attname));
-	bf::BuildBatchStatements(rel, row->key_index, ctx->nkeys, ctx->key_columns,
+		ctx->key_columns[i] = pstrdup(ctx->tid_walk ? "ctid" : NameStr(TupleDescAttr(desc, ctx->key_attnums[i] - 1)->attname));
+	bf::BuildBatchStatements(rel, row->key_index, ctx->tid_walk, ctx->nkeys, ctx->key_columns,
 	                         NameStr(TupleDescAttr(desc, ctx->attnum - 1)->attname), row->expression_sql,
 	                         row->only_null, &ctx->sql);
 	MemoryContextSwitchTo(old);
@@ -550,6 +611,10 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	// was written can put rows behind it: walk the table again from the
 	// start (with only_null, the rows already filled cost a read only).
 	int64 generation = CurrentTableGeneration(rel);
+	ctx->nblocks = RelationGetNumberOfBlocks(rel);
+	ctx->tuples_per_block = rel->rd_rel->relpages > 0 && rel->rd_rel->reltuples > 0
+	                            ? rel->rd_rel->reltuples / rel->rd_rel->relpages
+	                            : kDefaultTuplesPerBlock;
 	relation_close(rel, NoLock);
 	bool restarted = row.has_table_generation && row.table_generation != generation;
 	if (restarted)
@@ -576,7 +641,9 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	rec.table_generation = generation;
 	rec.restarted = restarted;
 	bool pass_ended = false;
-	if (phase == core::JobPhase::Walk)
+	if (phase == core::JobPhase::Walk && ctx->tid_walk)
+		WalkBlocks(ctx, &row, restarted, options.batch_size, &rec, &pass_ended);
+	else if (phase == core::JobPhase::Walk)
 		WalkBatch(ctx, &row, restarted, options.batch_size, &rec, &pass_ended);
 	else
 		SweepBatch(ctx, &row, phase, options.batch_size, &rec, &pass_ended);
