@@ -4,11 +4,17 @@
 #   make install         install into the server found by pg_config
 #   make unittest        GoogleTest for src/core (no PostgreSQL include path)
 #   make format          clang-format over every C++ file
-#   make installcheck    pg_regress + isolation against --temp-instance servers
-#   make prove_installcheck   TAP tests (test/t)
+#   make installcheck    pg_regress + isolation against the running server in
+#                        PGHOST/PGPORT (PGXS convention; the server needs the
+#                        settings in test/regress.conf, see README "Testing")
+#   make regresscheck    pg_regress against a throwaway --temp-instance server
+#   make isolationcheck  isolation against a throwaway --temp-instance server
+#   make tapcheck        TAP tests (test/t), each starting its own servers
+#   make dist            the PGXN release zip, from git (HEAD)
 #
-# test/run.sh drives all of these against a private copy of the server tree,
-# so tests never need root and never touch the system installation.
+# test/run.sh drives the temp-instance targets against a private copy of the
+# server tree, so its tests never need root and never touch the system
+# installation.
 
 EXTENSION = pg_backfill
 EXTVERSION = $(shell sed -n "s/^default_version = '\\(.*\\)'/\\1/p" $(EXTENSION).control)
@@ -22,13 +28,21 @@ CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
 PG_SRCS = $(sort $(wildcard src/pg/*.cpp src/pg/*/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
-# One regression file per feature; the list is every file in sql/.
+# One regression file per feature; the list is every file in sql/. The files
+# \i sql/helpers/*.sql, so run them from the top directory.
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
-REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=test/regress.conf
-ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
-ISOLATION_OPTS = --inputdir=test/isolation --temp-instance=./tmp_check_iso \
-	--temp-config=test/regress.conf
-TAP_TESTS = 1
+# installcheck runs against the server in PGHOST/PGPORT; the settings that
+# server needs are test/regress.conf's (README, "Testing").
+REGRESS_OPTS =
+# Specs that read the server log where pg_regress's temp instance writes it:
+# isolationcheck runs them, installcheck (a server of unknown log) skips them.
+ISOLATION_TEMP_ONLY = guard_lock_queue_log
+ISOLATION_ALL = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
+ISOLATION = $(filter-out $(ISOLATION_TEMP_ONLY),$(ISOLATION_ALL))
+ISOLATION_OPTS = --inputdir=test/isolation
+# The temp-instance targets (regresscheck, isolationcheck) start their own
+# server with these settings.
+TEMP_INSTANCE_CONF = test/regress.conf
 PROVE_TESTS = $(wildcard test/t/*.pl)
 
 PG_CONFIG ?= pg_config
@@ -43,6 +57,8 @@ override PG_CPPFLAGS += -Isrc -isystem $(INCLUDEDIR_SERVER)
 override PG_CXXFLAGS += -std=c++17 -Wall -Wextra -Wno-unused-parameter \
 	-Wno-register -Wno-missing-field-initializers -fno-omit-frame-pointer
 SHLIB_LINK += -lstdc++
+
+EXTRA_CLEAN = test/unit/core_tests src/core/*.d src/pg/*.d src/pg/*/*.d
 
 include $(PGXS)
 
@@ -68,14 +84,15 @@ format:
 unittest: test/unit/core_tests
 	test/unit/core_tests
 
-EXTRA_CLEAN = test/unit/core_tests src/core/*.d src/pg/*.d src/pg/*/*.d output_iso tmp_check_iso
-
-# The suites one at a time (installcheck runs all three). test/run.sh passes
+# The suites one at a time, each on a throwaway server of its own
+# (--temp-instance; tapcheck's tests start theirs). test/run.sh passes
 # bindir= pointing at its private server tree.
 .PHONY: regresscheck isolationcheck tapcheck
 regresscheck:
-	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+	$(pg_regress_installcheck) $(REGRESS_OPTS) --temp-instance=./tmp_check \
+		--temp-config=$(TEMP_INSTANCE_CONF) $(REGRESS)
 isolationcheck:
-	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
+	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) --temp-instance=./tmp_check_iso \
+		--temp-config=$(TEMP_INSTANCE_CONF) $(ISOLATION_ALL)
 tapcheck:
 	$(prove_installcheck)
