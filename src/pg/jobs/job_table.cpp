@@ -11,6 +11,8 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/rel.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -18,6 +20,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "access/genam.h"
+#include "commands/dbcommands.h"
 }
 
 namespace pg_backfill::pg {
@@ -54,11 +57,14 @@ enum SelectedColumn {
 	kColLastErrorMessage,
 };
 
+// %s: the columns 0.2 added (kSelect02), or their defaults at 0.1.
 constexpr const char *kSelectJob =
     "SELECT job_id, relid, attnum, column_name, expression_sql, key_index, key_columns, only_null,"
     " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, rows_done,"
-    " rows_estimated, worker_pid, table_generation, worker_starts, xmin, started_at, updated_at, last_error_sqlstate,"
+    " rows_estimated, worker_pid, %s, xmin, started_at, updated_at, last_error_sqlstate,"
     " last_error_message FROM backfill.jobs WHERE job_id = $1";
+constexpr const char *kSelect02 = "table_generation, worker_starts";
+constexpr const char *kSelect02Defaults = "NULL::bigint, 0";
 
 // The parameters of InsertJob's statement, $1 first.
 enum InsertParam {
@@ -102,6 +108,74 @@ ExtensionOwner() {
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return owner;
+}
+
+// ---------------------------------------------------------------------------
+// The version of backfill.jobs in this database. A new library meets
+// databases whose extension is still at an older version until ALTER
+// EXTENSION pg_backfill UPDATE runs in each; there the statements below read
+// the columns added since as their defaults and do not write them (a
+// conditional per statement, on the version InstalledJobTable returns, and
+// their kept plans one per version). A later schema change adds its version
+// here, its upgrade script, and a step to test/t/008_upgrade.pl.
+
+// Versions of the job table, oldest first; the last is the one this library
+// creates.
+enum JobTableVersion { kJobTable01, kJobTable02, kJobTableVersions };
+constexpr const char *kJobTableVersionNames[kJobTableVersions] = {"0.1", "0.2"};
+
+// The job table version of this database, from pg_extension.extversion,
+// read once per transaction (an ALTER EXTENSION committed meanwhile is seen
+// by the next transaction: the older statements only write fewer columns,
+// so running them on a newer table is harmless). A version this library
+// does not know, or no extension, counts as the newest. At an older version
+// the first call of the process says so in the server log.
+JobTableVersion
+InstalledJobTable() {
+	static LocalTransactionId read_in = InvalidLocalTransactionId;
+	static JobTableVersion version = JobTableVersion(kJobTableVersions - 1);
+	static bool logged = false;
+	if (MyProc->lxid == read_in)
+		return version;
+	version = JobTableVersion(kJobTableVersions - 1);
+	Relation rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum("pg_backfill"));
+	SysScanDesc scan = systable_beginscan(rel, ExtensionNameIndexId, true, nullptr, 1, &key);
+	HeapTuple tuple = systable_getnext(scan);
+	bool isnull = true;
+	Datum extversion = (Datum)0;
+	if (HeapTupleIsValid(tuple))
+		extversion = heap_getattr(tuple, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
+	if (!isnull) {
+		char *name = TextDatumGetCString(extversion);
+		for (int v = 0; v < kJobTableVersions; v++)
+			if (strcmp(name, kJobTableVersionNames[v]) == 0)
+				version = JobTableVersion(v);
+		pfree(name);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	read_in = MyProc->lxid;
+	if (version < kJobTableVersions - 1 && !logged) {
+		logged = true;
+		const char *db = get_database_name(MyDatabaseId);
+		ereport(LOG, (errmsg("pg_backfill: extension pg_backfill in database \"%s\" is at version %s, its library "
+		                     "at %s",
+		                     db, kJobTableVersionNames[version], kJobTableVersionNames[kJobTableVersions - 1]),
+		              errdetail("Jobs run, without what needs the newer job table: a job whose worker keeps "
+		                        "ending abnormally is restarted without limit, and a job does not notice that "
+		                        "its table was truncated or rewritten behind its checkpoint."),
+		              errhint("Run ALTER EXTENSION pg_backfill UPDATE in database \"%s\".", db)));
+	}
+	return version;
+}
+
+// `fragment` of a statement on a job table of version `version` or later;
+// `older` (the defaults it reads, or nothing it writes) before.
+const char *
+Since(JobTableVersion since, JobTableVersion version, const char *fragment, const char *older = "") {
+	return version >= since ? fragment : older;
 }
 
 // Saved state of an access scope.
@@ -275,9 +349,12 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 	EnterScope(access, &scope);
 	Oid types[1] = {INT8OID};
 	Datum values[1] = {Int64GetDatum(job_id)};
-	static SPIPlanPtr plans[2];
-	const char *sql = for_update ? psprintf("%s FOR UPDATE", kSelectJob) : kSelectJob;
-	Execute(&plans[for_update], sql, 1, types, values, nullptr, SPI_OK_SELECT);
+	JobTableVersion version = InstalledJobTable();
+	static SPIPlanPtr plans[2][kJobTableVersions];
+	const char *sql = psprintf(kSelectJob, Since(kJobTable02, version, kSelect02, kSelect02Defaults));
+	if (for_update)
+		sql = psprintf("%s FOR UPDATE", sql);
+	Execute(&plans[for_update][version], sql, 1, types, values, nullptr, SPI_OK_SELECT);
 	bool found = SPI_processed > 0;
 	if (found) {
 		MemoryContext cxt = scope.caller_cxt;
@@ -382,14 +459,17 @@ SetJobState(int64 job_id, core::JobState state) {
 	Oid types[] = {INT8OID, TEXTOID, BOOLOID};
 	Datum values[] = {Int64GetDatum(job_id), CStringGetTextDatum(core::StateName(state)),
 	                  BoolGetDatum(terminal)};
-	static SPIPlanPtr plan;
-	UpdateJob(&plan, "UPDATE backfill.jobs SET state = $2, updated_at = now(), worker_starts = 0,"
-	          " finished_at = CASE WHEN $3 THEN now() END,"
-	          " worker_pid = CASE WHEN $2 = 'running' THEN worker_pid END,"
-	          " failed_key_range = CASE WHEN $2 = 'failed' THEN failed_key_range END,"
-	          " last_error_sqlstate = CASE WHEN $2 <> 'queued' THEN last_error_sqlstate END,"
-	          " last_error_message = CASE WHEN $2 <> 'queued' THEN last_error_message END"
-	          " WHERE job_id = $1",
+	JobTableVersion version = InstalledJobTable();
+	static SPIPlanPtr plans[kJobTableVersions];
+	UpdateJob(&plans[version],
+	          psprintf("UPDATE backfill.jobs SET state = $2, updated_at = now(),%s"
+	                   " finished_at = CASE WHEN $3 THEN now() END,"
+	                   " worker_pid = CASE WHEN $2 = 'running' THEN worker_pid END,"
+	                   " failed_key_range = CASE WHEN $2 = 'failed' THEN failed_key_range END,"
+	                   " last_error_sqlstate = CASE WHEN $2 <> 'queued' THEN last_error_sqlstate END,"
+	                   " last_error_message = CASE WHEN $2 <> 'queued' THEN last_error_message END"
+	                   " WHERE job_id = $1",
+	                   Since(kJobTable02, version, " worker_starts = 0,")),
 	          3, types, values, nullptr);
 }
 
@@ -397,10 +477,13 @@ void
 MarkJobStarted(int64 job_id, int32 worker_pid) {
 	Oid types[] = {INT8OID, INT4OID};
 	Datum values[] = {Int64GetDatum(job_id), Int32GetDatum(worker_pid)};
-	static SPIPlanPtr plan;
+	JobTableVersion version = InstalledJobTable();
+	static SPIPlanPtr plans[kJobTableVersions];
 	(void)set_config_option("synchronous_commit", "on", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
-	UpdateJob(&plan, "UPDATE backfill.jobs SET state = 'running', worker_pid = $2, updated_at = now(),"
-	          " worker_starts = worker_starts + 1, started_at = coalesce(started_at, now()) WHERE job_id = $1",
+	UpdateJob(&plans[version],
+	          psprintf("UPDATE backfill.jobs SET state = 'running', worker_pid = $2, updated_at = now(),%s"
+	                   " started_at = coalesce(started_at, now()) WHERE job_id = $1",
+	                   Since(kJobTable02, version, " worker_starts = worker_starts + 1,")),
 	          2, types, values, nullptr);
 }
 
@@ -419,15 +502,17 @@ RecordBatch(int64 job_id, int nkeys, const char *const *checkpoint, int64 rows_d
 	char nulls[] = "       ";
 	nulls[1] = last ? 'n' : ' ';
 	nulls[4] = last ? ' ' : 'n';
-	static SPIPlanPtr plan;
-	UpdateJob(&plan, "UPDATE backfill.jobs SET checkpoint = CASE WHEN $2 IS NOT NULL OR NOT $7 THEN coalesce($2, checkpoint) END,"
-	          " rows_done = rows_done + $3, rows_updated = rows_updated + $4, batches_done = batches_done + 1,"
-	          " table_generation = $6, restarts = restarts + $7::integer,"
-	          " updated_at = now(), worker_starts = CASE WHEN state = 'running' AND $5 IS NULL THEN 1 ELSE 0 END,"
+	JobTableVersion version = InstalledJobTable();
+	static SPIPlanPtr plans[kJobTableVersions];
+	UpdateJob(&plans[version], psprintf("UPDATE backfill.jobs SET checkpoint = CASE WHEN $2 IS NOT NULL OR NOT $7 THEN coalesce($2, checkpoint) END,"
+	          " rows_done = rows_done + $3, rows_updated = rows_updated + $4, batches_done = batches_done + 1,%s"
+	          " updated_at = now(),"
 	          " state = CASE WHEN state = 'running' THEN coalesce($5, state) ELSE state END,"
 	          " finished_at = CASE WHEN state = 'running' AND $5 IS NOT NULL THEN now() ELSE finished_at END,"
 	          " worker_pid = CASE WHEN state = 'running' AND $5 IS NULL THEN worker_pid END"
 	          " WHERE job_id = $1",
+	          Since(kJobTable02, version, " table_generation = $6, restarts = restarts + $7::integer,"
+	                " worker_starts = CASE WHEN state = 'running' AND $5 IS NULL THEN 1 ELSE 0 END,")),
 	          7, types, values, nulls);
 }
 
@@ -448,11 +533,14 @@ RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, const c
 	                  key_range ? CStringGetTextDatum(key_range) : (Datum)0};
 	char nulls[] = "     ";
 	nulls[4] = key_range ? ' ' : 'n';
-	static SPIPlanPtr plan;
-	UpdateJob(&plan, "UPDATE backfill.jobs SET state = $2, last_error_sqlstate = $3, last_error_message = $4,"
-	          " failed_key_range = $5, worker_pid = NULL, worker_starts = 0, updated_at = now(),"
-	          " finished_at = CASE WHEN $2 = 'failed' THEN now() END"
-	          " WHERE job_id = $1 AND state IN ('queued', 'running')",
+	JobTableVersion version = InstalledJobTable();
+	static SPIPlanPtr plans[kJobTableVersions];
+	UpdateJob(&plans[version],
+	          psprintf("UPDATE backfill.jobs SET state = $2, last_error_sqlstate = $3, last_error_message = $4,"
+	                   " failed_key_range = $5, worker_pid = NULL,%s updated_at = now(),"
+	                   " finished_at = CASE WHEN $2 = 'failed' THEN now() END"
+	                   " WHERE job_id = $1 AND state IN ('queued', 'running')",
+	                   Since(kJobTable02, version, " worker_starts = 0,")),
 	          5, types, values, nulls);
 }
 
