@@ -10,7 +10,8 @@
 #   make regresscheck    pg_regress against a throwaway --temp-instance server
 #   make isolationcheck  isolation against a throwaway --temp-instance server
 #   make tapcheck        TAP tests (test/t), each starting its own servers
-#   make dist            the PGXN release zip, from git (HEAD)
+#   make dist            the PGXN release zip, from git (HEAD); make
+#                        check-versions: control, META.json, debian agree
 #
 # test/run.sh drives the temp-instance targets against a private copy of the
 # server tree, so its tests never need root and never touch the system
@@ -96,3 +97,20 @@ isolationcheck:
 		--temp-config=$(TEMP_INSTANCE_CONF) $(ISOLATION_ALL)
 tapcheck:
 	$(prove_installcheck)
+
+# The versions agree: default_version x.y in the control file, x.y.0 in
+# META.json (release and provides), x.y.0-n at the top of debian/changelog.
+.PHONY: check-versions dist
+check-versions:
+	@python3 -c 'import json, re, sys; \
+	ext = "$(EXTVERSION)"; meta = json.load(open("META.json")); \
+	deb = re.match(r"\S+ \(([^)-]+)-", open("debian/changelog").readline()).group(1); \
+	found = {"META.json version": meta["version"], "META.json provides": meta["provides"]["$(EXTENSION)"]["version"], "debian/changelog": deb}; \
+	bad = {k: v for k, v in found.items() if v != ext + ".0"}; \
+	sys.exit("versions disagree with default_version %s: %s" % (ext, bad) if bad else 0)'
+
+# The PGXN release zip, from git: HEAD as committed (not the work tree).
+DISTVERSION = $(EXTVERSION).0
+dist: check-versions
+	git archive --format zip --prefix=$(EXTENSION)-$(DISTVERSION)/ -o $(EXTENSION)-$(DISTVERSION).zip HEAD
+	@echo "$(EXTENSION)-$(DISTVERSION).zip"
