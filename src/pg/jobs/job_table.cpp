@@ -120,7 +120,8 @@ ExtensionOwner() {
 // here, its upgrade script, and a step to test/t/008_upgrade.pl.
 
 // Versions of the job table, oldest first; the last is the one this library
-// creates.
+// creates. Every later extension version gets an entry, also one that
+// leaves the table as it was (a version not listed counts as the newest).
 enum JobTableVersion { kJobTable01, kJobTable02, kJobTableVersions };
 constexpr const char *kJobTableVersionNames[kJobTableVersions] = {"0.1", "0.2"};
 
@@ -171,8 +172,9 @@ InstalledJobTable() {
 	return version;
 }
 
-// `fragment` of a statement on a job table of version `version` or later;
-// `older` (the defaults it reads, or nothing it writes) before.
+// The part of a statement that needs the job table of version `since`:
+// `fragment` when the installed `version` is `since` or later, else `older`
+// (the defaults it reads instead, or nothing: the columns are not written).
 const char *
 Since(JobTableVersion since, JobTableVersion version, const char *fragment, const char *older = "") {
 	return version >= since ? fragment : older;
