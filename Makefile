@@ -4,11 +4,18 @@
 #   make install         install into the server found by pg_config
 #   make unittest        GoogleTest for src/core (no PostgreSQL include path)
 #   make format          clang-format over every C++ file
-#   make installcheck    pg_regress + isolation against --temp-instance servers
-#   make prove_installcheck   TAP tests (test/t)
+#   make installcheck    pg_regress + isolation against the running server in
+#                        PGHOST/PGPORT (PGXS convention; the server needs the
+#                        settings in test/regress.conf, see README "Testing")
+#   make regresscheck    pg_regress against a throwaway --temp-instance server
+#   make isolationcheck  isolation against a throwaway --temp-instance server
+#   make tapcheck        TAP tests (test/t), each starting its own servers
+#   make dist            the PGXN release zip, from git (HEAD); make
+#                        check-versions: control, META.json, debian agree
 #
-# test/run.sh drives all of these against a private copy of the server tree,
-# so tests never need root and never touch the system installation.
+# test/run.sh drives the temp-instance targets against a private copy of the
+# server tree, so its tests never need root and never touch the system
+# installation.
 
 EXTENSION = pg_backfill
 EXTVERSION = $(shell sed -n "s/^default_version = '\\(.*\\)'/\\1/p" $(EXTENSION).control)
@@ -22,13 +29,21 @@ CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
 PG_SRCS = $(sort $(wildcard src/pg/*.cpp src/pg/*/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
-# One regression file per feature; the list is every file in sql/.
+# One regression file per feature; the list is every file in sql/. The files
+# \i sql/helpers/*.sql, so run them from the top directory.
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
-REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=test/regress.conf
-ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
-ISOLATION_OPTS = --inputdir=test/isolation --temp-instance=./tmp_check_iso \
-	--temp-config=test/regress.conf
-TAP_TESTS = 1
+# installcheck runs against the server in PGHOST/PGPORT; the settings that
+# server needs are test/regress.conf's (README, "Testing").
+REGRESS_OPTS =
+# Specs that read the server log where pg_regress's temp instance writes it:
+# isolationcheck runs them, installcheck (a server of unknown log) skips them.
+ISOLATION_TEMP_ONLY = guard_lock_queue_log
+ISOLATION_ALL = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
+ISOLATION = $(filter-out $(ISOLATION_TEMP_ONLY),$(ISOLATION_ALL))
+ISOLATION_OPTS = --inputdir=test/isolation
+# The temp-instance targets (regresscheck, isolationcheck) start their own
+# server with these settings.
+TEMP_INSTANCE_CONF = test/regress.conf
 PROVE_TESTS = $(wildcard test/t/*.pl)
 
 PG_CONFIG ?= pg_config
@@ -43,6 +58,8 @@ override PG_CPPFLAGS += -Isrc -isystem $(INCLUDEDIR_SERVER)
 override PG_CXXFLAGS += -std=c++17 -Wall -Wextra -Wno-unused-parameter \
 	-Wno-register -Wno-missing-field-initializers -fno-omit-frame-pointer
 SHLIB_LINK += -lstdc++
+
+EXTRA_CLEAN = test/unit/core_tests src/core/*.d src/pg/*.d src/pg/*/*.d
 
 include $(PGXS)
 
@@ -68,14 +85,32 @@ format:
 unittest: test/unit/core_tests
 	test/unit/core_tests
 
-EXTRA_CLEAN = test/unit/core_tests src/core/*.d src/pg/*.d src/pg/*/*.d output_iso tmp_check_iso
-
-# The suites one at a time (installcheck runs all three). test/run.sh passes
+# The suites one at a time, each on a throwaway server of its own
+# (--temp-instance; tapcheck's tests start theirs). test/run.sh passes
 # bindir= pointing at its private server tree.
 .PHONY: regresscheck isolationcheck tapcheck
 regresscheck:
-	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+	$(pg_regress_installcheck) $(REGRESS_OPTS) --temp-instance=./tmp_check \
+		--temp-config=$(TEMP_INSTANCE_CONF) $(REGRESS)
 isolationcheck:
-	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
+	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) --temp-instance=./tmp_check_iso \
+		--temp-config=$(TEMP_INSTANCE_CONF) $(ISOLATION_ALL)
 tapcheck:
 	$(prove_installcheck)
+
+# The versions agree: default_version x.y in the control file, x.y.0 in
+# META.json (release and provides), x.y.0-n at the top of debian/changelog.
+.PHONY: check-versions dist
+check-versions:
+	@python3 -c 'import json, re, sys; \
+	ext = "$(EXTVERSION)"; meta = json.load(open("META.json")); \
+	deb = re.match(r"\S+ \(([^)-]+)-", open("debian/changelog").readline()).group(1); \
+	found = {"META.json version": meta["version"], "META.json provides": meta["provides"]["$(EXTENSION)"]["version"], "debian/changelog": deb}; \
+	bad = {k: v for k, v in found.items() if v != ext + ".0"}; \
+	sys.exit("versions disagree with default_version %s: %s" % (ext, bad) if bad else 0)'
+
+# The PGXN release zip, from git: HEAD as committed (not the work tree).
+DISTVERSION = $(EXTVERSION).0
+dist: check-versions
+	git archive --format zip --prefix=$(EXTENSION)-$(DISTVERSION)/ -o $(EXTENSION)-$(DISTVERSION).zip HEAD
+	@echo "$(EXTENSION)-$(DISTVERSION).zip"

@@ -52,7 +52,8 @@ pg_backfill_enter_build() {
 	fi
 	cd "$build"
 	exec "${runas[@]}" env PG_BACKFILL_IN_BUILD=1 PG_BACKFILL_SHARED="$shared" \
-		REGRESS="${REGRESS:-}" bash "$build/$script" "$@"
+		REGRESS="${REGRESS:-}" PG_BACKFILL_PACKAGE_RESULT="${PG_BACKFILL_PACKAGE_RESULT:-}" \
+		bash "$build/$script" "$@"
 }
 
 pg_backfill_build() {

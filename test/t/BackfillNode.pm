@@ -11,6 +11,7 @@ our @EXPORT = qw(start_backfill_node add_standby create_counted_table);
 # preload => 0) and the extension created in database postgres.
 #   conf             more postgresql.conf lines
 #   allows_streaming as for PostgreSQL::Test::Cluster->init
+#   version          CREATE EXTENSION ... VERSION (default: the default_version)
 sub start_backfill_node {
 	my ($name, %opts) = @_;
 	my $node = PostgreSQL::Test::Cluster->new($name);
@@ -19,7 +20,8 @@ sub start_backfill_node {
 	$node->append_conf('postgresql.conf',
 		$preload . "max_worker_processes = 16\npg_backfill.progress_interval = 0\n" . ($opts{conf} // ''));
 	$node->start;
-	$node->safe_psql('postgres', 'CREATE EXTENSION pg_backfill');
+	$node->safe_psql('postgres',
+		'CREATE EXTENSION pg_backfill' . (defined $opts{version} ? " VERSION '$opts{version}'" : ''));
 	return $node;
 }
 

@@ -11,6 +11,8 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/rel.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -18,6 +20,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "access/genam.h"
+#include "commands/dbcommands.h"
 }
 
 namespace pg_backfill::pg {
@@ -33,7 +36,6 @@ enum SelectedColumn {
 	kColExpressionSql,
 	kColKeyIndex,
 	kColKeyColumns,
-	kColStrategy,
 	kColOnlyNull,
 	kColBatchSize,
 	kColLockTimeout,
@@ -43,27 +45,31 @@ enum SelectedColumn {
 	kColLoginRole,
 	kColSearchPath,
 	kColCheckpoint,
-	kColEndKey,
-	kColPhase,
-	kColSweeps,
 	kColRowsDone,
 	kColRowsEstimated,
 	kColWorkerPid,
-	kColTableGeneration,
-	kColWorkerStarts,
 	kColXmin,
 	kColStartedAt,
 	kColUpdatedAt,
 	kColLastErrorSqlstate,
 	kColLastErrorMessage,
+	// Added in 0.2 (kSelect02).
+	kColStrategy,
+	kColEndKey,
+	kColPhase,
+	kColSweeps,
+	kColTableGeneration,
+	kColWorkerStarts,
 };
 
+// %s: the columns 0.2 added (kSelect02), or their defaults at 0.1.
 constexpr const char *kSelectJob =
-    "SELECT job_id, relid, attnum, column_name, expression_sql, key_index, key_columns, strategy, only_null,"
-    " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, end_key, phase,"
-    " sweeps, rows_done,"
-    " rows_estimated, worker_pid, table_generation, worker_starts, xmin, started_at, updated_at, last_error_sqlstate,"
-    " last_error_message FROM backfill.jobs WHERE job_id = $1";
+    "SELECT job_id, relid, attnum, column_name, expression_sql, key_index, key_columns, only_null,"
+    " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, rows_done,"
+    " rows_estimated, worker_pid, xmin, started_at, updated_at, last_error_sqlstate, last_error_message, %s"
+    " FROM backfill.jobs WHERE job_id = $1";
+constexpr const char *kSelect02 = "strategy, end_key, phase, sweeps, table_generation, worker_starts";
+constexpr const char *kSelect02Defaults = "'key', NULL::text[], 'walk', 0, NULL::bigint, 0";
 
 // The parameters of InsertJob's statement, $1 first.
 enum InsertParam {
@@ -89,7 +95,7 @@ enum InsertParam {
 constexpr const char *kInsertJob =
     "INSERT INTO backfill.jobs (relid, column_name, attnum, expression, expression_sql, key_index,"
     " key_columns, only_null, batch_size, lock_timeout, batch_delay, owner, login_role, search_path,"
-    " rows_estimated, strategy) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+    " rows_estimated%s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15%s)"
     " RETURNING job_id";
 
 // The role that owns the pg_backfill extension (a superuser, since the
@@ -108,6 +114,76 @@ ExtensionOwner() {
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return owner;
+}
+
+// ---------------------------------------------------------------------------
+// The version of backfill.jobs in this database. A new library meets
+// databases whose extension is still at an older version until ALTER
+// EXTENSION pg_backfill UPDATE runs in each; there the statements below read
+// the columns added since as their defaults and do not write them (a
+// conditional per statement, on the version InstalledJobTable returns, and
+// their kept plans one per version). A later schema change adds its version
+// here, its upgrade script, and a step to test/t/008_upgrade.pl.
+
+// Versions of the job table, oldest first; the last is the one this library
+// creates. Every later extension version gets an entry, also one that
+// leaves the table as it was (a version not listed counts as the newest).
+enum JobTableVersion { kJobTable01, kJobTable02, kJobTableVersions };
+constexpr const char *kJobTableVersionNames[kJobTableVersions] = {"0.1", "0.2"};
+
+// The job table version of this database, from pg_extension.extversion,
+// read once per transaction (an ALTER EXTENSION committed meanwhile is seen
+// by the next transaction: the older statements only write fewer columns,
+// so running them on a newer table is harmless). A version this library
+// does not know, or no extension, counts as the newest. At an older version
+// the first call of the process says so in the server log.
+JobTableVersion
+InstalledJobTable() {
+	static LocalTransactionId read_in = InvalidLocalTransactionId;
+	static JobTableVersion version = JobTableVersion(kJobTableVersions - 1);
+	static bool logged = false;
+	if (MyProc->lxid == read_in)
+		return version;
+	version = JobTableVersion(kJobTableVersions - 1);
+	Relation rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum("pg_backfill"));
+	SysScanDesc scan = systable_beginscan(rel, ExtensionNameIndexId, true, nullptr, 1, &key);
+	HeapTuple tuple = systable_getnext(scan);
+	bool isnull = true;
+	Datum extversion = (Datum)0;
+	if (HeapTupleIsValid(tuple))
+		extversion = heap_getattr(tuple, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
+	if (!isnull) {
+		char *name = TextDatumGetCString(extversion);
+		for (int v = 0; v < kJobTableVersions; v++)
+			if (strcmp(name, kJobTableVersionNames[v]) == 0)
+				version = JobTableVersion(v);
+		pfree(name);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	read_in = MyProc->lxid;
+	if (version < kJobTableVersions - 1 && !logged) {
+		logged = true;
+		const char *db = get_database_name(MyDatabaseId);
+		ereport(LOG, (errmsg("pg_backfill: extension pg_backfill in database \"%s\" is at version %s, its library "
+		                     "at %s",
+		                     db, kJobTableVersionNames[version], kJobTableVersionNames[kJobTableVersions - 1]),
+		              errdetail("Jobs run, without what needs the newer job table: a job whose worker keeps "
+		                        "ending abnormally is restarted without limit, and a job does not notice that "
+		                        "its table was truncated or rewritten behind its checkpoint."),
+		              errhint("Run ALTER EXTENSION pg_backfill UPDATE in database \"%s\".", db)));
+	}
+	return version;
+}
+
+// The part of a statement that needs the job table of version `since`:
+// `fragment` when the installed `version` is `since` or later, else `older`
+// (the defaults it reads instead, or nothing: the columns are not written).
+const char *
+Since(JobTableVersion since, JobTableVersion version, const char *fragment, const char *older = "") {
+	return version >= since ? fragment : older;
 }
 
 // Saved state of an access scope.
@@ -269,6 +345,11 @@ UpdateJob(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *value
 
 } // namespace
 
+bool
+JobTableIsCurrent() {
+	return InstalledJobTable() == kJobTableVersions - 1;
+}
+
 int64
 IntervalToMs(const Interval *interval) {
 	int64 days = (int64)interval->month * DAYS_PER_MONTH + interval->day;
@@ -281,9 +362,12 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 	EnterScope(access, &scope);
 	Oid types[1] = {INT8OID};
 	Datum values[1] = {Int64GetDatum(job_id)};
-	static SPIPlanPtr plans[2];
-	const char *sql = for_update ? psprintf("%s FOR UPDATE", kSelectJob) : kSelectJob;
-	Execute(&plans[for_update], sql, 1, types, values, nullptr, SPI_OK_SELECT);
+	JobTableVersion version = InstalledJobTable();
+	static SPIPlanPtr plans[2][kJobTableVersions];
+	const char *sql = psprintf(kSelectJob, Since(kJobTable02, version, kSelect02, kSelect02Defaults));
+	if (for_update)
+		sql = psprintf("%s FOR UPDATE", sql);
+	Execute(&plans[for_update][version], sql, 1, types, values, nullptr, SPI_OK_SELECT);
 	bool found = SPI_processed > 0;
 	if (found) {
 		MemoryContext cxt = scope.caller_cxt;
@@ -369,8 +453,15 @@ InsertJob(const NewJob *job) {
 	set(kInsSearchPath, TEXTOID, CStringGetTextDatum(job->search_path));
 	set(kInsRowsEstimated, INT8OID, Int64GetDatum(job->rows_estimated), job->rows_estimated < 0);
 	set(kInsStrategy, TEXTOID, CStringGetTextDatum(job->tid_walk ? "tid" : "key"));
-	static SPIPlanPtr plan;
-	Execute(&plan, kInsertJob, kInsCount, types, values, nulls, SPI_OK_INSERT_RETURNING);
+	JobTableVersion version = InstalledJobTable();
+	if (version < kJobTable02 && job->tid_walk)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("backfilling a table without a key needs version 0.2 of extension pg_backfill"),
+		                errhint("Run ALTER EXTENSION pg_backfill UPDATE.")));
+	static SPIPlanPtr plans[kJobTableVersions];
+	Execute(&plans[version],
+	        psprintf(kInsertJob, Since(kJobTable02, version, ", strategy"), Since(kJobTable02, version, ", $16")),
+	        version < kJobTable02 ? kInsStrategy : kInsCount, types, values, nulls, SPI_OK_INSERT_RETURNING);
 	int64 job_id = GetInt64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0);
 	LeaveScope(&scope);
 	return job_id;
@@ -397,14 +488,17 @@ SetJobState(int64 job_id, core::JobState state) {
 	Oid types[] = {INT8OID, TEXTOID, BOOLOID};
 	Datum values[] = {Int64GetDatum(job_id), CStringGetTextDatum(core::StateName(state)),
 	                  BoolGetDatum(terminal)};
-	static SPIPlanPtr plan;
-	UpdateJob(&plan, "UPDATE backfill.jobs SET state = $2, updated_at = now(), worker_starts = 0,"
-	          " finished_at = CASE WHEN $3 THEN now() END,"
-	          " worker_pid = CASE WHEN $2 = 'running' THEN worker_pid END,"
-	          " failed_key_range = CASE WHEN $2 = 'failed' THEN failed_key_range END,"
-	          " last_error_sqlstate = CASE WHEN $2 <> 'queued' THEN last_error_sqlstate END,"
-	          " last_error_message = CASE WHEN $2 <> 'queued' THEN last_error_message END"
-	          " WHERE job_id = $1",
+	JobTableVersion version = InstalledJobTable();
+	static SPIPlanPtr plans[kJobTableVersions];
+	UpdateJob(&plans[version],
+	          psprintf("UPDATE backfill.jobs SET state = $2, updated_at = now(),%s"
+	                   " finished_at = CASE WHEN $3 THEN now() END,"
+	                   " worker_pid = CASE WHEN $2 = 'running' THEN worker_pid END,"
+	                   " failed_key_range = CASE WHEN $2 = 'failed' THEN failed_key_range END,"
+	                   " last_error_sqlstate = CASE WHEN $2 <> 'queued' THEN last_error_sqlstate END,"
+	                   " last_error_message = CASE WHEN $2 <> 'queued' THEN last_error_message END"
+	                   " WHERE job_id = $1",
+	                   Since(kJobTable02, version, " worker_starts = 0,")),
 	          3, types, values, nullptr);
 }
 
@@ -412,10 +506,13 @@ void
 MarkJobStarted(int64 job_id, int32 worker_pid) {
 	Oid types[] = {INT8OID, INT4OID};
 	Datum values[] = {Int64GetDatum(job_id), Int32GetDatum(worker_pid)};
-	static SPIPlanPtr plan;
+	JobTableVersion version = InstalledJobTable();
+	static SPIPlanPtr plans[kJobTableVersions];
 	(void)set_config_option("synchronous_commit", "on", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
-	UpdateJob(&plan, "UPDATE backfill.jobs SET state = 'running', worker_pid = $2, updated_at = now(),"
-	          " worker_starts = worker_starts + 1, started_at = coalesce(started_at, now()) WHERE job_id = $1",
+	UpdateJob(&plans[version],
+	          psprintf("UPDATE backfill.jobs SET state = 'running', worker_pid = $2, updated_at = now(),%s"
+	                   " started_at = coalesce(started_at, now()) WHERE job_id = $1",
+	                   Since(kJobTable02, version, " worker_starts = worker_starts + 1,")),
 	          2, types, values, nullptr);
 }
 
@@ -440,16 +537,20 @@ RecordBatch(int64 job_id, const BatchRecord *r) {
 	nulls[1] = r->checkpoint ? ' ' : 'n';
 	nulls[2] = r->end_key ? ' ' : 'n';
 	nulls[11] = last ? ' ' : 'n';
-	static SPIPlanPtr plan;
-	UpdateJob(&plan, "UPDATE backfill.jobs SET checkpoint = $2, end_key = $3,"
-	          " rows_done = rows_done + $4, rows_updated = rows_updated + $5, rows_skipped = rows_skipped + $6,"
-	          " rows_swept = rows_swept + $7, phase = $8, sweeps = sweeps + $9::integer,"
-	          " batches_done = batches_done + 1, table_generation = $10, restarts = restarts + $11::integer,"
-	          " updated_at = now(), worker_starts = CASE WHEN state = 'running' AND $12 IS NULL THEN 1 ELSE 0 END,"
-	          " state = CASE WHEN state = 'running' THEN coalesce($12, state) ELSE state END,"
-	          " finished_at = CASE WHEN state = 'running' AND $12 IS NOT NULL THEN now() ELSE finished_at END,"
-	          " worker_pid = CASE WHEN state = 'running' AND $12 IS NULL THEN worker_pid END"
-	          " WHERE job_id = $1",
+	JobTableVersion version = InstalledJobTable();
+	static SPIPlanPtr plans[kJobTableVersions];
+	UpdateJob(&plans[version],
+	          psprintf("UPDATE backfill.jobs SET checkpoint = $2, rows_done = rows_done + $4,"
+	                   " rows_updated = rows_updated + $5, batches_done = batches_done + 1, updated_at = now(),%s"
+	                   " state = CASE WHEN state = 'running' THEN coalesce($12, state) ELSE state END,"
+	                   " finished_at = CASE WHEN state = 'running' AND $12 IS NOT NULL THEN now() ELSE finished_at END,"
+	                   " worker_pid = CASE WHEN state = 'running' AND $12 IS NULL THEN worker_pid END"
+	                   " WHERE job_id = $1",
+	                   Since(kJobTable02, version,
+	                         " end_key = $3, rows_skipped = rows_skipped + $6, rows_swept = rows_swept + $7,"
+	                         " phase = $8, sweeps = sweeps + $9::integer, table_generation = $10,"
+	                         " restarts = restarts + $11::integer,"
+	                         " worker_starts = CASE WHEN state = 'running' AND $12 IS NULL THEN 1 ELSE 0 END,")),
 	          12, types, values, nulls);
 }
 
@@ -507,6 +608,8 @@ ForgetSkippedKey(int64 job_id, int nkeys, const char *const *key) {
 
 int64
 CountSkippedKeys(int64 job_id) {
+	if (InstalledJobTable() < kJobTable02)
+		return 0; // no skipped keys before 0.2
 	AccessScope scope;
 	EnterScope(JobAccess::AsExtensionOwner, &scope);
 	Oid types[] = {INT8OID};
@@ -536,11 +639,14 @@ RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, const c
 	                  key_range ? CStringGetTextDatum(key_range) : (Datum)0};
 	char nulls[] = "     ";
 	nulls[4] = key_range ? ' ' : 'n';
-	static SPIPlanPtr plan;
-	UpdateJob(&plan, "UPDATE backfill.jobs SET state = $2, last_error_sqlstate = $3, last_error_message = $4,"
-	          " failed_key_range = $5, worker_pid = NULL, worker_starts = 0, updated_at = now(),"
-	          " finished_at = CASE WHEN $2 = 'failed' THEN now() END"
-	          " WHERE job_id = $1 AND state IN ('queued', 'running')",
+	JobTableVersion version = InstalledJobTable();
+	static SPIPlanPtr plans[kJobTableVersions];
+	UpdateJob(&plans[version],
+	          psprintf("UPDATE backfill.jobs SET state = $2, last_error_sqlstate = $3, last_error_message = $4,"
+	                   " failed_key_range = $5, worker_pid = NULL,%s updated_at = now(),"
+	                   " finished_at = CASE WHEN $2 = 'failed' THEN now() END"
+	                   " WHERE job_id = $1 AND state IN ('queued', 'running')",
+	                   Since(kJobTable02, version, " worker_starts = 0,")),
 	          5, types, values, nulls);
 }
 

@@ -152,6 +152,13 @@ void RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, co
 // first, as parallel arrays in the current memory context.
 int ListWaitingJobs(int64 **job_ids, Oid **login_roles, Oid **owners);
 
+// True when the database's job table is the version this library was built
+// for; at an older one (a database not yet ALTER EXTENSION ... UPDATEd) jobs
+// run without what needs the newer table (skipping locked rows, sweeps,
+// ending at the end key, crash-loop and truncation detection). Needs a
+// transaction. Never errors but for catalog access.
+bool JobTableIsCurrent();
+
 // Milliseconds of an interval (a month counts 30 days). Never errors.
 int64 IntervalToMs(const Interval *interval);
 

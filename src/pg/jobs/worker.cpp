@@ -100,6 +100,9 @@ struct JobContext {
 	// now (a lock timeout then means "a row was locked", not "retry later").
 	int skip_locked_batches;
 	bool in_fast_update;
+	// The job table is the current version; at 0.1 walk batches wait for row
+	// locks under the job's lock_timeout as before (no table for skipped keys).
+	bool table_current;
 
 	// The key range of the batch in progress, for the error report.
 	char *range;
@@ -356,6 +359,11 @@ KeyTypes(const JobContext *ctx, int copies, Oid *types) {
 void
 UpdateWalkRange(JobContext *ctx, bool has_lower, int nargs, Oid *types, Datum *values, bf::BatchRecord *rec) {
 	int nkeys = ctx->nkeys;
+	if (!ctx->table_current) {
+		rec->rows_updated = (int64)RunStatement(ctx, (PlanSlot)(kPlanUpdate + has_lower), ctx->sql.update[has_lower],
+		                                        nargs, types, values);
+		return;
+	}
 	if (ctx->skip_locked_batches == 0) {
 		(void)set_config_option("lock_timeout", kFastPathLockTimeout, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
 		                        true, 0, false);
@@ -598,6 +606,7 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 		CommitTransactionCommand();
 		return BatchOutcome::Stopped;
 	}
+	ctx->table_current = bf::JobTableIsCurrent();
 	core::EffectiveJobOptions options = core::ResolveJobOptions(row.options, bf::CurrentJobOptionSettings());
 	*delay_ms = options.batch_delay_ms;
 	ctx->lock_timeout_ms = options.lock_timeout_ms;
