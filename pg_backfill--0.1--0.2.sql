@@ -19,6 +19,11 @@ ALTER TABLE backfill.jobs ADD COLUMN table_generation bigint,
 -- existed when the walk started ('tid'; key_index 0, key_columns {ctid}).
 ALTER TABLE backfill.jobs ADD COLUMN strategy text NOT NULL DEFAULT 'key';
 
+-- A partitioned table is walked leaf partition by leaf partition, each with
+-- its own key index (or TID ranges): the leaf in progress, and those done.
+ALTER TABLE backfill.jobs ADD COLUMN partition oid,
+	ADD COLUMN partitions_done oid[] NOT NULL DEFAULT '{}';
+
 -- The walk's end: the largest key when the walk started (rows inserted later
 -- beyond it are not the job's; a trigger that moves keys forward cannot make
 -- a job endless).
@@ -79,7 +84,7 @@ RETURNS TABLE (job_id bigint, relation regclass, column_name name, expression te
                owner name, created_at timestamptz, started_at timestamptz,
                updated_at timestamptz, finished_at timestamptz,
                phase text, rows_skipped bigint, rows_swept bigint, sweeps integer, restarts integer,
-               strategy text)
+               strategy text, partition regclass)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -90,7 +95,8 @@ AS $$
 	       j.batches_done, j.lock_timeouts,
 	       j.last_error_sqlstate || ': ' || j.last_error_message,
 	       pg_get_userbyid(j.owner), j.created_at, j.started_at, j.updated_at, j.finished_at,
-	       j.phase, j.rows_skipped, j.rows_swept, j.sweeps, j.restarts, j.strategy
+	       j.phase, j.rows_skipped, j.rows_swept, j.sweeps, j.restarts, j.strategy,
+	       CASE WHEN j.state IN ('queued', 'running', 'paused') THEN j.partition::regclass END
 	FROM backfill.jobs j
 	     LEFT JOIN pg_attribute a ON a.attrelid = j.relid AND a.attnum = j.attnum AND NOT a.attisdropped,
 	     LATERAL backfill.job_progress(j.rows_done, j.rows_estimated,

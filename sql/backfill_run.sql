@@ -107,5 +107,20 @@ SELECT count(*) FILTER (WHERE c = a + 1) AS filled, count(*) AS rows FROM heap_o
 EXPLAIN (COSTS OFF) UPDATE ONLY heap_only SET c = a WHERE ctid OPERATOR(pg_catalog.>=) '(0,0)'::tid
 	AND ctid OPERATOR(pg_catalog.<) '(10,0)'::tid AND c IS NULL;
 
-DROP TABLE accounts, "Order Lines", several, events, empty, ratios, heap_only;
+-- A partitioned table is walked leaf by leaf, each leaf with its own key
+-- index, or TID ranges when it has none (no key over the whole table needed).
+CREATE TABLE sales (region text NOT NULL, id integer NOT NULL, amount integer, c integer) PARTITION BY LIST (region);
+CREATE TABLE sales_eu PARTITION OF sales FOR VALUES IN ('eu');
+CREATE TABLE sales_us PARTITION OF sales FOR VALUES IN ('us');
+ALTER TABLE sales_eu ADD PRIMARY KEY (id);
+INSERT INTO sales SELECT CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END, g, g FROM generate_series(1, 3000) g;
+ANALYZE sales;
+SELECT start_backfill('sales', 'c', 'amount * 2', batch_size => 250) AS job \gset
+SELECT wait_backfill(:job);
+SELECT state, rows_done, partition FROM backfill_status(:job);
+SELECT cardinality(partitions_done) AS leaves_done FROM backfill.jobs WHERE job_id = :job;
+SELECT tableoid::regclass AS leaf, count(*) FILTER (WHERE c = amount * 2) AS filled, count(*) AS rows
+FROM sales GROUP BY 1 ORDER BY 1;
+
+DROP TABLE accounts, "Order Lines", several, events, empty, ratios, heap_only, sales;
 DROP EXTENSION pg_backfill;

@@ -56,9 +56,10 @@ SELECT count(c) AS swapped_in_table_filled FROM orders;
 SELECT relation, column_name FROM backfill_status(:job);
 
 -- Rows that appear behind the checkpoint without passing through the walk's
--- future: TRUNCATE and re-insert, or a partition attached whose keys lie
--- below the checkpoint. The job sees the table's storage change and walks it
--- again from the start.
+-- future: TRUNCATE and re-insert (the job sees the table's storage change and
+-- walks it again from the start: restarts 1), or a partition attached whose
+-- keys lie below the checkpoint (a partitioned table is walked leaf by leaf:
+-- the new leaf is walked too, nothing starts over).
 CREATE TABLE tr (id integer PRIMARY KEY, a integer NOT NULL, c integer);
 INSERT INTO tr SELECT g, g FROM generate_series(1, 100) g;
 CREATE TABLE pt (id integer PRIMARY KEY, a integer NOT NULL, c integer) PARTITION BY RANGE (id);

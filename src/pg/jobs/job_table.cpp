@@ -60,6 +60,8 @@ enum SelectedColumn {
 	kColSweeps,
 	kColTableGeneration,
 	kColWorkerStarts,
+	kColPartition,
+	kColPartitionsDone,
 };
 
 // %s: the columns 0.2 added (kSelect02), or their defaults at 0.1.
@@ -68,8 +70,9 @@ constexpr const char *kSelectJob =
     " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, rows_done,"
     " rows_estimated, worker_pid, xmin, started_at, updated_at, last_error_sqlstate, last_error_message, %s"
     " FROM backfill.jobs WHERE job_id = $1";
-constexpr const char *kSelect02 = "strategy, end_key, phase, sweeps, table_generation, worker_starts";
-constexpr const char *kSelect02Defaults = "'key', NULL::text[], 'walk', 0, NULL::bigint, 0";
+constexpr const char *kSelect02 =
+    "strategy, end_key, phase, sweeps, table_generation, worker_starts, partition, partitions_done";
+constexpr const char *kSelect02Defaults = "'key', NULL::text[], 'walk', 0, NULL::bigint, 0, NULL::oid, '{}'::oid[]";
 
 // The parameters of InsertJob's statement, $1 first.
 enum InsertParam {
@@ -264,6 +267,25 @@ CopyStringArray(HeapTuple tuple, TupleDesc desc, int col, MemoryContext cxt, cha
 	return n;
 }
 
+// Copies an oid[] column into `cxt`; returns the count.
+int
+CopyOidArray(HeapTuple tuple, TupleDesc desc, int col, MemoryContext cxt, Oid **out) {
+	bool isnull;
+	Datum d = SPI_getbinval(tuple, desc, col, &isnull);
+	*out = nullptr;
+	if (isnull)
+		return 0;
+	Datum *elems;
+	bool *elem_nulls;
+	int n;
+	deconstruct_array(DatumGetArrayTypeP(d), OIDOID, sizeof(Oid), true, TYPALIGN_INT, &elems, &elem_nulls, &n);
+	Oid *oids = (Oid *)MemoryContextAlloc(cxt, sizeof(Oid) * (n > 0 ? n : 1));
+	for (int i = 0; i < n; i++)
+		oids[i] = DatumGetObjectId(elems[i]);
+	*out = oids;
+	return n;
+}
+
 // Column `col` of an SPI result as an integer (intervals as milliseconds,
 // booleans as 0/1); if_null for SQL NULL.
 int64
@@ -410,6 +432,8 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		row->has_table_generation = generation.has_value();
 		row->table_generation = generation.value_or(0);
 		row->worker_starts = (int32)GetInt64(t, d, kColWorkerStarts, 0);
+		row->partition = (Oid)GetInt64(t, d, kColPartition, InvalidOid);
+		row->npartitions_done = CopyOidArray(t, d, kColPartitionsDone, cxt, &row->partitions_done);
 		row->xmin = (TransactionId)GetInt64(t, d, kColXmin, 0);
 		bool isnull;
 		row->started_at = DatumGetTimestampTz(SPI_getbinval(t, d, kColStartedAt, &isnull));
@@ -519,8 +543,8 @@ MarkJobStarted(int64 job_id, int32 worker_pid) {
 void
 RecordBatch(int64 job_id, const BatchRecord *r) {
 	bool last = r->final_state != nullptr;
-	Oid types[] = {INT8OID, TEXTARRAYOID, TEXTARRAYOID, INT8OID, INT8OID, INT8OID,
-	               INT8OID, TEXTOID,      BOOLOID,      INT8OID, BOOLOID, TEXTOID};
+	Oid types[] = {INT8OID, TEXTARRAYOID, TEXTARRAYOID, INT8OID, INT8OID, INT8OID, INT8OID,
+	               TEXTOID, BOOLOID,      INT8OID,      BOOLOID, TEXTOID, OIDOID,  BOOLOID};
 	Datum values[] = {Int64GetDatum(job_id),
 	                  r->checkpoint ? TextArray(r->nkeys, r->checkpoint) : (Datum)0,
 	                  r->end_key ? TextArray(r->nkeys, r->end_key) : (Datum)0,
@@ -532,11 +556,14 @@ RecordBatch(int64 job_id, const BatchRecord *r) {
 	                  BoolGetDatum(r->sweep_ended),
 	                  Int64GetDatum(r->table_generation),
 	                  BoolGetDatum(r->restarted),
-	                  last ? CStringGetTextDatum(core::StateName(*r->final_state)) : (Datum)0};
-	char nulls[] = "            ";
+	                  last ? CStringGetTextDatum(core::StateName(*r->final_state)) : (Datum)0,
+	                  ObjectIdGetDatum(r->partition),
+	                  BoolGetDatum(r->partition_done)};
+	char nulls[] = "              ";
 	nulls[1] = r->checkpoint ? ' ' : 'n';
 	nulls[2] = r->end_key ? ' ' : 'n';
 	nulls[11] = last ? ' ' : 'n';
+	nulls[12] = OidIsValid(r->partition) ? ' ' : 'n';
 	JobTableVersion version = InstalledJobTable();
 	static SPIPlanPtr plans[kJobTableVersions];
 	UpdateJob(&plans[version],
@@ -550,8 +577,10 @@ RecordBatch(int64 job_id, const BatchRecord *r) {
 	                         " end_key = $3, rows_skipped = rows_skipped + $6, rows_swept = rows_swept + $7,"
 	                         " phase = $8, sweeps = sweeps + $9::integer, table_generation = $10,"
 	                         " restarts = restarts + $11::integer,"
-	                         " worker_starts = CASE WHEN state = 'running' AND $12 IS NULL THEN 1 ELSE 0 END,")),
-	          12, types, values, nulls);
+	                         " worker_starts = CASE WHEN state = 'running' AND $12 IS NULL THEN 1 ELSE 0 END,"
+	                         " partition = CASE WHEN $14 THEN NULL ELSE $13 END,"
+	                         " partitions_done = partitions_done || CASE WHEN $14 THEN ARRAY[$13] ELSE '{}' END,")),
+	          14, types, values, nulls);
 }
 
 void

@@ -44,7 +44,10 @@ struct JobRow {
 	int nend_key;      // 0: not captured yet
 	char **end_key;    // the largest key when the walk started
 	core::JobPhase phase;
-	int32 sweeps; // sweep rounds finished
+	int32 sweeps;          // sweep rounds finished
+	Oid partition;         // the leaf partition being walked, or InvalidOid
+	int npartitions_done;  // leaf partitions walked to the end
+	Oid *partitions_done;
 	int64 rows_done;
 	int64 rows_estimated; // -1: unknown
 	int32 worker_pid;     // 0: none recorded
@@ -112,6 +115,8 @@ struct BatchRecord {
 	bool sweep_ended;              // the batch ended a sweep round (counted in sweeps)
 	int64 table_generation;        // the table's generation the batch ran against
 	bool restarted;                // the walk started over because the generation changed
+	Oid partition;                 // the leaf partition walked (InvalidOid: the table itself)
+	bool partition_done;           // the batch ended the walk of that leaf
 	const core::JobState *final_state; // not NULL for the job's last batch
 };
 

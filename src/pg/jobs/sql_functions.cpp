@@ -280,16 +280,10 @@ pg_backfill_start_backfill(PG_FUNCTION_ARGS) {
 	char *expression_sql = bf::AnalyzeBackfillExpression(rel, attnum, expression);
 
 	// The walk's key: the key index, or, for a table without one, the rows'
-	// physical positions (TID ranges over the table's blocks).
+	// physical positions (TID ranges over the table's blocks). A partitioned
+	// table is walked leaf by leaf, each leaf choosing its own the same way.
 	bf::KeyChoice key;
 	bool tid_walk = !bf::ChooseKeyIndex(rel, &key);
-	if (tid_walk && rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
-		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-		                errmsg("partitioned table \"%s\" has no primary key or unique index over NOT NULL columns",
-		                       RelationGetRelationName(rel)),
-		                errdetail("A table without such a key is walked by physical position (TID ranges), which "
-		                          "cannot span partitions."),
-		                errhint("Backfill each partition on its own, or add a primary key.")));
 	const char *ctid = "ctid";
 	const char **key_columns = tid_walk ? &ctid : (const char **)palloc(sizeof(char *) * key.nkeys);
 	for (int i = 0; !tid_walk && i < key.nkeys; i++) {

@@ -52,6 +52,7 @@ PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 #include "pg/jobs/job_locks.hpp"
 #include "pg/jobs/job_table.hpp"
 #include "pg/jobs/kept_plan.hpp"
+#include "pg/jobs/key_index.hpp"
 #include "pg/jobs/launcher.hpp"
 #include "pg/jobs/replica_lag.hpp"
 #include "pg/jobs/settings.hpp"
@@ -79,9 +80,13 @@ struct JobContext {
 	int64 job_id;
 	Oid owner;            // the role batches run as
 	int64 lock_timeout_ms; // the job's lock_timeout as last read (bounds the wait for the job row and table)
-	bool prepared;        // PrepareJob ran
-	Oid relid;            // followed by OID through renames
-	AttrNumber attnum;    // followed by number through renames
+	// The relation the batch statements address: the job's table, or, for a
+	// partitioned table, the leaf partition being walked (InvalidOid: none
+	// prepared yet). The job's table is followed by OID, its column by number,
+	// through renames; a leaf's column is the one of the same name.
+	Oid walked_relid;
+	AttrNumber walked_attnum;
+	Oid key_index; // the walked relation's key index (InvalidOid with tid_walk)
 	char *target_names;   // "schema.table.column.key..." the statements were built for
 	bool tid_walk;            // walk by TID ranges (no key index); the key is ctid
 	BlockNumber nblocks;      // the table's size in blocks, read at each batch
@@ -244,8 +249,8 @@ TargetNames(Relation rel, AttrNumber attnum, int nkeys, const AttrNumber *key_at
 
 // Opens the job's relation by OID with RowExclusiveLock (waited for under
 // the batch's lock_timeout and held until the batch ends, so no rename or
-// swap can happen while the batch runs) and checks that its column and key
-// columns still exist. ereports 42P01 or 42703 when they do not. PG regime.
+// swap can happen while the batch runs) and checks that its column still
+// exists. ereports 42P01 or 42703 when it does not. PG regime.
 Relation
 OpenTarget(const JobContext *ctx, const bf::JobRow *row) {
 	Relation rel = try_relation_open(row->relid, RowExclusiveLock);
@@ -261,8 +266,6 @@ OpenTarget(const JobContext *ctx, const bf::JobRow *row) {
 			                       attnum, RelationGetRelationName(rel), row->job_id)));
 	};
 	check(row->attnum, "column");
-	for (int i = 0; ctx->prepared && !ctx->tid_walk && i < ctx->nkeys; i++)
-		check(ctx->key_attnums[i], "key column");
 	return rel;
 }
 
@@ -516,29 +519,31 @@ SweepBatch(JobContext *ctx, const bf::JobRow *row, core::JobPhase phase, int64 b
 	rec->sweep_ended = *pass_ended;
 }
 
-// Worker-lifetime setup from the job row, in the first batch's transaction
-// (so that a key index dropped meanwhile fails the job like any batch
-// error): key columns by number from the key index, their types and I/O
-// functions. PG regime.
+// Setup for walking relation `walked` (the job's table, or a leaf
+// partition), in the batch's transaction, so that a key index dropped
+// meanwhile fails the job like any batch error: its column, its key columns
+// by number from key_index (or ctid with tid_walk), their types and I/O
+// functions. The statements are built by BuildStatementsIfRenamed. PG regime.
 void
-PrepareJob(JobContext *ctx, const bf::JobRow *row) {
+PrepareWalked(JobContext *ctx, Relation walked, AttrNumber attnum, Oid key_index, bool tid_walk, int64 job_id) {
 	MemoryContext old = MemoryContextSwitchTo(worker_cxt);
-	ctx->relid = row->relid;
-	ctx->attnum = row->attnum;
-	ctx->tid_walk = row->tid_walk;
+	Oid relid = RelationGetRelid(walked);
 	Relation index = nullptr;
 	int n = 1;
-	if (!ctx->tid_walk) {
-		index = try_relation_open(row->key_index, AccessShareLock);
-		if (index == nullptr || index->rd_index == nullptr || index->rd_index->indrelid != row->relid)
+	if (!tid_walk) {
+		index = try_relation_open(key_index, AccessShareLock);
+		if (index == nullptr || index->rd_index == nullptr || index->rd_index->indrelid != relid)
 			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
 			                errmsg("key index with OID %u of backfill job " INT64_FORMAT " no longer exists",
-			                       row->key_index, row->job_id)));
+			                       key_index, job_id)));
 		n = index->rd_index->indnkeyatts;
-		if (n != row->nkeys)
-			elog(ERROR, "backfill job " INT64_FORMAT " has %d key columns, its key index %d", row->job_id, row->nkeys,
-			     n);
 	}
+	ForgetPlans(ctx);
+	ctx->target_names = nullptr;
+	ctx->walked_relid = relid;
+	ctx->walked_attnum = attnum;
+	ctx->key_index = key_index;
+	ctx->tid_walk = tid_walk;
 	ctx->nkeys = n;
 	ctx->key_attnums = (AttrNumber *)palloc(sizeof(AttrNumber) * n);
 	ctx->key_columns = (char **)palloc0(sizeof(char *) * n);
@@ -547,16 +552,76 @@ PrepareJob(JobContext *ctx, const bf::JobRow *row) {
 	ctx->key_ioparams = (Oid *)palloc(sizeof(Oid) * n);
 	ctx->key_output_funcs = (Oid *)palloc(sizeof(Oid) * n);
 	for (int i = 0; i < n; i++) {
-		ctx->key_attnums[i] = ctx->tid_walk ? SelfItemPointerAttributeNumber : index->rd_index->indkey.values[i];
-		ctx->key_types[i] = ctx->tid_walk ? TIDOID : get_atttype(row->relid, ctx->key_attnums[i]);
+		ctx->key_attnums[i] = tid_walk ? SelfItemPointerAttributeNumber : index->rd_index->indkey.values[i];
+		ctx->key_types[i] = tid_walk ? TIDOID : get_atttype(relid, ctx->key_attnums[i]);
 		bool varlena;
 		getTypeInputInfo(ctx->key_types[i], &ctx->key_input_funcs[i], &ctx->key_ioparams[i]);
 		getTypeOutputInfo(ctx->key_types[i], &ctx->key_output_funcs[i], &varlena);
 	}
 	if (index != nullptr)
 		relation_close(index, AccessShareLock);
-	ctx->prepared = true;
 	MemoryContextSwitchTo(old);
+}
+
+// The leaf partition of partitioned table `parent` that the walk is in: the
+// job's current one if it is still a leaf of the table, else the leaf with
+// the smallest OID not yet done (a partition attached meanwhile is walked
+// too, a detached one is left). InvalidOid when every leaf is done; *switched
+// says the walk moves to a new leaf. PG regime.
+Oid
+CurrentLeaf(Relation parent, const bf::JobRow *row, bool *switched) {
+	List *relids = find_all_inheritors(RelationGetRelid(parent), NoLock, nullptr);
+	Oid next = InvalidOid;
+	ListCell *lc;
+	foreach (lc, relids) {
+		Oid leaf = lfirst_oid(lc);
+		if (get_rel_relkind(leaf) != RELKIND_RELATION)
+			continue;
+		if (leaf == row->partition) {
+			*switched = false;
+			return leaf;
+		}
+		bool done = false;
+		for (int i = 0; i < row->npartitions_done && !done; i++)
+			done = row->partitions_done[i] == leaf;
+		if (!done && (!OidIsValid(next) || leaf < next))
+			next = leaf;
+	}
+	*switched = true;
+	return next;
+}
+
+// Opens the relation this batch walks and prepares it when it changed: the
+// job's table itself, or for a partitioned table (with a current job table)
+// the leaf CurrentLeaf picks, with its own key index, or TID ranges when it
+// has none. Returns nullptr when every leaf is done. *row is reset to the
+// start of a walk when the walk moves to a new leaf. PG regime.
+Relation
+OpenWalked(JobContext *ctx, Relation rel, bf::JobRow *row) {
+	if (rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE || !ctx->table_current) {
+		if (ctx->walked_relid != RelationGetRelid(rel))
+			PrepareWalked(ctx, rel, row->attnum, row->key_index, row->tid_walk, row->job_id);
+		return rel;
+	}
+	bool switched;
+	Oid leaf = CurrentLeaf(rel, row, &switched);
+	if (!OidIsValid(leaf))
+		return nullptr;
+	if (switched) {
+		row->partition = leaf;
+		row->ncheckpoint = 0;
+		row->nend_key = 0;
+		row->phase = core::JobPhase::Walk;
+		row->has_table_generation = false;
+	}
+	Relation walked = relation_open(leaf, RowExclusiveLock);
+	if (ctx->walked_relid != leaf) {
+		AttrNumber attnum = get_attnum(leaf, NameStr(TupleDescAttr(RelationGetDescr(rel), row->attnum - 1)->attname));
+		bf::KeyChoice key;
+		bool tid_walk = !bf::ChooseKeyIndex(walked, &key);
+		PrepareWalked(ctx, walked, attnum, tid_walk ? InvalidOid : key.index, tid_walk, row->job_id);
+	}
+	return walked;
 }
 
 // (Re)builds the batch statements when the target's names differ from the
@@ -565,7 +630,7 @@ PrepareJob(JobContext *ctx, const bf::JobRow *row) {
 // another relation or column. PG regime.
 void
 BuildStatementsIfRenamed(JobContext *ctx, Relation rel, const bf::JobRow *row) {
-	char *names = TargetNames(rel, ctx->attnum, ctx->nkeys, ctx->key_attnums);
+	char *names = TargetNames(rel, ctx->walked_attnum, ctx->nkeys, ctx->key_attnums);
 	if (ctx->target_names != nullptr && strcmp(names, ctx->target_names) == 0)
 		return;
 	MemoryContext old = MemoryContextSwitchTo(worker_cxt);
@@ -578,8 +643,8 @@ BuildStatementsIfRenamed(JobContext *ctx, Relation rel, const bf::JobRow *row) {
 	TupleDesc desc = RelationGetDescr(rel);
 	for (int i = 0; i < ctx->nkeys; i++)
 		ctx->key_columns[i] = pstrdup(ctx->tid_walk ? "ctid" : NameStr(TupleDescAttr(desc, ctx->key_attnums[i] - 1)->attname));
-	bf::BuildBatchStatements(rel, row->key_index, ctx->tid_walk, ctx->nkeys, ctx->key_columns,
-	                         NameStr(TupleDescAttr(desc, ctx->attnum - 1)->attname), row->expression_sql,
+	bf::BuildBatchStatements(rel, ctx->key_index, ctx->tid_walk, ctx->nkeys, ctx->key_columns,
+	                         NameStr(TupleDescAttr(desc, ctx->walked_attnum - 1)->attname), row->expression_sql,
 	                         row->only_null, &ctx->sql);
 	MemoryContextSwitchTo(old);
 }
@@ -613,17 +678,32 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	SetBatchSettings(options.lock_timeout_ms);
 
 	Relation rel = OpenTarget(ctx, &row);
-	if (!ctx->prepared)
-		PrepareJob(ctx, &row);
-	BuildStatementsIfRenamed(ctx, rel, &row);
+	Relation walked = OpenWalked(ctx, rel, &row);
+	if (walked == nullptr) {
+		// Every leaf partition is done: the job is.
+		core::JobState finished =
+		    bf::CallCpp<&core::ApplyEvent>("finish job", ctx->job_id, row.state, core::WorkerEvent::Finish);
+		bf::BatchRecord rec;
+		memset(&rec, 0, sizeof(rec));
+		rec.phase = core::JobPhase::Walk;
+		rec.final_state = &finished;
+		bf::RecordBatch(ctx->job_id, &rec);
+		relation_close(rel, NoLock);
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		return BatchOutcome::Finished;
+	}
+	BuildStatementsIfRenamed(ctx, walked, &row);
 	// TRUNCATE, a rewrite, ATTACH or DETACH PARTITION since the checkpoint
 	// was written can put rows behind it: walk the table again from the
 	// start (with only_null, the rows already filled cost a read only).
-	int64 generation = CurrentTableGeneration(rel);
-	ctx->nblocks = RelationGetNumberOfBlocks(rel);
-	ctx->tuples_per_block = rel->rd_rel->relpages > 0 && rel->rd_rel->reltuples > 0
-	                            ? rel->rd_rel->reltuples / rel->rd_rel->relpages
+	int64 generation = CurrentTableGeneration(walked);
+	ctx->nblocks = ctx->tid_walk ? RelationGetNumberOfBlocks(walked) : 0;
+	ctx->tuples_per_block = walked->rd_rel->relpages > 0 && walked->rd_rel->reltuples > 0
+	                            ? walked->rd_rel->reltuples / walked->rd_rel->relpages
 	                            : kDefaultTuplesPerBlock;
+	if (walked != rel)
+		relation_close(walked, NoLock);
 	relation_close(rel, NoLock);
 	bool restarted = row.has_table_generation && row.table_generation != generation;
 	if (restarted)
@@ -649,6 +729,7 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	rec.phase = phase;
 	rec.table_generation = generation;
 	rec.restarted = restarted;
+	rec.partition = ctx->walked_relid != row.relid ? ctx->walked_relid : InvalidOid;
 	bool pass_ended = false;
 	if (phase == core::JobPhase::Walk && ctx->tid_walk)
 		WalkBlocks(ctx, &row, restarted, options.batch_size, &rec, &pass_ended);
@@ -664,7 +745,11 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 		int sweeps = row.sweeps + (rec.sweep_ended ? 1 : 0);
 		std::optional<core::JobPhase> next =
 		    core::PhaseAfterPass(phase, bf::CountSkippedKeys(ctx->job_id), sweeps);
-		if (next) {
+		if (!next && OidIsValid(rec.partition)) {
+			// This leaf is done; the next batch moves to the next one.
+			rec.partition_done = true;
+			rec.phase = core::JobPhase::Walk;
+		} else if (next) {
 			rec.phase = *next;
 			// Give the transactions that held the skipped rows time to end.
 			*delay_ms = Max(*delay_ms, core::BackoffDelayMs(sweeps, bf::guc_retry_backoff_initial_ms,
