@@ -104,6 +104,10 @@ struct JobContext {
 	// tried again (0: the fast path), and whether the plain UPDATE is running
 	// now (a lock timeout then means "a row was locked", not "retry later").
 	int skip_locked_batches;
+	// The length of the last SKIP LOCKED period, and the plain UPDATEs that
+	// succeeded since it ended: a lock met again at once doubles the period.
+	int skip_locked_period;
+	int fast_batches_since_skip;
 	bool in_fast_update;
 	// The job table is the current version; at 0.1 walk batches wait for row
 	// locks under the job's lock_timeout as before (no table for skipped keys).
@@ -129,8 +133,12 @@ constexpr int kJobLockWaitMs = 5000;
 // LOCKED.
 constexpr const char *kFastPathLockTimeout = "5ms";
 // Walk batches run with SKIP LOCKED after the fast path met a row lock,
-// before it is tried again.
-constexpr int kSkipLockedBatches = 50;
+// before it is tried again: kMinSkipLockedBatches, doubled (up to
+// kMaxSkipLockedBatches) each time the fast path meets a lock again in its
+// first batch back, so a table with few hot rows pays SKIP LOCKED's price
+// for a few batches only and one with many stays with it.
+constexpr int kMinSkipLockedBatches = 8;
+constexpr int kMaxSkipLockedBatches = 512;
 // Rows per block assumed for sizing TID-range batches of a table that was
 // never analyzed (pg_class.reltuples unknown).
 constexpr double kDefaultTuplesPerBlock = 50;
@@ -356,7 +364,7 @@ KeyTypes(const JobContext *ctx, int copies, Oid *types) {
 
 // The walk's batch update with its parameters in types/values: the fast
 // path (a plain UPDATE that may wait kFastPathLockTimeout for a row lock) or,
-// for kSkipLockedBatches after one did, the SKIP LOCKED statement, whose
+// for a while after one did, the SKIP LOCKED statement, whose
 // skipped keys it records. Fills rec's rows_updated and rows_skipped. PG
 // regime.
 void
@@ -374,6 +382,7 @@ UpdateWalkRange(JobContext *ctx, bool has_lower, int nargs, Oid *types, Datum *v
 		rec->rows_updated = (int64)RunStatement(ctx, (PlanSlot)(kPlanUpdate + has_lower), ctx->sql.update[has_lower],
 		                                        nargs, types, values);
 		ctx->in_fast_update = false;
+		ctx->fast_batches_since_skip++;
 		SetBatchSettings(ctx->lock_timeout_ms);
 		return;
 	}
@@ -432,7 +441,7 @@ WalkBlocks(JobContext *ctx, const bf::JobRow *row, bool restarted, int64 batch_s
 // One walk batch: the keys after the checkpoint up to batch_size of them
 // (and never past the end key, taken at the walk's first batch), updated by
 // a plain UPDATE that may wait kFastPathLockTimeout for a row lock, or, for
-// kSkipLockedBatches after one did, locked with SKIP LOCKED and updated, the
+// a while after one did, locked with SKIP LOCKED and updated, the
 // keys other transactions held locked recorded for the sweeps. Fills *rec; sets *pass_ended after the walk's last
 // batch. PG regime.
 void
@@ -1044,7 +1053,12 @@ pg_backfill_job_worker_main(Datum) {
 				// The plain UPDATE met a row lock: redo the batch at once
 				// with SKIP LOCKED, and stay with it for a while.
 				ctx.in_fast_update = false;
-				ctx.skip_locked_batches = kSkipLockedBatches;
+				ctx.skip_locked_period = ctx.fast_batches_since_skip == 0
+				                             ? Min(Max(ctx.skip_locked_period * 2, kMinSkipLockedBatches),
+				                                   kMaxSkipLockedBatches)
+				                             : kMinSkipLockedBatches;
+				ctx.skip_locked_batches = ctx.skip_locked_period;
+				ctx.fast_batches_since_skip = 0;
 				sleep_ms = 0;
 				FreeErrorData(edata);
 				continue;
