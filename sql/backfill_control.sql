@@ -66,13 +66,12 @@ SELECT resume_backfill(:job);
 SELECT cancel_backfill(:job);
 SELECT count(*) AS wrong FROM t WHERE c IS DISTINCT FROM a;
 
--- failed: resume retries, pause and cancel do not apply.
+-- failed: resume retries, pause does not apply, cancel abandons the job.
 UPDATE t SET c = NULL;
 SELECT start_backfill('t', 'c', '1000 / (a - 500)', batch_size => 100) AS job \gset
 SELECT wait_backfill(:job);
 SELECT state, last_error, rows_done FROM backfill_status(:job);
 SELECT pause_backfill(:job);
-SELECT cancel_backfill(:job);
 -- a failed job no longer holds the column
 SELECT start_backfill('t', 'c', 'a') AS other \gset
 SELECT resume_backfill(:job);
@@ -80,6 +79,13 @@ SELECT wait_backfill(:other);
 SELECT resume_backfill(:job);
 SELECT wait_backfill(:job);
 SELECT state, last_error FROM backfill_status(:job);
+-- a failed job the user gives up on is cancelled (final)
+UPDATE t SET c = NULL;
+SELECT start_backfill('t', 'c', '1000 / (a - 500)', batch_size => 100) AS job \gset
+SELECT wait_backfill(:job);
+SELECT cancel_backfill(:job);
+SELECT state, finished_at IS NOT NULL AS finished FROM backfill_status(:job);
+SELECT resume_backfill(:job);
 
 -- jobs that do not exist; NULL ids
 SELECT pause_backfill(-1);

@@ -22,7 +22,9 @@ BEGIN
 	                       ' AND waitstart < clock_timestamp() - interval %L)', 'advisory', gate, '100 ms')) THEN
 		RETURN 'the worker never reached the gate';
 	END IF;
-	RETURN (SELECT query FROM pg_stat_activity WHERE application_name = 'pg_backfill job ' || job);
+	RETURN (SELECT a.query FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
+	        WHERE a.application_name = 'pg_backfill job ' || job AND l.locktype = 'advisory' AND l.objid = gate
+	          AND NOT l.granted);
 END
 $$;
 -- The scans in the plan of `statement` (plain, bitmap or index-only scans of

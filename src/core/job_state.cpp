@@ -110,7 +110,8 @@ ApplyCommand(int64_t job_id, JobState from, Command command, bool worker_alive) 
 			return JobState::Running;
 		break;
 	case Command::Cancel:
-		if (IsActive(from))
+		// A failed job may be abandoned too: cancelled is the final word.
+		if (IsActive(from) || from == JobState::Failed)
 			return JobState::Cancelled;
 		break;
 	}

@@ -7,7 +7,7 @@
 //     |   \--pause--> paused <-+   \--query cancel-> paused
 //     |                |  ^----pause--/
 //     |                +--resume--> queued
-//     +--cancel (from queued, running, paused)--> cancelled
+//     +--cancel (from queued, running, paused, failed)--> cancelled
 #pragma once
 
 #include <cstdint>

@@ -73,11 +73,11 @@ TEST(JobState, Resume) {
 }
 
 TEST(JobState, Cancel) {
-	for (JobState s : {JobState::Queued, JobState::Running, JobState::Paused})
+	// A failed job can be abandoned, not only an active one.
+	for (JobState s : {JobState::Queued, JobState::Running, JobState::Paused, JobState::Failed})
 		EXPECT_EQ(core::ApplyCommand(7, s, Command::Cancel, true), JobState::Cancelled);
 	EXPECT_EQ(CommandError(JobState::Succeeded, Command::Cancel),
 	          "55000 cannot cancel backfill job 7: it has already succeeded");
-	EXPECT_EQ(CommandError(JobState::Failed, Command::Cancel), "55000 cannot cancel backfill job 7: it has failed");
 	EXPECT_EQ(CommandError(JobState::Cancelled, Command::Cancel),
 	          "55000 cannot cancel backfill job 7: it has been cancelled");
 }
