@@ -106,3 +106,16 @@ AS $$
 	ORDER BY j.job_id
 $$;
 COMMENT ON FUNCTION backfill_status(bigint) IS 'one row per backfill job visible to the caller';
+
+-- Who sees and controls a job: its owner, the owner of its table (and every
+-- role with that owner's privileges), and superusers. The same function
+-- decides for the SQL functions (pause, resume, cancel, wait), so a grantee
+-- that lost its rights, or a dropped role, never leaves a job the table's
+-- owner can neither see nor cancel.
+CREATE FUNCTION backfill.may_control_job(owner oid, relid oid) RETURNS boolean
+LANGUAGE C STABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_backfill_may_control_job';
+COMMENT ON FUNCTION backfill.may_control_job(oid, oid) IS
+'whether the current user may see and control a backfill job of this owner on this table';
+DROP POLICY jobs_owner_only ON backfill.jobs;
+CREATE POLICY jobs_visible ON backfill.jobs USING (backfill.may_control_job(owner, relid));

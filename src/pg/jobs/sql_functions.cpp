@@ -47,6 +47,7 @@ Datum pg_backfill_job_progress(PG_FUNCTION_ARGS);
 #include "core/progress.hpp"
 #include "pg/boundary.hpp"
 #include "pg/jobs/expression.hpp"
+#include "pg/jobs/job_access.hpp"
 #include "pg/jobs/job_locks.hpp"
 #include "pg/jobs/job_table.hpp"
 #include "pg/jobs/key_index.hpp"
@@ -193,12 +194,14 @@ CheckColumnFree(Oid relid, AttrNumber attnum, const char *column) {
 		                errhint("Wait for it with wait_backfill, or cancel it with cancel_backfill.")));
 }
 
-// The visible job job_id, or 42704. Reads as the caller, so row-level
-// security hides other roles' jobs.
+// The job job_id if the caller may see and control it (bf::MayControlJob,
+// the rule the row-level security policy applies too), else 42704: a job
+// the caller may not see does not exist for it.
 void
 LoadVisibleJob(int64 job_id, bf::JobRow *row) {
-	if (!bf::LoadJob(job_id, bf::JobAccess::AsCaller, false, row))
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("backfill job " INT64_FORMAT " does not exist", job_id)));
+	if (!bf::LoadJob(job_id, bf::JobAccess::AsExtensionOwner, false, row) || !bf::MayControlJob(row->owner, row->relid))
+		ereport(ERROR,
+		        (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("backfill job " INT64_FORMAT " does not exist", job_id)));
 }
 
 // Wakes the job's worker, if one is recorded, so its sleep ends and it sees

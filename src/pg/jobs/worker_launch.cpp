@@ -44,32 +44,66 @@ RoleCanLogIn(Oid role) {
 	return can_login;
 }
 
-// "role "x" cannot log in" or "role with OID n no longer exists", for
-// messages about a job's login role. Needs a transaction.
+namespace {
+
+// Why no worker can run a job with these roles, as a clause for messages
+// ("its login role "x" cannot log in", "its owner (OID n) no longer
+// exists"), or nullptr when one can. *dropped says whether the role in
+// question no longer exists. Needs a transaction. Never errors.
 const char *
-LoginRoleProblem(Oid role) {
-	const char *name = GetUserNameFromId(role, true);
-	if (name == nullptr)
-		return psprintf("its login role (OID %u) no longer exists", role);
-	return psprintf("its login role \"%s\" cannot log in", name);
+JobRoleProblem(Oid login_role, Oid owner, bool *dropped) {
+	*dropped = false;
+	const char *login_name = GetUserNameFromId(login_role, true);
+	if (login_name == nullptr) {
+		*dropped = true;
+		return psprintf("its login role (OID %u) no longer exists", login_role);
+	}
+	if (!RoleCanLogIn(login_role))
+		return psprintf("its login role \"%s\" cannot log in", login_name);
+	if (GetUserNameFromId(owner, true) == nullptr) {
+		*dropped = true;
+		return psprintf("its owner (OID %u) no longer exists", owner);
+	}
+	return nullptr;
+}
+
+} // namespace
+
+void
+CheckJobCanRun(int64 job_id, Oid login_role, Oid owner) {
+	bool dropped;
+	const char *problem = JobRoleProblem(login_role, owner, &dropped);
+	if (problem == nullptr)
+		return;
+	if (dropped)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+		                errmsg("no worker can run backfill job " INT64_FORMAT ": %s", job_id, problem),
+		                errdetail("A job's worker connects as the role whose session started the job and runs its "
+		                          "batches as the role that started it; a dropped role cannot be restored."),
+		                errhint("Cancel the job with cancel_backfill(" INT64_FORMAT
+		                        "), then start a new one if the column still needs it.",
+		                        job_id)));
+	ereport(ERROR, (errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+	                errmsg("no worker can run backfill job " INT64_FORMAT ": %s", job_id, problem),
+	                errdetail("A job's worker connects as the role whose session started the job."),
+	                errhint("Grant role \"%s\" LOGIN again, or cancel the job with cancel_backfill(" INT64_FORMAT ").",
+	                        GetUserNameFromId(login_role, false), job_id)));
 }
 
 bool
-LaunchJobWorker(int64 job_id, Oid login_role, Oid owner, TransactionId creator_xid) {
-	if (!RoleCanLogIn(login_role))
-		ereport(ERROR, (errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-		                errmsg("no worker can run backfill job " INT64_FORMAT ": %s", job_id,
-		                       LoginRoleProblem(login_role)),
-		                errdetail("A job's worker connects as the role whose session started the job."),
-		                errhint("Grant that role LOGIN again, or cancel the job with cancel_backfill(" INT64_FORMAT
-		                        ").",
-		                        job_id)));
+RegisterJobWorker(int64 job_id, Oid login_role, Oid owner, TransactionId creator_xid) {
 	BackgroundWorker worker;
 	InitDynamicWorker(&worker, "pg_backfill_job_worker_main", "pg_backfill worker",
 	                  "pg_backfill worker for job " INT64_FORMAT, job_id);
 	JobWorkerParams params = {MyDatabaseId, login_role, owner, job_id, creator_xid};
 	memcpy(worker.bgw_extra, &params, sizeof(params));
 	return RegisterDynamicBackgroundWorker(&worker, nullptr);
+}
+
+bool
+LaunchJobWorker(int64 job_id, Oid login_role, Oid owner, TransactionId creator_xid) {
+	CheckJobCanRun(job_id, login_role, owner);
+	return RegisterJobWorker(job_id, login_role, owner, creator_xid);
 }
 
 int
@@ -84,12 +118,13 @@ LaunchWaitingJobs(bool *jobs_left_waiting) {
 	for (int i = 0; i < n; i++) {
 		if (JobHasWorker(job_ids[i]))
 			continue;
-		if (!RoleCanLogIn(login_roles[i])) {
-			ereport(WARNING, (errmsg("no worker can run backfill job " INT64_FORMAT ": %s", job_ids[i],
-			                         LoginRoleProblem(login_roles[i]))));
+		bool dropped;
+		const char *problem = JobRoleProblem(login_roles[i], owners[i], &dropped);
+		if (problem != nullptr) {
+			ereport(WARNING, (errmsg("no worker can run backfill job " INT64_FORMAT ": %s", job_ids[i], problem)));
 			continue;
 		}
-		if (launched >= free_slots || !LaunchJobWorker(job_ids[i], login_roles[i], owners[i], InvalidTransactionId)) {
+		if (launched >= free_slots || !RegisterJobWorker(job_ids[i], login_roles[i], owners[i], InvalidTransactionId)) {
 			*jobs_left_waiting = true;
 			break;
 		}

@@ -29,10 +29,18 @@ void InitDynamicWorker(BackgroundWorker *worker, const char *function_name, cons
 // Needs a transaction (syscache). Never errors.
 bool RoleCanLogIn(Oid role);
 
+// ereports 28000 when no worker could run job_id: its login role can no
+// longer log in or was dropped (every worker would die at connection), or
+// its owner was dropped. The hint names a role only if it still exists.
+// Needs a transaction. PG regime.
+void CheckJobCanRun(int64 job_id, Oid login_role, Oid owner);
+
 // Registers a dynamic worker for job_id in this database, without waiting for
-// it to start. Returns false when no background worker slot is free
-// (max_worker_processes). ereports 28000 when login_role can no longer log
-// in, since every worker for the job would die at connection. PG regime.
+// it to start and without checks. Returns false when no background worker
+// slot is free (max_worker_processes). Never errors.
+bool RegisterJobWorker(int64 job_id, Oid login_role, Oid owner, TransactionId creator_xid);
+
+// CheckJobCanRun, then RegisterJobWorker. PG regime.
 bool LaunchJobWorker(int64 job_id, Oid login_role, Oid owner, TransactionId creator_xid);
 
 // Hands free worker slots to this database's jobs that want a worker and
