@@ -29,6 +29,8 @@ SELECT worker_pid IS NOT NULL AS has_worker FROM backfill.jobs WHERE job_id = :j
 SELECT resume_backfill(:job);
 SELECT wait_backfill(:job, '50 ms');
 \echo :LAST_ERROR_SQLSTATE
+-- a negative timeout is refused, however large
+SELECT wait_backfill(:job, '-178000000 years');
 -- pause wakes the sleeping worker, which stops at the batch boundary.
 SELECT pause_backfill(:job);
 SELECT wait_backfill(:job);
@@ -58,9 +60,12 @@ SELECT pause_backfill(:job);
 SELECT wait_backfill(:job);
 SELECT cancel_backfill(:job);
 
--- succeeded
-SELECT start_backfill('t', 'c', 'a') AS job \gset
-SELECT wait_backfill(:job);
+-- succeeded. A timeout beyond any timestamp saturates (it never overflows
+-- into the past, which timed out at once): the wait ends with the job, which
+-- runs 10 batches 20 ms apart.
+SELECT start_backfill('t', 'c', 'a', batch_size => 100, batch_delay => '20 ms') AS job \gset
+SELECT wait_backfill(:job, '1000000 years');
+SELECT wait_backfill(:job, '178000000 years');
 SELECT pause_backfill(:job);
 SELECT resume_backfill(:job);
 SELECT cancel_backfill(:job);
@@ -86,6 +91,13 @@ SELECT wait_backfill(:job);
 SELECT cancel_backfill(:job);
 SELECT state, finished_at IS NOT NULL AS finished FROM backfill_status(:job);
 SELECT resume_backfill(:job);
+
+-- backfill_status's progress math never reports a negative ETA, however large
+-- the estimate or small the rate (backfill.job_progress is internal).
+SELECT percent < 0.001 AS percent, rate > 0 AS has_rate, eta >= '0' AS eta_not_negative,
+       eta > '100000 years' AS eta_huge
+FROM backfill.job_progress(1, 9223372036854775807, '1 year', false);
+SELECT eta FROM backfill.job_progress(9223372036854775807, 9223372036854775807, '1000000 years', false);
 
 -- jobs that do not exist; NULL ids
 SELECT pause_backfill(-1);

@@ -30,6 +30,14 @@ SELECT start_backfill('s', 'c', 'a');
 SELECT start_backfill('t_pkey', 'c', 'a');
 SELECT start_backfill('pg_class', 'relname', 'relname');
 SELECT start_backfill('tmp', 'c', 'id');
+-- tables of an extension: pg_backfill's own job table, and any table made a
+-- member of an extension
+SELECT start_backfill('backfill.jobs', 'state', '''queued''', only_null => false);
+CREATE TABLE member (id integer PRIMARY KEY, c bigint);
+ALTER EXTENSION pg_backfill ADD TABLE member;
+SELECT start_backfill('member', 'c', 'id');
+ALTER EXTENSION pg_backfill DROP TABLE member;
+DROP TABLE member;
 -- columns that cannot be backfilled
 SELECT start_backfill('t', 'ctid', 'a');
 SELECT start_backfill('t', 'xmin', 'a');

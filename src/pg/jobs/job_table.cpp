@@ -9,6 +9,7 @@ extern "C" {
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
@@ -375,7 +376,13 @@ JobTableIsCurrent() {
 int64
 IntervalToMs(const Interval *interval) {
 	int64 days = (int64)interval->month * DAYS_PER_MONTH + interval->day;
-	return interval->time / 1000 + days * (USECS_PER_DAY / 1000);
+	int64 day_ms;
+	int64 ms;
+	if (pg_mul_s64_overflow(days, USECS_PER_DAY / 1000, &day_ms))
+		return days < 0 ? PG_INT64_MIN : PG_INT64_MAX;
+	if (pg_add_s64_overflow(day_ms, interval->time / 1000, &ms))
+		return day_ms < 0 ? PG_INT64_MIN : PG_INT64_MAX;
+	return ms;
 }
 
 bool

@@ -164,7 +164,8 @@ int ListWaitingJobs(int64 **job_ids, Oid **login_roles, Oid **owners);
 // transaction. Never errors but for catalog access.
 bool JobTableIsCurrent();
 
-// Milliseconds of an interval (a month counts 30 days). Never errors.
+// Milliseconds of an interval (a month counts 30 days), saturated at the
+// int64 limits. Never errors, never overflows.
 int64 IntervalToMs(const Interval *interval);
 
 } // namespace pg_backfill::pg

@@ -9,9 +9,12 @@ extern "C" {
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/catalog.h"
+#include "catalog/dependency.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "commands/extension.h"
+#include "common/int.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "optimizer/plancat.h"
@@ -129,7 +132,9 @@ EstimateRows(Relation rel) {
 }
 
 // Checks the relation argument and opens it (AccessShareLock, kept until the
-// transaction ends). ereports 42P01, 42809, 0A000 or 42501.
+// transaction ends). ereports 42P01, 42809, 0A000 (system catalogs,
+// temporary tables, tables of an extension, pg_backfill's own job table
+// among them) or 42501.
 Relation
 OpenTargetRelation(Oid relid) {
 	Relation rel = try_relation_open(relid, AccessShareLock);
@@ -146,6 +151,13 @@ OpenTargetRelation(Oid relid) {
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot backfill temporary table \"%s\"", relname),
 		                errdetail("The background worker that runs the backfill cannot see this session's "
 		                          "temporary tables.")));
+	Oid extension = getExtensionOfObject(RelationRelationId, relid);
+	if (OidIsValid(extension))
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("cannot backfill table \"%s\" of extension \"%s\"", relname,
+		                       get_extension_name(extension)),
+		                errdetail("A table that belongs to an extension is changed only by the extension's own "
+		                          "functions and scripts.")));
 	AclResult acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
 	if (acl != ACLCHECK_OK)
 		aclcheck_error(acl, get_relkind_objtype(relkind), relname);
@@ -242,6 +254,17 @@ RunCommand(int64 job_id, core::Command command) {
 	} else
 		WakeWorker(row.worker_pid);
 	PG_RETURN_TEXT_P(cstring_to_text(core::StateName(next)));
+}
+
+// `ms` milliseconds after `start`, saturated at the largest timestamp (a
+// timeout too long to ever be reached). Never errors.
+TimestampTz
+DeadlineAfter(TimestampTz start, int64 ms) {
+	int64 us;
+	TimestampTz deadline;
+	if (pg_mul_s64_overflow(ms, 1000, &us) || pg_add_s64_overflow(start, us, &deadline))
+		return PG_INT64_MAX;
+	return deadline;
 }
 
 // One progress NOTICE of wait_backfill.
@@ -355,7 +378,7 @@ pg_backfill_wait_backfill(PG_FUNCTION_ARGS) {
 		                errdetail("Its snapshot would never show the job's progress."),
 		                errhint("Call it in a READ COMMITTED transaction.")));
 	TimestampTz start = GetCurrentTimestamp();
-	TimestampTz deadline = PG_ARGISNULL(1) ? 0 : start + bf::IntervalToMs(PG_GETARG_INTERVAL_P(1)) * 1000;
+	TimestampTz deadline = PG_ARGISNULL(1) ? 0 : DeadlineAfter(start, bf::IntervalToMs(PG_GETARG_INTERVAL_P(1)));
 	TimestampTz last_notice = start;
 	MemoryContext poll_cxt = AllocSetContextCreate(CurrentMemoryContext, "wait_backfill", ALLOCSET_SMALL_SIZES);
 	MemoryContext caller_cxt = MemoryContextSwitchTo(poll_cxt);
