@@ -105,6 +105,37 @@ SELECT resume_backfill(-1);
 SELECT cancel_backfill(-1);
 SELECT pause_backfill(NULL), resume_backfill(NULL), cancel_backfill(NULL);
 
+-- wait_backfill never waits for its own transaction: holding a lock on the
+-- job's table, one of its partitions or one of their indexes that blocks the
+-- worker (ShareLock or stronger) is refused with 55000 at once (before, the
+-- wait ran into its timeout). The job runs one batch, then sleeps.
+CREATE TABLE mp (id integer PRIMARY KEY, a integer, c integer) PARTITION BY RANGE (id);
+CREATE TABLE mp_1 PARTITION OF mp FOR VALUES FROM (1) TO (501);
+CREATE TABLE mp_2 PARTITION OF mp FOR VALUES FROM (501) TO (1001);
+INSERT INTO mp SELECT g, g FROM generate_series(1, 1000) g;
+SELECT start_backfill('mp', 'c', 'a', batch_size => 100, batch_delay => '1 h') AS job \gset
+SELECT wait_for(format('(SELECT batches_done = 1 FROM backfill_status(%s))', :job));
+BEGIN;
+ALTER TABLE mp ADD COLUMN e integer;
+SELECT wait_backfill(:job, '2 s');
+ROLLBACK;
+BEGIN;
+LOCK TABLE mp_2 IN SHARE MODE;
+SELECT wait_backfill(:job, '2 s');
+ROLLBACK;
+BEGIN;
+REINDEX INDEX mp_1_pkey;
+SELECT wait_backfill(:job, '2 s');
+ROLLBACK;
+-- a lock the worker does not conflict with is no reason: the wait times out
+BEGIN;
+LOCK TABLE mp IN SHARE UPDATE EXCLUSIVE MODE;
+SELECT wait_backfill(:job, '10 ms');
+ROLLBACK;
+SELECT cancel_backfill(:job);
+SELECT wait_backfill(:job);
+DROP TABLE mp;
+
 -- wait_backfill is refused in REPEATABLE READ, where it would never see progress.
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT wait_backfill(:job);

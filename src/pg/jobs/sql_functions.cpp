@@ -4,15 +4,22 @@
 // core is reached through CallCpp only.
 extern "C" {
 #include "postgres.h"
+#include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/table.h"
 #include "access/transam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/catalog.h"
 #include "catalog/dependency.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "common/int.h"
 #include "funcapi.h"
@@ -24,7 +31,9 @@ extern "C" {
 #include "storage/proc.h"
 #include "storage/procarray.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -267,6 +276,92 @@ DeadlineAfter(TimestampTz start, int64 ms) {
 	return deadline;
 }
 
+// The indexes of table relid, from pg_index (no lock taken).
+List *
+IndexesOf(Oid relid) {
+	List *indexes = NIL;
+	Relation pg_index = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyData key;
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	SysScanDesc scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true, nullptr, 1, &key);
+	HeapTuple tuple;
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		indexes = lappend_oid(indexes, ((Form_pg_index)GETSTRUCT(tuple))->indexrelid);
+	systable_endscan(scan);
+	table_close(pg_index, AccessShareLock);
+	return indexes;
+}
+
+// The strongest lock mode at or above ShareLock that this transaction (or
+// session) holds on relation relid, or NoLock. Such a lock conflicts with
+// the RowExclusiveLock a batch's UPDATE takes (and AccessExclusiveLock also
+// with the AccessShareLock of its key query).
+LOCKMODE
+ConflictingLockHeld(Oid relid) {
+	LOCKTAG tag;
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	for (LOCKMODE mode = AccessExclusiveLock; mode >= ShareLock; mode--)
+		if (LockHeldByMe(&tag, mode))
+			return mode;
+	return NoLock;
+}
+
+// ereports 55000 when wait_backfill would wait for itself: the current
+// transaction holds a lock the job's worker needs, so the worker waits for
+// this transaction to end, and this transaction for the worker. Checked
+// before waiting: the job's table, its partitions, their indexes, and the
+// job table (ShareLock or stronger). Checked while waiting: the worker is
+// seen waiting for a lock this backend holds (a row lock, a lock on a table
+// a trigger writes, ...).
+void
+CheckNotBlockingJob(const bf::JobRow *row, bool first) {
+	if (first) {
+		List *tables = find_all_inheritors(row->relid, NoLock, nullptr);
+		List *relids = list_copy(tables);
+		ListCell *lc;
+		foreach (lc, tables)
+			relids = list_concat(relids, IndexesOf(lfirst_oid(lc)));
+		Oid jobs_nsp = get_namespace_oid("backfill", true);
+		if (OidIsValid(jobs_nsp))
+			relids = lappend_oid(relids, get_relname_relid("jobs", jobs_nsp));
+		foreach (lc, relids) {
+			Oid relid = lfirst_oid(lc);
+			LOCKMODE mode = OidIsValid(relid) ? ConflictingLockHeld(relid) : NoLock;
+			if (mode == NoLock)
+				continue;
+			const char *name = get_rel_name(relid);
+			ereport(ERROR,
+			        (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			         errmsg("backfill job " INT64_FORMAT " needs a lock that the current transaction holds",
+			                row->job_id),
+			         errdetail("The current transaction holds %s on %s \"%s\", which blocks the job's worker until "
+			                   "the transaction ends, so waiting here would never end.",
+			                   GetLockmodeName(DEFAULT_LOCKMETHOD, mode),
+			                   get_rel_relkind(relid) == RELKIND_INDEX ? "index" : "table", name ? name : "?"),
+			         errhint("Commit the transaction first, then call wait_backfill.")));
+		}
+	}
+	// The worker waits for a heavyweight lock: does this backend hold it?
+	PGPROC *proc = row->worker_pid > 0 ? BackendPidGetProc(row->worker_pid) : nullptr;
+	if (proc == nullptr || !proc->isBackgroundWorker ||
+	    (*(volatile uint32 *)&proc->wait_event_info & 0xFF000000) != PG_WAIT_LOCK)
+		return;
+	ArrayType *blockers = DatumGetArrayTypeP(DirectFunctionCall1(pg_blocking_pids, Int32GetDatum(row->worker_pid)));
+	Datum *pids;
+	int n;
+	deconstruct_array(blockers, INT4OID, sizeof(int32), true, TYPALIGN_INT, &pids, nullptr, &n);
+	for (int i = 0; i < n; i++)
+		if (DatumGetInt32(pids[i]) == MyProcPid)
+			ereport(ERROR,
+			        (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			         errmsg("backfill job " INT64_FORMAT " needs a lock that the current transaction holds",
+			                row->job_id),
+			         errdetail("The job's worker (PID %d) waits for a lock held by the current transaction, so "
+			                   "waiting here would never end.",
+			                   row->worker_pid),
+			         errhint("Commit the transaction first, then call wait_backfill.")));
+}
+
 // One progress NOTICE of wait_backfill.
 void
 ReportProgress(const bf::JobRow *row) {
@@ -397,6 +492,7 @@ pg_backfill_wait_backfill(PG_FUNCTION_ARGS) {
 			                errhint("Commit the transaction first, then call wait_backfill.")));
 		if (!wants_worker)
 			break;
+		CheckNotBlockingJob(&row, first);
 		TimestampTz now = GetCurrentTimestamp();
 		if (deadline != 0 && now >= deadline)
 			ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED),
