@@ -119,3 +119,9 @@ COMMENT ON FUNCTION backfill.may_control_job(oid, oid) IS
 'whether the current user may see and control a backfill job of this owner on this table';
 DROP POLICY jobs_owner_only ON backfill.jobs;
 CREATE POLICY jobs_visible ON backfill.jobs USING (backfill.may_control_job(owner, relid));
+
+-- When the commit of the transaction that started or resumed a job
+-- registered a worker for it: the slot hand-off (a finishing worker, the
+-- launcher's scanner) leaves the job to that worker for 5 s, the time it has
+-- to start and take the job lock, instead of registering a second one.
+ALTER TABLE backfill.jobs ADD COLUMN worker_requested_at timestamptz;

@@ -84,7 +84,8 @@ SELECT state, last_error, rows_done, batches_done FROM backfill_status(:job);
 SELECT count(*) AS wrong FROM ratios WHERE r IS DISTINCT FROM 100;
 
 -- wait_backfill refuses to wait for a job its own transaction started (the
--- worker waits for that transaction); on a finished job it returns at once.
+-- worker starts when that transaction commits); on a finished job it returns
+-- at once.
 BEGIN;
 SELECT start_backfill('ratios', 'r', 'id', only_null => false) AS job2 \gset
 SELECT wait_backfill(:job2);

@@ -22,8 +22,8 @@ BEGIN;
 SELECT start_backfill('t', 'd', 'a') AS carol_job \gset
 SELECT state, owner FROM backfill_status();
 -- The worker runs as carol, not as the superuser that carol's session
--- logged in as: revoke carol's right before the worker starts (it waits for
--- this transaction).
+-- logged in as: revoke carol's right before the worker starts (when this
+-- transaction commits).
 RESET ROLE;
 REVOKE UPDATE (d) ON t FROM regress_backfill_carol;
 COMMIT;

@@ -4,9 +4,9 @@ CREATE EXTENSION IF NOT EXISTS pg_backfill;
 SET pg_backfill.guard_min_size = '8kB';
 CREATE TABLE jobs_target (id bigint PRIMARY KEY, v int, w int);
 INSERT INTO jobs_target SELECT g, g, g FROM generate_series(1, 400) g;
--- A real job, started and paused in one transaction: its worker waits for
--- this transaction to end, finds the job paused and exits, so the job stays
--- active with no batch running. The job id is fixed for stable messages.
+-- A real job, started and paused in one transaction: at commit it no longer
+-- wants a worker, so none starts and the job stays active with no batch
+-- running. The job id is fixed for stable messages.
 SELECT setval(pg_get_serial_sequence('backfill.jobs', 'job_id'), 41);
 BEGIN;
 SELECT start_backfill('jobs_target', 'v', 'id * 2') AS job \gset

@@ -534,6 +534,17 @@ SetJobState(int64 job_id, core::JobState state) {
 }
 
 void
+MarkWorkerRequested(int64 job_id) {
+	if (InstalledJobTable() < kJobTable02)
+		return; // no worker_requested_at before 0.2
+	Oid types[] = {INT8OID};
+	Datum values[] = {Int64GetDatum(job_id)};
+	static SPIPlanPtr plan;
+	UpdateJob(&plan, "UPDATE backfill.jobs SET worker_requested_at = clock_timestamp() WHERE job_id = $1", 1, types,
+	          values, nullptr);
+}
+
+void
 MarkJobStarted(int64 job_id, int32 worker_pid) {
 	Oid types[] = {INT8OID, INT4OID};
 	Datum values[] = {Int64GetDatum(job_id), Int32GetDatum(worker_pid)};
@@ -687,12 +698,22 @@ RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, const c
 }
 
 int
-ListWaitingJobs(int64 **job_ids, Oid **login_roles, Oid **owners) {
+ListWaitingJobs(int64 **job_ids, Oid **login_roles, Oid **owners, bool leave_requested) {
 	AccessScope scope;
 	EnterScope(JobAccess::AsExtensionOwner, &scope);
-	static SPIPlanPtr plan;
-	Execute(&plan, "SELECT job_id, login_role, owner FROM backfill.jobs WHERE state IN ('queued', 'running')"
-	        " ORDER BY job_id",
+	JobTableVersion version = InstalledJobTable();
+	static SPIPlanPtr plans[2][kJobTableVersions];
+	// A worker requested by a commit, not started since (its start moves
+	// updated_at past the request), less than 5 s ago.
+	const char *requested = leave_requested ? Since(kJobTable02, version,
+	                                                " AND NOT coalesce(worker_requested_at >= updated_at"
+	                                                " AND worker_requested_at > clock_timestamp() - interval '5 s',"
+	                                                " false)")
+	                                        : "";
+	Execute(&plans[leave_requested][version],
+	        psprintf("SELECT job_id, login_role, owner FROM backfill.jobs WHERE state IN ('queued', 'running')%s"
+	                 " ORDER BY job_id",
+	                 requested),
 	        0, nullptr, nullptr, nullptr, SPI_OK_SELECT);
 	int n = (int)SPI_processed;
 	*job_ids = (int64 *)MemoryContextAlloc(scope.caller_cxt, sizeof(int64) * (n + 1));

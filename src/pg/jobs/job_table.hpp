@@ -154,8 +154,10 @@ void RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, co
                     const char *key_range);
 
 // The jobs of this database that want a worker (queued or running), oldest
-// first, as parallel arrays in the current memory context.
-int ListWaitingJobs(int64 **job_ids, Oid **login_roles, Oid **owners);
+// first, as parallel arrays in the current memory context. leave_requested:
+// without those whose worker a commit registered less than 5 s ago and that
+// have not been started since (MarkWorkerRequested).
+int ListWaitingJobs(int64 **job_ids, Oid **login_roles, Oid **owners, bool leave_requested);
 
 // True when the database's job table is the version this library was built
 // for; at an older one (a database not yet ALTER EXTENSION ... UPDATEd) jobs
@@ -163,6 +165,12 @@ int ListWaitingJobs(int64 **job_ids, Oid **login_roles, Oid **owners);
 // ending at the end key, crash-loop and truncation detection). Needs a
 // transaction. Never errors but for catalog access.
 bool JobTableIsCurrent();
+
+// Records that the committing transaction registers a worker for job_id
+// (worker_requested_at): ListWaitingJobs(leave_requested) leaves the job out
+// for the next 5 s, while that worker starts and takes the job lock. Does
+// nothing at a 0.1 job table.
+void MarkWorkerRequested(int64 job_id);
 
 // Milliseconds of an interval (a month counts 30 days), saturated at the
 // int64 limits. Never errors, never overflows.

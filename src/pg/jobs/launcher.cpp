@@ -231,7 +231,7 @@ pg_backfill_db_scanner_main(Datum arg) {
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (OidIsValid(get_extension_oid("pg_backfill", true))) {
 		bool left_waiting;
-		(void)pg_backfill::pg::LaunchWaitingJobs(&left_waiting);
+		(void)pg_backfill::pg::LaunchWaitingJobs(&left_waiting, false);
 		if (left_waiting)
 			pg_backfill::pg::NoteJobsWaiting();
 	}

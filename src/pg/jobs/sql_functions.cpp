@@ -58,6 +58,7 @@ Datum pg_backfill_job_progress(PG_FUNCTION_ARGS);
 #include "core/job_state.hpp"
 #include "core/progress.hpp"
 #include "pg/boundary.hpp"
+#include "pg/jobs/commit_launch.hpp"
 #include "pg/jobs/expression.hpp"
 #include "pg/jobs/job_access.hpp"
 #include "pg/jobs/job_locks.hpp"
@@ -258,8 +259,9 @@ RunCommand(int64 job_id, core::Command command) {
 		CheckColumnFree(row.relid, row.attnum, row.column_name);
 	bf::SetJobState(job_id, next);
 	if (command == core::Command::Resume) {
-		if (!bf::LaunchJobWorker(job_id, row.login_role, row.owner, GetTopTransactionId()))
-			WarnNoWorker(job_id);
+		// A worker when this transaction commits.
+		bf::CheckJobCanRun(job_id, row.login_role, row.owner);
+		bf::LaunchAtCommit(job_id, row.login_role, row.owner);
 	} else
 		WakeWorker(row.worker_pid);
 	PG_RETURN_TEXT_P(cstring_to_text(core::StateName(next)));
@@ -436,9 +438,9 @@ pg_backfill_start_backfill(PG_FUNCTION_ARGS) {
 	int64 job_id = bf::InsertJob(&job);
 	relation_close(rel, NoLock);
 
-	// The worker waits for this transaction to end and exits if it rolled back.
-	if (!bf::LaunchJobWorker(job_id, job.login_role, job.owner, GetTopTransactionId()))
-		WarnNoWorker(job_id);
+	// The worker starts when this transaction commits; a rollback leaves nothing.
+	bf::CheckJobCanRun(job_id, job.login_role, job.owner);
+	bf::LaunchAtCommit(job_id, job.login_role, job.owner);
 	PG_RETURN_INT64(job_id);
 }
 
@@ -488,7 +490,8 @@ pg_backfill_wait_backfill(PG_FUNCTION_ARGS) {
 			ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			                errmsg("backfill job " INT64_FORMAT " was started or changed by the current transaction",
 			                       job_id),
-			                errdetail("Its worker waits for this transaction to end, so waiting here would never end."),
+			                errdetail("Its worker starts only when this transaction commits, so waiting here would "
+			                          "never end."),
 			                errhint("Commit the transaction first, then call wait_backfill.")));
 		if (!wants_worker)
 			break;

@@ -107,11 +107,11 @@ LaunchJobWorker(int64 job_id, Oid login_role, Oid owner, TransactionId creator_x
 }
 
 int
-LaunchWaitingJobs(bool *jobs_left_waiting) {
+LaunchWaitingJobs(bool *jobs_left_waiting, bool leave_requested) {
 	int64 *job_ids;
 	Oid *login_roles;
 	Oid *owners;
-	int n = ListWaitingJobs(&job_ids, &login_roles, &owners);
+	int n = ListWaitingJobs(&job_ids, &login_roles, &owners, leave_requested);
 	int free_slots = CountFreeWorkerSlots();
 	int launched = 0;
 	*jobs_left_waiting = false;

@@ -46,7 +46,9 @@ bool LaunchJobWorker(int64 job_id, Oid login_role, Oid owner, TransactionId crea
 // Hands free worker slots to this database's jobs that want a worker and
 // have none, oldest first. Needs a transaction. Returns how many workers it
 // registered; *jobs_left_waiting says whether some waiting job got none.
-// PG regime.
-int LaunchWaitingJobs(bool *jobs_left_waiting);
+// leave_requested (a worker's hand-off): a job whose worker a commit has
+// just registered (MarkWorkerRequested) is left to that worker; the
+// launcher's scanner, which also runs after a crash, passes false. PG regime.
+int LaunchWaitingJobs(bool *jobs_left_waiting, bool leave_requested = true);
 
 } // namespace pg_backfill::pg
