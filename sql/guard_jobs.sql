@@ -35,3 +35,61 @@ ALTER TABLE jobs_target DROP COLUMN w;
 -- a cancelled job no longer protects the table
 SELECT cancel_backfill(:job);
 DROP TABLE jobs_target;
+
+-- Every DROP route that would remove an active job's table, column or key
+-- index is refused like DROP TABLE, found through the objects the statement
+-- drops and what depends on them (pg_depend), not by the statement's kind.
+CREATE ROLE regress_guard_jobs_owner;
+CREATE SCHEMA app;
+CREATE TYPE app.mood AS ENUM ('sad', 'ok', 'happy');
+CREATE FUNCTION app.positive(integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $1 > 0';
+CREATE DOMAIN app.posint AS integer CHECK (app.positive(VALUE));
+CREATE COLLATION app.bytewise (provider = libc, locale = 'C');
+CREATE TABLE app.routed (id bigint PRIMARY KEY, m app.mood, p app.posint, t text COLLATE app.bytewise,
+                         n integer, k integer NOT NULL);
+CREATE INDEX routed_n ON app.routed (n);
+INSERT INTO app.routed (id, k) SELECT g, g FROM generate_series(1, 400) g;
+CREATE TABLE parent (id bigint PRIMARY KEY, v integer);
+CREATE TABLE child (w integer) INHERITS (parent);
+ALTER TABLE child ADD PRIMARY KEY (id);
+CREATE TABLE owned (id bigint PRIMARY KEY, v integer);
+ALTER TABLE owned OWNER TO regress_guard_jobs_owner;
+SELECT setval(pg_get_serial_sequence('backfill.jobs', 'job_id'), 50);
+BEGIN;
+SELECT start_backfill('app.routed', 'm', '''ok''') AS mood_job,
+       start_backfill('app.routed', 'p', 'k') AS posint_job,
+       start_backfill('app.routed', 't', 'k::text') AS collated_job,
+       start_backfill('child', 'v', 'w') AS child_job,
+       start_backfill('owned', 'v', 'id') AS owned_job \gset
+SELECT count(pause_backfill(job_id)) FROM backfill.jobs WHERE state = 'queued';
+COMMIT;
+-- the job's table, through its schema, its parent, its owner
+DROP SCHEMA app CASCADE;
+DROP TABLE parent CASCADE;
+DROP OWNED BY regress_guard_jobs_owner CASCADE;
+-- the job's column, through its type, its domain, its collation
+DROP TYPE app.mood CASCADE;
+DROP DOMAIN app.posint CASCADE;
+DROP COLLATION app.bytewise CASCADE;
+-- the key index, through the key column
+ALTER TABLE app.routed DROP COLUMN id CASCADE;
+ALTER TABLE app.routed DROP COLUMN id;
+-- the job table itself: pg_backfill with active jobs
+DROP EXTENSION pg_backfill;
+DROP EXTENSION pg_backfill CASCADE;
+DROP SCHEMA backfill CASCADE;
+-- DROP INDEX CONCURRENTLY too (it runs outside a transaction block)
+DROP INDEX CONCURRENTLY app.routed_pkey;
+DROP INDEX CONCURRENTLY app.routed_n;
+-- without CASCADE nothing but the named object goes: PostgreSQL's own error
+DROP TYPE app.mood;
+-- a CASCADE that takes only what no job needs passes: the domain's
+-- constraint goes with its function, the column stays
+DROP FUNCTION app.positive(integer) CASCADE;
+SELECT count(*) FROM backfill.jobs WHERE state = 'paused';
+-- once the jobs are cancelled, everything goes
+SELECT count(cancel_backfill(job_id)) FROM backfill.jobs WHERE state = 'paused';
+DROP SCHEMA app CASCADE;
+DROP TABLE parent CASCADE;
+DROP OWNED BY regress_guard_jobs_owner CASCADE;
+DROP ROLE regress_guard_jobs_owner;

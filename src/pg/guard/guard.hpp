@@ -6,6 +6,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "catalog/objectaddress.h"
 #include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 #include "utils/relcache.h"
@@ -46,8 +47,8 @@ struct GuardedStatement {
 // and the fact collector that analyses it.
 
 // True for the node tags the hook looks at: the guarded ones, plus those
-// only the lock-queue and running-backfill checks care about (DROP, RENAME,
-// TRUNCATE, CREATE TRIGGER).
+// only the lock-queue and running-backfill checks care about (DROP, DROP
+// OWNED, RENAME, TRUNCATE, CREATE TRIGGER).
 bool IsHookedStatement(Node *parsetree);
 
 // True for the node tags AnalyzeStatement may have something to say about.
@@ -148,8 +149,29 @@ const char *PStrOrEmpty(const char *s);
 // *holder and true. PG regime.
 bool FindLockQueueHazard(Oid relid, int lock_mode, char **holder);
 
+// What a statement drops (dropped_objects.cpp): for DROP of any object kind,
+// DROP OWNED and ALTER TABLE ... DROP COLUMN / DROP CONSTRAINT, the objects
+// it names and everything that depends on them through pg_depend, found as
+// PostgreSQL's findDependentObjects finds them (auto, internal, partition
+// and extension dependencies always, normal ones with CASCADE; inheritance
+// children's columns that DROP COLUMN recurses to). nullptr for any other
+// statement, or when a name lookup fails (PostgreSQL reports that error
+// when the statement runs). Relation names are looked up without a lock;
+// other objects' locks are released before it returns. PG regime: may
+// ereport(ERROR) for interrupts and lock failures.
+struct DroppedObjects;
+DroppedObjects *FindDroppedObjects(GuardedStatement *stmt);
+
+// Whether the statement drops the object (a column also when it drops the
+// column's table); *by (if not null) gets the object the statement names
+// whose drop takes it along. Never errors.
+bool IsDropped(const DroppedObjects *dropped, Oid classid, Oid objid, int32 subid, ObjectAddress *by);
+
 // Running backfill jobs (running_jobs.cpp): raises ERROR 55006 if the
-// statement would break an active job. PG regime: may ereport(ERROR).
+// statement would break an active job: it drops the job's table, column or
+// key index by any route (FindDroppedObjects), drops pg_backfill's job table
+// while a job is active (DROP EXTENSION pg_backfill), retypes the job's
+// column or rewrites its table. PG regime: may ereport(ERROR).
 void CheckRunningBackfills(GuardedStatement *stmt, const GuardAnalysis *analysis);
 
 // Installs the hook (hook.cpp). PG regime.

@@ -1,8 +1,9 @@
 // Running backfills: DDL that would break an active job on its table
-// (dropping the table, the target column or the key index/constraint,
-// retyping the target column, rewriting the table) is refused with 55006.
-// Jobs are read from backfill.jobs when the extension is installed in the
-// current database; what counts as active is the job state machine's rule.
+// (dropping the table, the target column or the key index/constraint by any
+// route, dropping pg_backfill's own job table, retyping the target column,
+// rewriting the table) is refused with 55006. Jobs are read from
+// backfill.jobs when the extension is installed in the current database;
+// what counts as active is the job state machine's rule.
 #include "pg/guard/guard.hpp"
 
 #include <optional>
@@ -11,9 +12,10 @@ extern "C" {
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_constraint.h"
 #include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_constraint.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -51,42 +53,42 @@ RewritesTable(const GuardAnalysis *analysis, const ActiveJob *job) {
 	return nullptr;
 }
 
+// "drops the table" when `what` was dropped as itself, else "drops the table
+// (by dropping schema s)": the object the statement names that takes it
+// along. PG regime.
+const char *
+Dropping(const char *what, const ObjectAddress *self, const ObjectAddress *by) {
+	if (by->classId == self->classId && by->objectId == self->objectId && by->objectSubId == self->objectSubId)
+		return what;
+	return psprintf("%s (by dropping %s)", what, getObjectDescription(by, false));
+}
+
 // What the statement does to job's table that breaks it, or nullptr.
 // PG regime: may ereport(ERROR) from catalog lookups.
 const char *
-BreakingAction(GuardedStatement *guarded, const GuardAnalysis *analysis, const ActiveJob *job) {
-	Node *parsetree = guarded->parsetree;
-	ListCell *lc;
-	if (IsA(parsetree, DropStmt)) {
-		DropStmt *stmt = (DropStmt *)parsetree;
-		if (stmt->removeType != OBJECT_TABLE && stmt->removeType != OBJECT_INDEX)
-			return nullptr;
-		foreach (lc, stmt->objects) {
-			RangeVar *rv = makeRangeVarFromNameList((List *)lfirst(lc));
-			Oid oid = RangeVarGetRelid(rv, NoLock, true);
-			if (stmt->removeType == OBJECT_TABLE && oid == job->relid)
-				return "drops the table";
-			if (stmt->removeType == OBJECT_INDEX && OidIsValid(oid) && oid == job->key_index)
-				return "drops the index the job walks";
-		}
-		return nullptr;
+BreakingAction(GuardedStatement *guarded, const GuardAnalysis *analysis, const DroppedObjects *dropped,
+               const ActiveJob *job) {
+	ObjectAddress by;
+	ObjectAddress self = {RelationRelationId, job->relid, 0};
+	if (IsDropped(dropped, RelationRelationId, job->relid, 0, &by))
+		return Dropping("drops the table", &self, &by);
+	self.objectSubId = job->attnum;
+	if (IsDropped(dropped, RelationRelationId, job->relid, job->attnum, &by))
+		return Dropping("drops the job's target column", &self, &by);
+	self = {RelationRelationId, job->key_index, 0};
+	if (IsDropped(dropped, RelationRelationId, job->key_index, 0, &by)) {
+		if (by.classId == ConstraintRelationId && get_constraint_index(by.objectId) == job->key_index)
+			return "drops the constraint whose index the job walks";
+		return Dropping("drops the index the job walks", &self, &by);
 	}
-	if (!IsA(parsetree, AlterTableStmt))
+	Node *parsetree = guarded->parsetree;
+	if (!IsA(parsetree, AlterTableStmt) || StatementRelid(guarded) != job->relid)
 		return RewritesTable(analysis, job);
-	AlterTableStmt *stmt = (AlterTableStmt *)parsetree;
-	if (StatementRelid(guarded) != job->relid)
-		return RewritesTable(analysis, job);
-	foreach (lc, stmt->cmds) {
+	ListCell *lc;
+	foreach (lc, ((AlterTableStmt *)parsetree)->cmds) {
 		AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
-		if (cmd->subtype == AT_DropColumn && get_attnum(job->relid, cmd->name) == job->attnum)
-			return "drops the job's target column";
 		if (cmd->subtype == AT_AlterColumnType && get_attnum(job->relid, cmd->name) == job->attnum)
 			return "changes the type of the job's target column";
-		if (cmd->subtype == AT_DropConstraint) {
-			Oid con = get_relation_constraint_oid(job->relid, cmd->name, true);
-			if (OidIsValid(con) && get_constraint_index(con) == job->key_index)
-				return "drops the constraint whose index the job walks";
-		}
 	}
 	return RewritesTable(analysis, job);
 }
@@ -132,29 +134,52 @@ CheckRunningBackfills(GuardedStatement *guarded, const GuardAnalysis *analysis) 
 	TupleDesc desc = RelationGetDescr(rel);
 	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, nullptr, 0, nullptr);
 	HeapTuple tup;
-	const char *action = nullptr;
-	ActiveJob job = {0, InvalidOid, 0, InvalidOid};
-	while (action == nullptr && HeapTupleIsValid(tup = systable_getnext(scan))) {
+	List *active = NIL;
+	while (HeapTupleIsValid(tup = systable_getnext(scan))) {
 		Datum d;
 		if (!GetAttr(tup, desc, col.state, &d) || !StateIsActive(d))
 			continue;
-		job.job_id = GetAttr(tup, desc, col.job_id, &d) ? DatumGetInt64(d) : 0;
-		job.relid = GetAttr(tup, desc, col.relid, &d) ? DatumGetObjectId(d) : InvalidOid;
-		job.attnum = GetAttr(tup, desc, col.attnum, &d) ? DatumGetInt16(d) : 0;
-		job.key_index = GetAttr(tup, desc, col.key_index, &d) ? DatumGetObjectId(d) : InvalidOid;
-		action = BreakingAction(guarded, analysis, &job);
+		ActiveJob *job = (ActiveJob *)palloc(sizeof(ActiveJob));
+		job->job_id = GetAttr(tup, desc, col.job_id, &d) ? DatumGetInt64(d) : 0;
+		job->relid = GetAttr(tup, desc, col.relid, &d) ? DatumGetObjectId(d) : InvalidOid;
+		job->attnum = GetAttr(tup, desc, col.attnum, &d) ? DatumGetInt16(d) : 0;
+		job->key_index = GetAttr(tup, desc, col.key_index, &d) ? DatumGetObjectId(d) : InvalidOid;
+		active = lappend(active, job);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	if (action == nullptr)
+	if (active == NIL)
 		return;
-	ereport(ERROR,
-	        (errcode(ERRCODE_OBJECT_IN_USE),
-	         errmsg("backfill job %lld is active on table \"%s\"", (long long)job.job_id, get_rel_name(job.relid)),
-	         errdetail("The statement %s, which would break the job.", action),
-	         errhint("Wait for the job to finish with wait_backfill(%lld), or cancel it with "
-	                 "cancel_backfill(%lld), then retry.",
-	                 (long long)job.job_id, (long long)job.job_id)));
+
+	// What the statement drops, found once for all jobs.
+	DroppedObjects *dropped = FindDroppedObjects(guarded);
+	const ActiveJob *job = (const ActiveJob *)linitial(active);
+	ObjectAddress by;
+	if (IsDropped(dropped, RelationRelationId, jobs, 0, &by))
+		ereport(
+		    ERROR,
+		    (errcode(ERRCODE_OBJECT_IN_USE),
+		     errmsg("backfill job %lld is active on table \"%s\"", (long long)job->job_id, get_rel_name(job->relid)),
+		     errdetail("The statement drops pg_backfill's job table (by dropping %s), which would leave the "
+		               "column of every active backfill job (%d in all) partly filled, with no record of its "
+		               "job.",
+		               getObjectDescription(&by, false), list_length(active)),
+		     errhint("Cancel the active jobs first, e.g. SELECT cancel_backfill(job_id) FROM backfill_status() "
+		             "WHERE state IN ('queued', 'running', 'paused'), then retry.")));
+	ListCell *lc;
+	foreach (lc, active) {
+		job = (const ActiveJob *)lfirst(lc);
+		const char *action = BreakingAction(guarded, analysis, dropped, job);
+		if (action == nullptr)
+			continue;
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_IN_USE),
+		                errmsg("backfill job %lld is active on table \"%s\"", (long long)job->job_id,
+		                       get_rel_name(job->relid)),
+		                errdetail("The statement %s, which would break the job.", action),
+		                errhint("Wait for the job to finish with wait_backfill(%lld), or cancel it with "
+		                        "cancel_backfill(%lld), then retry.",
+		                        (long long)job->job_id, (long long)job->job_id)));
+	}
 }
 
 } // namespace pg_backfill::pg

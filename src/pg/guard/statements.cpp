@@ -260,6 +260,7 @@ bool
 IsHookedStatement(Node *parsetree) {
 	switch (nodeTag(parsetree)) {
 	case T_DropStmt:
+	case T_DropOwnedStmt:
 	case T_RenameStmt:
 	case T_TruncateStmt:
 	case T_CreateTrigStmt:
