@@ -78,6 +78,22 @@ ALTER TABLE app.routed DROP COLUMN id;
 DROP EXTENSION pg_backfill;
 DROP EXTENSION pg_backfill CASCADE;
 DROP SCHEMA backfill CASCADE;
+-- a parent's ALTER COLUMN TYPE and rewrites reach the job's partition or
+-- inheritance child (ONLY does not recurse: PostgreSQL refuses it itself)
+CREATE TABLE pt (id bigint PRIMARY KEY, v integer) PARTITION BY RANGE (id);
+CREATE TABLE pt_1 PARTITION OF pt FOR VALUES FROM (1) TO (100000);
+INSERT INTO pt SELECT g, g FROM generate_series(1, 400) g;
+BEGIN;
+SELECT start_backfill('pt_1', 'v', 'id') AS part_job \gset
+SELECT pause_backfill(:part_job);
+COMMIT;
+ALTER TABLE pt ALTER COLUMN v TYPE bigint;
+ALTER TABLE parent ALTER COLUMN v TYPE bigint;
+ALTER TABLE pt ADD COLUMN token uuid DEFAULT gen_random_uuid();
+ALTER TABLE parent ADD COLUMN token uuid DEFAULT gen_random_uuid();
+ALTER TABLE pt DROP COLUMN v;
+SELECT cancel_backfill(:part_job);
+DROP TABLE pt;
 -- DROP INDEX CONCURRENTLY too (it runs outside a transaction block)
 DROP INDEX CONCURRENTLY app.routed_pkey;
 DROP INDEX CONCURRENTLY app.routed_n;

@@ -15,7 +15,9 @@ extern "C" {
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_inherits.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -41,13 +43,30 @@ struct JobColumns {
 	AttrNumber job_id, relid, attnum, key_index, state;
 };
 
+// Whether work the statement does on relid reaches the job's table: relid
+// is that table, or the table is a partition of relid (work on a
+// partitioned table is work on its partitions), or an inheritance child
+// that ALTER TABLE without ONLY recurses to. PG regime.
+bool
+ReachesJobTable(GuardedStatement *guarded, Oid relid, const ActiveJob *job) {
+	if (relid == job->relid)
+		return true;
+	if (!OidIsValid(relid))
+		return false;
+	Node *parsetree = guarded->parsetree;
+	bool recurses = get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE ||
+	                (IsA(parsetree, AlterTableStmt) && ((AlterTableStmt *)parsetree)->relation->inh);
+	return recurses && list_member_oid(find_all_inheritors(relid, NoLock, nullptr), job->relid);
+}
+
 // "rewrites the table" if the analysis predicts a rewrite of job's table.
 const char *
-RewritesTable(const GuardAnalysis *analysis, const ActiveJob *job) {
+RewritesTable(GuardedStatement *guarded, const GuardAnalysis *analysis, const ActiveJob *job) {
 	ListCell *lc;
 	foreach (lc, analysis->findings) {
 		const GuardFinding *g = (const GuardFinding *)lfirst(lc);
-		if ((g->relid == job->relid || list_member_oid(g->more_relids, job->relid)) && g->verdict.rewrite)
+		if (g->verdict.rewrite &&
+		    (ReachesJobTable(guarded, g->relid, job) || list_member_oid(g->more_relids, job->relid)))
 			return "rewrites the table";
 	}
 	return nullptr;
@@ -81,16 +100,17 @@ BreakingAction(GuardedStatement *guarded, const GuardAnalysis *analysis, const D
 			return "drops the constraint whose index the job walks";
 		return Dropping("drops the index the job walks", &self, &by);
 	}
+	// ALTER COLUMN TYPE recurses to every partition and inheritance child.
 	Node *parsetree = guarded->parsetree;
-	if (!IsA(parsetree, AlterTableStmt) || StatementRelid(guarded) != job->relid)
-		return RewritesTable(analysis, job);
+	if (!IsA(parsetree, AlterTableStmt) || !ReachesJobTable(guarded, StatementRelid(guarded), job))
+		return RewritesTable(guarded, analysis, job);
 	ListCell *lc;
 	foreach (lc, ((AlterTableStmt *)parsetree)->cmds) {
 		AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
 		if (cmd->subtype == AT_AlterColumnType && get_attnum(job->relid, cmd->name) == job->attnum)
 			return "changes the type of the job's target column";
 	}
-	return RewritesTable(analysis, job);
+	return RewritesTable(guarded, analysis, job);
 }
 
 // Finds the columns of backfill.jobs (defined by the install script) by
