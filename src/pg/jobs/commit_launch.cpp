@@ -84,7 +84,7 @@ LaunchDecided() {
 			              errdetail("All %d slots (pg_backfill.max_workers) are taken.", guc_max_workers)));
 		}
 		if (pending[i].decision != Decision::Launch ||
-		    RegisterJobWorker(pending[i].job_id, pending[i].login_role, pending[i].owner, InvalidTransactionId))
+		    RegisterJobWorker(pending[i].job_id, pending[i].login_role, pending[i].owner))
 			continue;
 		NoteJobsWaiting();
 		ereport(WARNING, (errmsg("could not start a worker for backfill job " INT64_FORMAT, pending[i].job_id),

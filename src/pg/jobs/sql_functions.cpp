@@ -514,7 +514,7 @@ pg_backfill_wait_backfill(PG_FUNCTION_ARGS) {
 		else if (orphaned_since == 0)
 			orphaned_since = now;
 		else if (TimestampDifferenceExceeds(orphaned_since, now, kOrphanGraceMs)) {
-			if (!bf::LaunchJobWorker(job_id, row.login_role, row.owner, InvalidTransactionId))
+			if (!bf::LaunchJobWorker(job_id, row.login_role, row.owner))
 				WarnNoWorker(job_id);
 			orphaned_since = 0;
 		}

@@ -976,14 +976,10 @@ pg_backfill_job_worker_main(Datum) {
 	worker_cxt = AllocSetContextCreate(TopMemoryContext, "pg_backfill worker", ALLOCSET_DEFAULT_SIZES);
 	batch_cxt = AllocSetContextCreate(worker_cxt, "pg_backfill batch", ALLOCSET_DEFAULT_SIZES);
 
-	// start_backfill and resume_backfill launch the worker before they
-	// commit: wait for that transaction, so the job row is final.
+	// Workers are registered once the transaction that queued the job
+	// committed (commit_launch.cpp), so the job row is final.
 	bool owner_is_superuser = false;
-	InOwnTransaction([&] {
-		if (TransactionIdIsValid(params.creator_xid))
-			XactLockTableWait(params.creator_xid, nullptr, nullptr, XLTW_None);
-		owner_is_superuser = superuser_arg(params.owner);
-	});
+	InOwnTransaction([&] { owner_is_superuser = superuser_arg(params.owner); });
 	// Two workers never run one job.
 	if (!WaitForJobLock(params.job_id))
 		proc_exit(0);

@@ -91,19 +91,19 @@ CheckJobCanRun(int64 job_id, Oid login_role, Oid owner) {
 }
 
 bool
-RegisterJobWorker(int64 job_id, Oid login_role, Oid owner, TransactionId creator_xid) {
+RegisterJobWorker(int64 job_id, Oid login_role, Oid owner) {
 	BackgroundWorker worker;
 	InitDynamicWorker(&worker, "pg_backfill_job_worker_main", "pg_backfill worker",
 	                  "pg_backfill worker for job " INT64_FORMAT, job_id);
-	JobWorkerParams params = {MyDatabaseId, login_role, owner, job_id, creator_xid};
+	JobWorkerParams params = {MyDatabaseId, login_role, owner, job_id};
 	memcpy(worker.bgw_extra, &params, sizeof(params));
 	return RegisterDynamicBackgroundWorker(&worker, nullptr);
 }
 
 bool
-LaunchJobWorker(int64 job_id, Oid login_role, Oid owner, TransactionId creator_xid) {
+LaunchJobWorker(int64 job_id, Oid login_role, Oid owner) {
 	CheckJobCanRun(job_id, login_role, owner);
-	return RegisterJobWorker(job_id, login_role, owner, creator_xid);
+	return RegisterJobWorker(job_id, login_role, owner);
 }
 
 int
@@ -124,7 +124,7 @@ LaunchWaitingJobs(bool *jobs_left_waiting, bool leave_requested) {
 			ereport(WARNING, (errmsg("no worker can run backfill job " INT64_FORMAT ": %s", job_ids[i], problem)));
 			continue;
 		}
-		if (launched >= free_slots || !RegisterJobWorker(job_ids[i], login_roles[i], owners[i], InvalidTransactionId)) {
+		if (launched >= free_slots || !RegisterJobWorker(job_ids[i], login_roles[i], owners[i])) {
 			*jobs_left_waiting = true;
 			break;
 		}

@@ -15,7 +15,6 @@ struct JobWorkerParams {
 	Oid login_role; // the role the worker connects as
 	Oid owner;      // the role the job runs as
 	int64 job_id;
-	TransactionId creator_xid; // the worker waits for it; Invalid: nothing to wait for
 };
 
 // Fills *worker for one of the extension's dynamic, never-restarted,
@@ -38,10 +37,10 @@ void CheckJobCanRun(int64 job_id, Oid login_role, Oid owner);
 // Registers a dynamic worker for job_id in this database, without waiting for
 // it to start and without checks. Returns false when no background worker
 // slot is free (max_worker_processes). Never errors.
-bool RegisterJobWorker(int64 job_id, Oid login_role, Oid owner, TransactionId creator_xid);
+bool RegisterJobWorker(int64 job_id, Oid login_role, Oid owner);
 
 // CheckJobCanRun, then RegisterJobWorker. PG regime.
-bool LaunchJobWorker(int64 job_id, Oid login_role, Oid owner, TransactionId creator_xid);
+bool LaunchJobWorker(int64 job_id, Oid login_role, Oid owner);
 
 // Hands free worker slots to this database's jobs that want a worker and
 // have none, oldest first. Needs a transaction. Returns how many workers it
