@@ -8,6 +8,7 @@ extern "C" {
 #include "postgres.h"
 #include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
+#include "storage/lock.h"
 #include "utils/relcache.h"
 }
 
@@ -147,6 +148,13 @@ const char *PStrOrEmpty(const char *s);
 // conflicting lock, returns a palloc'd description of the first holder in
 // *holder and true. PG regime.
 bool FindLockQueueHazard(Oid relid, int lock_mode, char **holder);
+
+// The same for any lock tag (a relation, a transaction a row lock waits
+// for, ...): a palloc'd description of the first other backend that holds
+// or awaits a lock conflicting with lock_mode on *tag, and true; false when
+// there is none. Used by run_with_lock_retries to name who held the lock its
+// last try timed out on. PG regime.
+bool FindLockConflict(const LOCKTAG *tag, int lock_mode, char **holder);
 
 // Running backfill jobs (running_jobs.cpp): raises ERROR 55006 if the
 // statement would break an active job. PG regime: may ereport(ERROR).

@@ -48,16 +48,14 @@ DescribeBackend(int pid) {
 } // namespace
 
 bool
-FindLockQueueHazard(Oid relid, int lock_mode, char **holder) {
-	LOCKTAG tag;
-	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
-	LOCKMASK conflicts = GetLockTagsMethodTable(&tag)->conflictTab[lock_mode];
+FindLockConflict(const LOCKTAG *tag, int lock_mode, char **holder) {
+	LOCKMASK conflicts = GetLockTagsMethodTable(tag)->conflictTab[lock_mode];
 	// GetLockStatusData sees holders and waiters alike (GetLockConflicts
 	// only holders); a waiter ahead of us blocks us just the same.
 	LockData *data = GetLockStatusData();
 	for (int i = 0; i < data->nelements; i++) {
 		LockInstanceData *inst = &data->locks[i];
-		if (memcmp(&inst->locktag, &tag, sizeof(LOCKTAG)) != 0)
+		if (memcmp(&inst->locktag, tag, sizeof(LOCKTAG)) != 0)
 			continue;
 		if (inst->pid == MyProcPid || inst->leaderPid == MyProcPid ||
 		    (MyProc->lockGroupLeader != nullptr && inst->leaderPid == MyProc->lockGroupLeader->pid))
@@ -70,6 +68,13 @@ FindLockQueueHazard(Oid relid, int lock_mode, char **holder) {
 		return true;
 	}
 	return false;
+}
+
+bool
+FindLockQueueHazard(Oid relid, int lock_mode, char **holder) {
+	LOCKTAG tag;
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	return FindLockConflict(&tag, lock_mode, holder);
 }
 
 } // namespace pg_backfill::pg

@@ -267,6 +267,11 @@ UpdateJob(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *value
 
 } // namespace
 
+Oid
+JobTableWriter() {
+	return ExtensionOwner();
+}
+
 int64
 IntervalToMs(const Interval *interval) {
 	int64 days = (int64)interval->month * DAYS_PER_MONTH + interval->day;

@@ -150,6 +150,11 @@ void RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, co
 // first, as parallel arrays in the current memory context.
 int ListWaitingJobs(int64 **job_ids, Oid **login_roles, Oid **owners);
 
+// The role the job table's writes run as: the extension's owner (a
+// superuser; the extension is superuser-only). ereports 42704 if the
+// extension is missing.
+Oid JobTableWriter();
+
 // Milliseconds of an interval (a month counts 30 days). Never errors.
 int64 IntervalToMs(const Interval *interval);
 
