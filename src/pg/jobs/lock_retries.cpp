@@ -126,11 +126,30 @@ ExecuteStatement(void *arg) {
 		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
 }
 
+// Error context of parsing the statement: positions point into `sql`, not
+// into the caller's query.
+void
+StatementErrorContext(void *arg) {
+	int position = geterrposition();
+	if (position > 0) {
+		errposition(0);
+		internalerrposition(position);
+		internalerrquery((const char *)arg);
+	}
+	errcontext("run_with_lock_retries statement");
+}
+
 // The one statement of `sql`, which must be DDL (log_statement's class ddl)
 // or LOCK TABLE; ereports 22023 otherwise (42601 for a syntax error).
 void
 RequireOneDdlStatement(const char *sql) {
+	ErrorContextCallback callback;
+	callback.callback = StatementErrorContext;
+	callback.arg = (void *)sql;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
 	List *stmts = raw_parser(sql, RAW_PARSE_DEFAULT);
+	error_context_stack = callback.previous;
 	if (list_length(stmts) != 1)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("sql must contain exactly one statement, not %d", list_length(stmts)),
