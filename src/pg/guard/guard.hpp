@@ -152,8 +152,7 @@ bool FindLockQueueHazard(Oid relid, int lock_mode, char **holder);
 // The same for any lock tag (a relation, a transaction a row lock waits
 // for, ...): a palloc'd description of the first other backend that holds
 // or awaits a lock conflicting with lock_mode on *tag, and true; false when
-// there is none. Used by run_with_lock_retries to name who held the lock its
-// last try timed out on. PG regime.
+// there is none. A prepared transaction is named as such. PG regime.
 bool FindLockConflict(const LOCKTAG *tag, int lock_mode, char **holder);
 
 // Running backfill jobs (running_jobs.cpp): raises ERROR 55006 if the

@@ -35,49 +35,6 @@ namespace pg_backfill::pg {
 
 namespace {
 
-// The lock a failed try was waiting for when its lock_timeout fired.
-struct WaitedLock {
-	bool captured;
-	LOCKTAG tag;
-	LOCKMODE mode;
-};
-
-// Error context callback around a try: a lock timeout is raised while the
-// backend still waits in the lock queue (the wait is cleaned up by the
-// abort), so MyProc->waitLock still names the lock. Copies only POD.
-void
-CaptureWaitedLock(void *arg) {
-	WaitedLock *waited = (WaitedLock *)arg;
-	if (geterrcode() == ERRCODE_LOCK_NOT_AVAILABLE && MyProc != nullptr && MyProc->waitLock != nullptr) {
-		waited->tag = MyProc->waitLock->tag;
-		waited->mode = MyProc->waitLockMode;
-		waited->captured = true;
-	}
-}
-
-// "AccessExclusiveLock on relation \"t\"", "ShareLock on transaction 123
-// (a row lock its writer holds)", ... PG regime.
-char *
-DescribeLock(const WaitedLock *waited) {
-	const LOCKTAG *tag = &waited->tag;
-	const char *mode = GetLockmodeName(tag->locktag_lockmethodid, waited->mode);
-	switch ((LockTagType)tag->locktag_type) {
-	case LOCKTAG_RELATION: {
-		char *name = get_rel_name(tag->locktag_field2);
-		return name != nullptr ? psprintf("%s on relation \"%s\"", mode, name)
-		                       : psprintf("%s on relation %u", mode, tag->locktag_field2);
-	}
-	case LOCKTAG_TRANSACTION:
-		return psprintf("%s on transaction %u (a row lock its writer holds)", mode, tag->locktag_field1);
-	case LOCKTAG_TUPLE: {
-		char *name = get_rel_name(tag->locktag_field2);
-		return psprintf("%s on a row of relation \"%s\"", mode, name != nullptr ? name : "?");
-	}
-	default:
-		return psprintf("%s on a lock of type %s", mode, LockTagTypeNames[tag->locktag_type]);
-	}
-}
-
 // Sleeps ms milliseconds on the latch; interruptible. PG regime.
 void
 SleepMs(int64 ms) {
@@ -92,23 +49,23 @@ SleepMs(int64 ms) {
 	}
 }
 
-// The 55P03 after the last try.
+// The 55P03 after the last try. The timed-out wait itself is gone by now
+// (PostgreSQL leaves the lock queue before it raises the lock timeout), so
+// the DETAIL names the first session that holds or awaits a lock
+// conflicting with one of the locks the statement takes (`targets`, List
+// of LockTarget *), as the guard's lock-queue check does.
 void
-ReportExhausted(const WaitedLock *waited, const core::LockRetryOptions *options, const char *what, int tries) {
-	char *detail;
-	if (!waited->captured)
-		detail = psprintf("Each attempt waited at most %lld ms for its locks.", (long long)options->lock_timeout_ms);
-	else {
+ReportExhausted(List *targets, const core::LockRetryOptions *options, const char *what, int tries) {
+	char *detail = psprintf("Each attempt waited at most %lld ms for its locks.", (long long)options->lock_timeout_ms);
+	ListCell *lc;
+	foreach (lc, targets) {
+		const LockTarget *t = (const LockTarget *)lfirst(lc);
 		char *holder = nullptr;
-		char *lock = DescribeLock(waited);
-		if (FindLockConflict(&waited->tag, waited->mode, &holder))
-			detail = psprintf("Each attempt waited at most %lld ms for its locks. The last one waited for %s, "
-			                  "blocked by %s.",
-			                  (long long)options->lock_timeout_ms, lock, holder);
-		else
-			detail = psprintf("Each attempt waited at most %lld ms for its locks. The last one waited for %s; no "
-			                  "session holds or awaits a conflicting lock now.",
-			                  (long long)options->lock_timeout_ms, lock);
+		if (!OidIsValid(t->relid) || !FindLockQueueHazard(t->relid, t->lock_mode, &holder))
+			continue;
+		detail = psprintf("%s %s on relation \"%s\" conflicts with %s.", detail,
+		                  GetLockmodeName(DEFAULT_LOCKMETHOD, t->lock_mode), get_rel_name(t->relid), holder);
+		break;
 	}
 	ereport(ERROR, (errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 	                errmsg("could not obtain the locks for %s after %d attempts", what, tries),
@@ -141,7 +98,8 @@ StatementErrorContext(void *arg) {
 
 // The one statement of `sql`, which must be DDL (log_statement's class ddl)
 // or LOCK TABLE; ereports 22023 otherwise (42601 for a syntax error).
-void
+// Returns the raw statement.
+Node *
 RequireOneDdlStatement(const char *sql) {
 	ErrorContextCallback callback;
 	callback.callback = StatementErrorContext;
@@ -157,7 +115,7 @@ RequireOneDdlStatement(const char *sql) {
 		                        "combine the changes to one table in one ALTER TABLE.")));
 	Node *stmt = linitial_node(RawStmt, stmts)->stmt;
 	if (IsA(stmt, LockStmt) || GetCommandLogLevel(stmt) == LOGSTMT_DDL)
-		return;
+		return stmt;
 	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 	                errmsg("run_with_lock_retries runs DDL or LOCK TABLE, not %s",
 	                       GetCommandTagName(CreateCommandTag(stmt))),
@@ -168,14 +126,14 @@ RequireOneDdlStatement(const char *sql) {
 } // namespace
 
 int
-RunWithLockRetries(LockRetryBody body, void *arg, const core::LockRetryOptions *options, const char *what) {
+RunWithLockRetries(LockRetryBody body, void *arg, const core::LockRetryOptions *options, const char *what,
+                   List *targets) {
 	char lock_timeout[32];
 	snprintf(lock_timeout, sizeof(lock_timeout), "%lld", (long long)options->lock_timeout_ms);
 	for (int attempt = 1;; attempt++) {
 		MemoryContext caller_cxt = CurrentMemoryContext;
 		ResourceOwner caller_owner = CurrentResourceOwner;
 		volatile bool timed_out = false;
-		WaitedLock waited = {false, {}, NoLock};
 		BeginInternalSubTransaction(nullptr);
 		MemoryContextSwitchTo(caller_cxt);
 		PG_TRY();
@@ -183,13 +141,7 @@ RunWithLockRetries(LockRetryBody body, void *arg, const core::LockRetryOptions *
 			int nest_level = NewGUCNestLevel();
 			(void)set_config_option("lock_timeout", lock_timeout, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
 			                        0, false);
-			ErrorContextCallback callback;
-			callback.callback = CaptureWaitedLock;
-			callback.arg = &waited;
-			callback.previous = error_context_stack;
-			error_context_stack = &callback;
 			body(arg);
-			error_context_stack = callback.previous;
 			AtEOXact_GUC(true, nest_level);
 			ReleaseCurrentSubTransaction();
 			MemoryContextSwitchTo(caller_cxt);
@@ -212,7 +164,7 @@ RunWithLockRetries(LockRetryBody body, void *arg, const core::LockRetryOptions *
 		if (!timed_out)
 			return attempt;
 		if (!core::ShouldRetryLock(*options, attempt))
-			ReportExhausted(&waited, options, what, attempt);
+			ReportExhausted(targets, options, what, attempt);
 		SleepMs(core::LockRetryDelayMs(*options, attempt, pg_prng_double(&pg_global_prng_state)));
 	}
 }
@@ -300,11 +252,15 @@ pg_backfill_run_with_lock_retries(PG_FUNCTION_ARGS) {
 	options.delay_max_ms = IntervalArgMs(fcinfo, 4);
 	ReportViolation(core::CheckLockRetryOptions(options));
 	char *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	bf::RequireOneDdlStatement(sql);
+	Node *stmt = bf::RequireOneDdlStatement(sql);
 	bf::RequireNoBlockingLocksHeld("run_with_lock_retries");
+	// The tables the statement locks and how, as the guard works them out
+	// (NoLock lookups), for the DETAIL of a final lock timeout.
+	bf::GuardedStatement guarded = {stmt, InvalidOid, false};
+	List *targets = bf::StatementLockTargets(&guarded);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	int attempts = bf::RunWithLockRetries(bf::ExecuteStatement, sql, &options, "the statement");
+	int attempts = bf::RunWithLockRetries(bf::ExecuteStatement, sql, &options, "the statement", targets);
 	SPI_finish();
 	PG_RETURN_INT32(attempts);
 }

@@ -8,6 +8,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "nodes/pg_list.h"
 }
 
 #include "core/lock_retry.hpp"
@@ -27,13 +28,16 @@ using LockRetryBody = void (*)(void *arg);
 // changes are kept by the calling transaction. Errors: any error other than
 // 55P03 is raised as it is, at once; 55P03 after the last try, with
 // `what` in the message ("could not obtain the locks for <what> after N
-// attempts") and a DETAIL naming the lock the last try waited for and who
-// held it (pid, how long its transaction has been open, its query, as the
-// guard's lock-queue check describes it). Needs a transaction; options must
+// attempts") and a DETAIL naming, for the first of `targets` (List of
+// guard LockTarget *: the relations the body locks and the modes; may be
+// NIL) that another session blocks, that session (pid, how long its
+// transaction has been open, its query, as the guard's lock-queue check
+// describes it). Needs a transaction; options must
 // pass core::CheckLockRetryOptions. Locks the calling transaction held
 // before the call stay held during every try and sleep: see
 // RequireNoBlockingLocksHeld.
-int RunWithLockRetries(LockRetryBody body, void *arg, const core::LockRetryOptions *options, const char *what);
+int RunWithLockRetries(LockRetryBody body, void *arg, const core::LockRetryOptions *options, const char *what,
+                       List *targets);
 
 // ereports 25001 (active_sql_transaction) when the current transaction
 // already holds a lock of ShareLock or stronger (modes that block the

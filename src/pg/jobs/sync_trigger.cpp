@@ -42,6 +42,7 @@ Datum pg_backfill_sync_trigger(PG_FUNCTION_ARGS);
 }
 
 #include "core/sync_rule.hpp"
+#include "pg/guard/guard.hpp"
 #include "pg/jobs/expression.hpp"
 #include "pg/jobs/job_table.hpp"
 #include "pg/jobs/lock_retries.hpp"
@@ -442,6 +443,14 @@ CreateTriggerTry(void *arg) {
 	                             InvalidOid, InvalidOid, args->funcoid, InvalidOid, nullptr, false, false);
 }
 
+LockTarget *
+MakeLockTarget(Oid relid, int lock_mode) {
+	LockTarget *t = (LockTarget *)palloc(sizeof(LockTarget));
+	t->relid = relid;
+	t->lock_mode = lock_mode;
+	return t;
+}
+
 void
 DropTriggerTry(void *arg) {
 	ObjectAddress *address = (ObjectAddress *)arg;
@@ -524,7 +533,8 @@ InstallSyncTrigger(int64 job_id, Relation rel, AttrNumber attnum, Node *expr, co
 	args.funcoid = LookupFuncName(stmt->funcname, 0, nullptr, false);
 	core::LockRetryOptions defaults;
 	char *what = psprintf("the sync trigger of backfill job " INT64_FORMAT, job_id);
-	(void)RunWithLockRetries(CreateTriggerTry, &args, options != nullptr ? options : &defaults, what);
+	(void)RunWithLockRetries(CreateTriggerTry, &args, options != nullptr ? options : &defaults, what,
+	                         list_make1(MakeLockTarget(relid, ShareRowExclusiveLock)));
 	Oid tgoid = args.result.objectId;
 
 	// The expression's columns, functions, types, ...; and the target column.
@@ -563,7 +573,10 @@ DropSyncTriggerWithRetries(int64 job_id, const core::LockRetryOptions *options) 
 	ObjectAddressSet(address, TriggerRelationId, tgoid);
 	core::LockRetryOptions defaults;
 	char *what = psprintf("dropping the sync trigger of backfill job " INT64_FORMAT, job_id);
-	(void)RunWithLockRetries(DropTriggerTry, &address, options != nullptr ? options : &defaults, what);
+	SyncJob job;
+	(void)LoadSyncJob(job_id, &job);
+	(void)RunWithLockRetries(DropTriggerTry, &address, options != nullptr ? options : &defaults, what,
+	                         list_make1(MakeLockTarget(job.relid, AccessExclusiveLock)));
 	ClearSyncTrigger(job_id);
 	CommandCounterIncrement();
 	return true;
