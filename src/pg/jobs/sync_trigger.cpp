@@ -359,6 +359,9 @@ InputChanged(const SyncEntry *entry, TupleTableSlot *oldslot, TupleTableSlot *ne
 	return false;
 }
 
+// Rows up to this wide are rebuilt from stack arrays.
+constexpr int kMaxStackColumns = 64;
+
 // The new row with the column set to the expression over it.
 HeapTuple
 FillRow(SyncEntry *entry, Relation rel, TupleTableSlot *newslot, HeapTuple newtuple) {
@@ -367,10 +370,54 @@ FillRow(SyncEntry *entry, Relation rel, TupleTableSlot *newslot, HeapTuple newtu
 	econtext->ecxt_scantuple = newslot;
 	bool isnull;
 	Datum value = ExecEvalExprSwitchContext(entry->state, econtext, &isnull);
-	int column = entry->target;
+	// The new row from the slot's values (already deformed up to the
+	// target; no second deform of the tuple), with the column replaced.
 	// Allocated in the trigger's caller's context, as a trigger's result is.
-	HeapTuple result = heap_modify_tuple_by_cols(newtuple, RelationGetDescr(rel), 1, &column, &value, &isnull);
+	TupleDesc desc = RelationGetDescr(rel);
+	HeapTuple result;
+	if (desc->natts <= kMaxStackColumns) {
+		Datum values[kMaxStackColumns];
+		bool nulls[kMaxStackColumns];
+		slot_getallattrs(newslot);
+		memcpy(values, newslot->tts_values, sizeof(Datum) * desc->natts);
+		memcpy(nulls, newslot->tts_isnull, sizeof(bool) * desc->natts);
+		values[entry->target - 1] = value;
+		nulls[entry->target - 1] = isnull;
+		result = heap_form_tuple(desc, values, nulls);
+		// As heap_modify_tuple does: the old tuple's identification.
+		result->t_data->t_ctid = newtuple->t_data->t_ctid;
+		result->t_self = newtuple->t_self;
+		result->t_tableOid = newtuple->t_tableOid;
+	} else {
+		int column = entry->target;
+		result = heap_modify_tuple_by_cols(newtuple, desc, 1, &column, &value, &isnull);
+	}
 	ResetExprContext(econtext);
+	return result;
+}
+
+// FillRow as the entry's job owner, with the entry marked in use (so an
+// invalidation during the evaluation does not free it; a recursive firing
+// builds a one-off). Kept out of line: its PG_TRY must not share a frame
+// with the caller's locals.
+pg_noinline HeapTuple
+FillRowAsOwner(SyncEntry *entry, Relation rel, TupleTableSlot *newslot, HeapTuple newtuple) {
+	OwnerScope scope;
+	EnterOwner(entry->owner, entry->pin_search_path, &scope);
+	entry->in_use++;
+	HeapTuple result = nullptr;
+	PG_TRY();
+	{
+		result = FillRow(entry, rel, newslot, newtuple);
+	}
+	PG_CATCH();
+	{
+		entry->in_use--;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	entry->in_use--;
+	LeaveOwner(&scope);
 	return result;
 }
 
@@ -393,8 +440,15 @@ FillRowOnce(const Trigger *trigger, Relation rel, int64 job_id, TupleTableSlot *
 
 // The cached entry of trigger/job, built or rebuilt if needed; nullptr
 // when it is stale but being evaluated further up the stack.
+SyncEntry *last_entry = nullptr; // the entry CachedEntry returned last (hash entries never move)
+
 SyncEntry *
 CachedEntry(const Trigger *trigger, Relation rel, int64 job_id) {
+	// Fast path: the same trigger as the previous row, still valid.
+	SyncEntry *last = last_entry;
+	if (last != nullptr && last->valid && last->key.tgoid == trigger->tgoid && last->key.job_id == job_id &&
+	    last->relid == RelationGetRelid(rel))
+		return last;
 	if (sync_cache == nullptr)
 		InitCache();
 	SyncKey key;
@@ -409,7 +463,7 @@ CachedEntry(const Trigger *trigger, Relation rel, int64 job_id) {
 		entry->cxt = nullptr;
 	}
 	if (entry->valid && entry->relid == RelationGetRelid(rel))
-		return entry;
+		return last_entry = entry;
 	if (entry->in_use > 0)
 		return nullptr;
 	if (entry->cxt != nullptr) {
@@ -423,7 +477,7 @@ CachedEntry(const Trigger *trigger, Relation rel, int64 job_id) {
 	BuildEntry(entry, &job, rel, CacheMemoryContext);
 	LeaveOwner(&scope);
 	entry->valid = true;
-	return entry;
+	return last_entry = entry;
 }
 
 // ---------------------------------------------------------------------
@@ -635,21 +689,5 @@ pg_backfill_sync_trigger(PG_FUNCTION_ARGS) {
 	if (!pg_backfill::core::SyncFills(row))
 		return PointerGetDatum(newtuple);
 
-	bf::OwnerScope scope;
-	bf::EnterOwner(entry->owner, entry->pin_search_path, &scope);
-	entry->in_use++;
-	HeapTuple result;
-	PG_TRY();
-	{
-		result = bf::FillRow(entry, rel, newslot, newtuple);
-	}
-	PG_CATCH();
-	{
-		entry->in_use--;
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	entry->in_use--;
-	bf::LeaveOwner(&scope);
-	return PointerGetDatum(result);
+	return PointerGetDatum(bf::FillRowAsOwner(entry, rel, newslot, newtuple));
 }
