@@ -169,6 +169,20 @@ RunWithLockRetries(LockRetryBody body, void *arg, const core::LockRetryOptions *
 	}
 }
 
+int
+RunDdlWithLockRetries(const char *sql, const core::LockRetryOptions *options) {
+	Node *stmt = RequireOneDdlStatement(sql);
+	// The tables the statement locks and how, as the guard works them out
+	// (NoLock lookups), for the DETAIL of a final lock timeout.
+	GuardedStatement guarded = {stmt, InvalidOid, false};
+	List *targets = StatementLockTargets(&guarded);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	int attempts = RunWithLockRetries(ExecuteStatement, (void *)sql, options, "the statement", targets);
+	SPI_finish();
+	return attempts;
+}
+
 void
 RequireNoBlockingLocksHeld(const char *function) {
 	LockData *data = GetLockStatusData();
@@ -252,15 +266,8 @@ pg_backfill_run_with_lock_retries(PG_FUNCTION_ARGS) {
 	options.delay_max_ms = IntervalArgMs(fcinfo, 4);
 	ReportViolation(core::CheckLockRetryOptions(options));
 	char *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	Node *stmt = bf::RequireOneDdlStatement(sql);
+	(void)bf::RequireOneDdlStatement(sql); // bad input first
 	bf::RequireNoBlockingLocksHeld("run_with_lock_retries");
-	// The tables the statement locks and how, as the guard works them out
-	// (NoLock lookups), for the DETAIL of a final lock timeout.
-	bf::GuardedStatement guarded = {stmt, InvalidOid, false};
-	List *targets = bf::StatementLockTargets(&guarded);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	int attempts = bf::RunWithLockRetries(bf::ExecuteStatement, sql, &options, "the statement", targets);
-	SPI_finish();
+	int attempts = bf::RunDdlWithLockRetries(sql, &options);
 	PG_RETURN_INT32(attempts);
 }

@@ -39,6 +39,15 @@ using LockRetryBody = void (*)(void *arg);
 int RunWithLockRetries(LockRetryBody body, void *arg, const core::LockRetryOptions *options, const char *what,
                        List *targets);
 
+// run_with_lock_retries without its argument checks and its
+// RequireNoBlockingLocksHeld: runs `sql`, which must be one DDL statement or
+// LOCK TABLE (22023 otherwise, 42601 for a syntax error), through SPI as the
+// current user, with RunWithLockRetries; the DETAIL of a final 55P03 names
+// who blocks one of the tables the statement locks. For pg_backfill's own
+// DDL in SQL form (e.g. the ADD COLUMN of a one-call sequence). Returns the
+// number of attempts.
+int RunDdlWithLockRetries(const char *sql, const core::LockRetryOptions *options);
+
 // ereports 25001 (active_sql_transaction) when the current transaction
 // already holds a lock of ShareLock or stronger (modes that block the
 // table's writes or reads) on a relation other backends can use: such a lock
