@@ -73,9 +73,45 @@ ALTER TABLE backfill.jobs
 		CHECK (rows_skipped OPERATOR(pg_catalog.>=) 0 AND rows_swept OPERATOR(pg_catalog.>=) 0
 		       AND sweeps OPERATOR(pg_catalog.>=) 0);
 
+-- Sync triggers (start_backfill(..., sync => true)): the analysed expression
+-- (nodeToString of the coerced tree, Vars over the job's relation) that the
+-- trigger evaluates without parsing, and the trigger itself (NULL: none, or
+-- dropped).
+ALTER TABLE backfill.jobs ADD COLUMN expression_tree text, ADD COLUMN sync_trigger oid;
+
+DROP FUNCTION start_backfill(regclass, name, text, integer, interval, interval, boolean);
+CREATE FUNCTION start_backfill(relation regclass, column_name name, expression text,
+                               batch_size integer DEFAULT NULL, lock_timeout interval DEFAULT NULL,
+                               batch_delay interval DEFAULT NULL, only_null boolean DEFAULT true,
+                               sync boolean DEFAULT false)
+RETURNS bigint LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_backfill_start_backfill';
+COMMENT ON FUNCTION start_backfill(regclass, name, text, integer, interval, interval, boolean, boolean) IS
+'queue a batched backfill of column_name = (expression) on relation and return its job id; sync: keep rows written meanwhile filled by a trigger';
+
+-- The sync trigger's function: BEFORE INSERT OR UPDATE ... FOR EACH ROW
+-- EXECUTE FUNCTION backfill.sync_trigger('<job id>'), installed by
+-- start_backfill. It refuses to run for a trigger that is not its job's.
+CREATE FUNCTION backfill.sync_trigger() RETURNS trigger LANGUAGE C
+AS 'MODULE_PATHNAME', 'pg_backfill_sync_trigger';
+COMMENT ON FUNCTION backfill.sync_trigger() IS
+'the sync trigger of a backfill job: fills the column for rows written by code that does not write it';
+
+-- DDL with lock retries: one DDL statement (or LOCK TABLE), each attempt in
+-- a subtransaction under a short lock_timeout, retried with growing,
+-- jittered sleeps; returns the number of attempts. Runs as the caller.
+CREATE FUNCTION run_with_lock_retries(sql text, lock_timeout interval DEFAULT '100ms',
+                                      max_attempts integer DEFAULT 50,
+                                      delay_initial interval DEFAULT '50ms',
+                                      delay_max interval DEFAULT '5s')
+RETURNS integer LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_backfill_run_with_lock_retries';
+COMMENT ON FUNCTION run_with_lock_retries(text, interval, integer, interval, interval) IS
+'run one DDL statement under a short lock_timeout, retrying with backoff and jitter until it gets its locks';
+
 -- backfill_status: the column's current name (a job follows its column by
 -- number through renames), and the walk's phase and its skip/sweep and
--- restart counters.
+-- restart counters; whether its sync trigger is installed.
 DROP FUNCTION backfill_status(bigint);
 CREATE FUNCTION backfill_status(job_id bigint DEFAULT NULL)
 RETURNS TABLE (job_id bigint, relation regclass, column_name name, expression text, state text,
@@ -84,7 +120,7 @@ RETURNS TABLE (job_id bigint, relation regclass, column_name name, expression te
                owner name, created_at timestamptz, started_at timestamptz,
                updated_at timestamptz, finished_at timestamptz,
                phase text, rows_skipped bigint, rows_swept bigint, sweeps integer, restarts integer,
-               strategy text, partition regclass)
+               strategy text, partition regclass, sync boolean)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -96,7 +132,8 @@ AS $$
 	       j.last_error_sqlstate || ': ' || j.last_error_message,
 	       pg_get_userbyid(j.owner), j.created_at, j.started_at, j.updated_at, j.finished_at,
 	       j.phase, j.rows_skipped, j.rows_swept, j.sweeps, j.restarts, j.strategy,
-	       CASE WHEN j.state IN ('queued', 'running', 'paused') THEN j.partition::regclass END
+	       CASE WHEN j.state IN ('queued', 'running', 'paused') THEN j.partition::regclass END,
+	       EXISTS (SELECT FROM pg_trigger t WHERE t.oid = j.sync_trigger)
 	FROM backfill.jobs j
 	     LEFT JOIN pg_attribute a ON a.attrelid = j.relid AND a.attnum = j.attnum AND NOT a.attisdropped,
 	     LATERAL backfill.job_progress(j.rows_done, j.rows_estimated,

@@ -9,6 +9,7 @@ extern "C" {
 #include "catalog/objectaddress.h"
 #include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
+#include "storage/lock.h"
 #include "utils/relcache.h"
 }
 
@@ -166,6 +167,12 @@ DroppedObjects *FindDroppedObjects(GuardedStatement *stmt);
 // column's table); *by (if not null) gets the object the statement names
 // whose drop takes it along. Never errors.
 bool IsDropped(const DroppedObjects *dropped, Oid classid, Oid objid, int32 subid, ObjectAddress *by);
+
+// The same for any lock tag (a relation, a transaction a row lock waits
+// for, ...): a palloc'd description of the first other backend that holds
+// or awaits a lock conflicting with lock_mode on *tag, and true; false when
+// there is none. A prepared transaction is named as such. PG regime.
+bool FindLockConflict(const LOCKTAG *tag, int lock_mode, char **holder);
 
 // Running backfill jobs (running_jobs.cpp): raises ERROR 55006 if the
 // statement would break an active job: it drops the job's table, column or

@@ -119,8 +119,9 @@ CheckLockQueue(GuardedStatement *guarded, bool honoured, const char *query) {
 		         errmsg("%s", msg),
 		         errdetail("While it waits, every later %s the table queues behind it.%s",
 		                   t->lock_mode == AccessExclusiveLock ? "query on" : "write to", UnhonouredNote(honoured)),
-		         errhint("Set lock_timeout (for example SET lock_timeout = '2s') and retry the statement until "
-		                 "it gets the lock.")));
+		         errhint("Run it with run_with_lock_retries(sql), which tries it under a short lock_timeout and "
+		                 "retries with backoff, or set lock_timeout (for example SET lock_timeout = '2s') and retry "
+		                 "it until it gets the lock.")));
 	}
 }
 

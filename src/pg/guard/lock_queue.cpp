@@ -48,16 +48,14 @@ DescribeBackend(int pid) {
 } // namespace
 
 bool
-FindLockQueueHazard(Oid relid, int lock_mode, char **holder) {
-	LOCKTAG tag;
-	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
-	LOCKMASK conflicts = GetLockTagsMethodTable(&tag)->conflictTab[lock_mode];
+FindLockConflict(const LOCKTAG *tag, int lock_mode, char **holder) {
+	LOCKMASK conflicts = GetLockTagsMethodTable(tag)->conflictTab[lock_mode];
 	// GetLockStatusData sees holders and waiters alike (GetLockConflicts
 	// only holders); a waiter ahead of us blocks us just the same.
 	LockData *data = GetLockStatusData();
 	for (int i = 0; i < data->nelements; i++) {
 		LockInstanceData *inst = &data->locks[i];
-		if (memcmp(&inst->locktag, &tag, sizeof(LOCKTAG)) != 0)
+		if (memcmp(&inst->locktag, tag, sizeof(LOCKTAG)) != 0)
 			continue;
 		if (inst->pid == MyProcPid || inst->leaderPid == MyProcPid ||
 		    (MyProc->lockGroupLeader != nullptr && inst->leaderPid == MyProc->lockGroupLeader->pid))
@@ -66,10 +64,19 @@ FindLockQueueHazard(Oid relid, int lock_mode, char **holder) {
 		bool awaits = inst->waitLockMode != NoLock && (conflicts & LOCKBIT_ON(inst->waitLockMode)) != 0;
 		if (!holds && !awaits)
 			continue;
-		*holder = psprintf("%s %s", awaits ? "a lock request of" : "a lock held by", DescribeBackend(inst->pid));
+		*holder = inst->pid == 0 ? pstrdup("a lock held by a prepared transaction (see pg_prepared_xacts)")
+		                         : psprintf("%s %s", awaits ? "a lock request of" : "a lock held by",
+		                                    DescribeBackend(inst->pid));
 		return true;
 	}
 	return false;
+}
+
+bool
+FindLockQueueHazard(Oid relid, int lock_mode, char **holder) {
+	LOCKTAG tag;
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	return FindLockConflict(&tag, lock_mode, holder);
 }
 
 } // namespace pg_backfill::pg

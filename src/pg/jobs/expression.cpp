@@ -86,7 +86,7 @@ DeparseQualified(Node *expr, Relation rel) {
 } // namespace
 
 char *
-AnalyzeBackfillExpression(Relation rel, AttrNumber attnum, const char *expression) {
+AnalyzeBackfillExpression(Relation rel, AttrNumber attnum, const char *expression, Node **analysed) {
 	// The newline ends a trailing "--" comment inside the parentheses.
 	char *wrapped = psprintf("SELECT (%s\n)", expression);
 	ErrorContextCallback callback;
@@ -118,6 +118,8 @@ AnalyzeBackfillExpression(Relation rel, AttrNumber attnum, const char *expressio
 	char *deparsed = DeparseQualified(coerced, rel);
 	error_context_stack = callback.previous;
 	free_parsestate(pstate);
+	if (analysed != nullptr)
+		*analysed = coerced;
 	return deparsed;
 }
 

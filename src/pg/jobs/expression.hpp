@@ -29,7 +29,9 @@ constexpr const char *kJobSearchPath = "pg_catalog, pg_temp";
 // is created later in the caller's search_path; and, like pg_dump, with
 // DateStyle ISO, IntervalStyle postgres and extra_float_digits 3, so its
 // constants mean the same values in the worker's session. PG regime:
-// ereports on any invalid input.
-char *AnalyzeBackfillExpression(Relation rel, AttrNumber attnum, const char *expression);
+// ereports on any invalid input. When `analysed` is given, *analysed is the
+// analysed, coerced expression itself (Vars of varno 1 over rel), the tree
+// the sync trigger stores.
+char *AnalyzeBackfillExpression(Relation rel, AttrNumber attnum, const char *expression, Node **analysed = nullptr);
 
 } // namespace pg_backfill::pg

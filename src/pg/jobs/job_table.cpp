@@ -373,6 +373,11 @@ JobTableIsCurrent() {
 	return InstalledJobTable() == kJobTableVersions - 1;
 }
 
+Oid
+JobTableWriter() {
+	return ExtensionOwner();
+}
+
 int64
 IntervalToMs(const Interval *interval) {
 	int64 days = (int64)interval->month * DAYS_PER_MONTH + interval->day;

@@ -172,6 +172,11 @@ bool JobTableIsCurrent();
 // nothing at a 0.1 job table.
 void MarkWorkerRequested(int64 job_id);
 
+// The role the job table's writes run as: the extension's owner (a
+// superuser; the extension is superuser-only). ereports 42704 if the
+// extension is missing.
+Oid JobTableWriter();
+
 // Milliseconds of an interval (a month counts 30 days), saturated at the
 // int64 limits. Never errors, never overflows.
 int64 IntervalToMs(const Interval *interval);

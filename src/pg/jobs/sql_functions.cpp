@@ -66,6 +66,7 @@ Datum pg_backfill_job_progress(PG_FUNCTION_ARGS);
 #include "pg/jobs/key_index.hpp"
 #include "pg/jobs/launcher.hpp"
 #include "pg/jobs/settings.hpp"
+#include "pg/jobs/sync_trigger.hpp"
 #include "pg/jobs/worker_launch.hpp"
 
 using pg_backfill::core::JobState;
@@ -391,6 +392,7 @@ pg_backfill_start_backfill(PG_FUNCTION_ARGS) {
 	RequireArgument(fcinfo, 1, "column_name");
 	RequireArgument(fcinfo, 2, "expression");
 	RequireArgument(fcinfo, 6, "only_null");
+	RequireArgument(fcinfo, 7, "sync");
 	if (RecoveryInProgress())
 		ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION), errmsg("cannot start a backfill during recovery")));
 	core::JobOptions options = JobOptionsFromArguments(fcinfo, 3);
@@ -400,7 +402,10 @@ pg_backfill_start_backfill(PG_FUNCTION_ARGS) {
 	const char *expression = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	Relation rel = OpenTargetRelation(relid);
 	AttrNumber attnum = CheckTargetColumn(rel, column);
-	char *expression_sql = bf::AnalyzeBackfillExpression(rel, attnum, expression);
+	Node *analysed = nullptr;
+	char *expression_sql = bf::AnalyzeBackfillExpression(rel, attnum, expression, &analysed);
+	if (PG_GETARG_BOOL(7))
+		bf::CheckSyncAllowed(rel, analysed);
 
 	// The walk's key: the key index, or, for a table without one, the rows'
 	// physical positions (TID ranges over the table's blocks). A partitioned
@@ -436,6 +441,9 @@ pg_backfill_start_backfill(PG_FUNCTION_ARGS) {
 	job.search_path = GetConfigOption("search_path", false, false);
 	job.rows_estimated = EstimateRows(rel);
 	int64 job_id = bf::InsertJob(&job);
+	// Before the first batch: the worker waits for this transaction.
+	if (PG_GETARG_BOOL(7))
+		(void)bf::InstallSyncTrigger(job_id, rel, attnum, analysed);
 	relation_close(rel, NoLock);
 
 	// The worker starts when this transaction commits; a rollback leaves nothing.
@@ -456,7 +464,9 @@ pg_backfill_resume_backfill(PG_FUNCTION_ARGS) {
 
 Datum
 pg_backfill_cancel_backfill(PG_FUNCTION_ARGS) {
-	return RunCommand(PG_GETARG_INT64(0), core::Command::Cancel);
+	Datum state = RunCommand(PG_GETARG_INT64(0), core::Command::Cancel);
+	(void)bf::DropSyncTriggerWithRetries(PG_GETARG_INT64(0));
+	return state;
 }
 
 // Polls the job row with a fresh snapshot (every 10 ms at first, backing off
