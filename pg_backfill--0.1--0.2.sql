@@ -162,3 +162,44 @@ CREATE POLICY jobs_visible ON backfill.jobs USING (backfill.may_control_job(owne
 -- launcher's scanner) leaves the job to that worker for 5 s, the time it has
 -- to start and take the job lock, instead of registering a second one.
 ALTER TABLE backfill.jobs ADD COLUMN worker_requested_at timestamptz;
+
+-- The job on a table's column, without its id: what a migration that started
+-- a job in an earlier step knows. The column is matched by its current name
+-- and number, so a job on a dropped column (or on an older column of the
+-- same name) never matches. The active job if there is one, else the newest.
+CREATE FUNCTION column_backfill_job(relation regclass, column_name name) RETURNS bigint
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	job bigint;
+BEGIN
+	SELECT j.job_id INTO job
+	FROM backfill.jobs j
+	JOIN pg_attribute a ON a.attrelid = j.relid AND a.attnum = j.attnum AND NOT a.attisdropped
+	WHERE j.relid = column_backfill_job.relation AND a.attname = column_backfill_job.column_name
+	ORDER BY j.state IN ('queued', 'running', 'paused') DESC, j.job_id DESC
+	LIMIT 1;
+	IF job IS NULL THEN
+		RAISE EXCEPTION 'no backfill job on column "%" of relation %', column_name, relation
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	RETURN job;
+END
+$$;
+COMMENT ON FUNCTION column_backfill_job(regclass, name) IS
+'the id of the backfill job on a column: the active one, else the newest';
+
+CREATE FUNCTION wait_column_backfill(relation regclass, column_name name, timeout interval DEFAULT NULL)
+RETURNS text LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT @extschema@.wait_backfill(@extschema@.column_backfill_job(relation, column_name), timeout) $$;
+COMMENT ON FUNCTION wait_column_backfill(regclass, name, interval) IS
+'wait_backfill for the job on a column, found by column_backfill_job';
+
+CREATE FUNCTION cancel_column_backfill(relation regclass, column_name name) RETURNS text
+LANGUAGE sql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT @extschema@.cancel_backfill(@extschema@.column_backfill_job(relation, column_name)) $$;
+COMMENT ON FUNCTION cancel_column_backfill(regclass, name) IS
+'cancel_backfill for the job on a column, found by column_backfill_job';

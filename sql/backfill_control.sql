@@ -141,6 +141,22 @@ BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT wait_backfill(:job);
 ROLLBACK;
 
+-- The job on a column, without its id (what a later migration step knows),
+-- never a job on a dropped column of the same name.
+CREATE TABLE bycol (id integer PRIMARY KEY, a integer, c integer);
+INSERT INTO bycol SELECT g, g FROM generate_series(1, 100) g;
+SELECT start_backfill('bycol', 'c', 'a') AS job \gset
+SELECT column_backfill_job('bycol', 'c') = :job AS found;
+SELECT wait_column_backfill('bycol', 'c');
+ALTER TABLE bycol DROP COLUMN c;
+ALTER TABLE bycol ADD COLUMN c integer;
+SELECT column_backfill_job('bycol', 'c');
+SELECT start_backfill('bycol', 'c', '0 / (a - 50)', batch_size => 10) AS job \gset
+SELECT wait_column_backfill('bycol', 'c');
+SELECT cancel_column_backfill('bycol', 'c');
+SELECT wait_column_backfill('bycol', 'nosuch');
+DROP TABLE bycol;
+
 DROP TABLE t;
 DROP FUNCTION wait_for(text);
 DROP EXTENSION pg_backfill;

@@ -54,6 +54,7 @@ enum SelectedColumn {
 	kColUpdatedAt,
 	kColLastErrorSqlstate,
 	kColLastErrorMessage,
+	kColFailedKeyRange,
 	// Added in 0.2 (kSelect02).
 	kColStrategy,
 	kColEndKey,
@@ -69,7 +70,8 @@ enum SelectedColumn {
 constexpr const char *kSelectJob =
     "SELECT job_id, relid, attnum, column_name, expression_sql, key_index, key_columns, only_null,"
     " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, rows_done,"
-    " rows_estimated, worker_pid, xmin, started_at, updated_at, last_error_sqlstate, last_error_message, %s"
+    " rows_estimated, worker_pid, xmin, started_at, updated_at, last_error_sqlstate, last_error_message,"
+    " failed_key_range, %s"
     " FROM backfill.jobs WHERE job_id = $1";
 constexpr const char *kSelect02 =
     "strategy, end_key, phase, sweeps, table_generation, worker_starts, partition, partitions_done";
@@ -453,6 +455,7 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		row->updated_at = DatumGetTimestampTz(SPI_getbinval(t, d, kColUpdatedAt, &isnull));
 		row->last_error_sqlstate = CopyColumn(t, d, kColLastErrorSqlstate, cxt);
 		row->last_error_message = CopyColumn(t, d, kColLastErrorMessage, cxt);
+		row->failed_key_range = CopyColumn(t, d, kColFailedKeyRange, cxt);
 	}
 	LeaveScope(&scope);
 	return found;

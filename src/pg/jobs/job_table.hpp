@@ -60,6 +60,7 @@ struct JobRow {
 	TimestampTz updated_at;
 	char *last_error_sqlstate; // NULL: none
 	char *last_error_message;
+	char *failed_key_range; // NULL: none
 };
 
 // The values start_backfill inserts.

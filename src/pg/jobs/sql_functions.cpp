@@ -543,7 +543,9 @@ pg_backfill_wait_backfill(PG_FUNCTION_ARGS) {
 		ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])),
 		                errmsg("backfill job " INT64_FORMAT " failed: %s", job_id,
 		                       row.last_error_message ? row.last_error_message : "unknown error"),
-		                errhint("Fix the cause, then call resume_backfill to retry from the last checkpoint.")));
+		                row.failed_key_range ? errdetail("The failing batch covered %s.", row.failed_key_range) : 0,
+		                errhint("Fix the cause, then call resume_backfill to retry from the last checkpoint, or give "
+		                        "the job up with cancel_backfill.")));
 	}
 	MemoryContextSwitchTo(caller_cxt);
 	text *result = cstring_to_text(core::StateName(row.state));
