@@ -203,3 +203,33 @@ SET search_path = pg_catalog, pg_temp
 AS $$ SELECT @extschema@.cancel_backfill(@extschema@.column_backfill_job(relation, column_name)) $$;
 COMMENT ON FUNCTION cancel_column_backfill(regclass, name) IS
 'cancel_backfill for the job on a column, found by column_backfill_job';
+
+-- A monitoring surface for pg_monitor (and exporters): every job of this
+-- database, whoever owns it, without its expression or error message (they
+-- can carry data); one query per database.
+CREATE FUNCTION backfill_monitor()
+RETURNS TABLE (job_id bigint, relation text, column_name name, owner name, state text, phase text,
+               strategy text, rows_done bigint, rows_estimated bigint, percent numeric, rate numeric,
+               batches_done bigint, lock_timeouts bigint, rows_skipped bigint, rows_swept bigint,
+               restarts integer, last_error_sqlstate text, seconds_since_progress double precision,
+               created_at timestamptz, started_at timestamptz, finished_at timestamptz)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT j.job_id, j.relid::regclass::text, coalesce(a.attname, j.column_name), pg_get_userbyid(j.owner),
+	       j.state, j.phase, j.strategy, j.rows_done, j.rows_estimated,
+	       round(p.percent::numeric, 1), round(p.rate::numeric, 1), j.batches_done, j.lock_timeouts,
+	       j.rows_skipped, j.rows_swept, j.restarts, j.last_error_sqlstate,
+	       extract(epoch FROM clock_timestamp() - j.updated_at)::double precision,
+	       j.created_at, j.started_at, j.finished_at
+	FROM backfill.jobs j
+	     LEFT JOIN pg_attribute a ON a.attrelid = j.relid AND a.attnum = j.attnum AND NOT a.attisdropped,
+	     LATERAL backfill.job_progress(j.rows_done, j.rows_estimated,
+	                                   coalesce(j.finished_at, j.updated_at) - j.started_at,
+	                                   j.state = 'succeeded') p
+	ORDER BY j.job_id
+$$;
+COMMENT ON FUNCTION backfill_monitor() IS
+'every backfill job of this database for monitoring (pg_monitor): progress and counters, no expressions or messages';
+REVOKE ALL ON FUNCTION backfill_monitor() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION backfill_monitor() TO pg_monitor;

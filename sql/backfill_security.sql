@@ -195,6 +195,19 @@ SELECT cancel_backfill(:group_job);
 DROP TABLE t_group;
 \c - :superuser
 
+-- Monitoring: pg_monitor members see every job of the database through
+-- backfill_monitor(), without expressions or error messages; others may not
+-- call it.
+CREATE ROLE regress_backfill_watcher LOGIN IN ROLE pg_monitor;
+SET ROLE regress_backfill_watcher;
+SELECT count(*) > 0 AS sees_jobs, count(DISTINCT owner) > 1 AS of_several_owners FROM backfill_monitor();
+SELECT count(*) AS visible_in_status FROM backfill_status();
+RESET ROLE;
+SET ROLE regress_backfill_bob;
+SELECT count(*) FROM backfill_monitor();
+RESET ROLE;
+DROP ROLE regress_backfill_watcher;
+
 DROP EXTENSION pg_backfill;
 DROP TABLE t, t_login;
 DROP SCHEMA alice_functions CASCADE;
