@@ -36,6 +36,22 @@ SET pg_backfill.allow_unsafe_ddl = on;
 ALTER TABLE modes_t ADD COLUMN c uuid DEFAULT gen_random_uuid();
 RESET ROLE;
 
+-- a non-superuser may raise the guard for its own session, never lower it:
+-- the guard does the stricter of pg_backfill.guard and pg_backfill.session_guard
+SET pg_backfill.guard = warn;
+SET ROLE guard_user;
+SET pg_backfill.session_guard = block;
+\set VERBOSITY sqlstate
+ALTER TABLE modes_t ADD COLUMN c uuid DEFAULT gen_random_uuid();
+\set VERBOSITY default
+SET pg_backfill.session_guard = off;
+BEGIN;
+ALTER TABLE modes_t ADD COLUMN c uuid DEFAULT gen_random_uuid();
+ROLLBACK;
+RESET pg_backfill.session_guard;
+RESET ROLE;
+SET pg_backfill.guard = block;
+
 -- members of the role named by pg_backfill.unsafe_ddl_role may acknowledge
 CREATE ROLE ddl_ackers;
 GRANT ddl_ackers TO guard_user;

@@ -27,7 +27,7 @@ ProcessUtility_hook_type prev_process_utility_hook = nullptr;
 // script, not pg_backfill's own worker, not an aborted transaction.
 bool
 GuardApplies(Node *parsetree, ProcessUtilityContext context) {
-	if (guc_guard_mode == kGuardOff || !IsHookedStatement(parsetree))
+	if (EffectiveGuardMode() == kGuardOff || !IsHookedStatement(parsetree))
 		return false;
 	if (context == PROCESS_UTILITY_SUBCOMMAND || creating_extension || IsBinaryUpgrade)
 		return false;
@@ -79,7 +79,7 @@ LogAcknowledgement(const char *what, const char *query) {
 void
 ReportUnsafe(const GuardFinding *g, const char *note) {
 	const core::DdlVerdict *v = &g->verdict;
-	int level = guc_guard_mode == kGuardBlock ? ERROR : WARNING;
+	int level = EffectiveGuardMode() == kGuardBlock ? ERROR : WARNING;
 	ereport(level,
 	        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
 	         errmsg("%s", v->message), errdetail("%s%s", v->detail, note), v->hint[0] ? errhint("%s", v->hint) : 0));
@@ -113,7 +113,7 @@ CheckLockQueue(GuardedStatement *guarded, bool honoured, const char *query) {
 			LogAcknowledgement(msg, query);
 			continue;
 		}
-		int level = guc_guard_mode == kGuardBlock ? ERROR : WARNING;
+		int level = EffectiveGuardMode() == kGuardBlock ? ERROR : WARNING;
 		ereport(level,
 		        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
 		         errmsg("%s", msg),

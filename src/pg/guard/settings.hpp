@@ -10,11 +10,18 @@ namespace pg_backfill::pg {
 enum GuardMode { kGuardOff = 0, kGuardWarn = 1, kGuardBlock = 2 };
 
 extern int guc_guard_mode;        // pg_backfill.guard, a GuardMode
+extern int guc_session_guard;     // pg_backfill.session_guard, a GuardMode
 extern int guc_guard_min_size_kb; // pg_backfill.guard_min_size, in kB
 extern bool guc_allow_unsafe_ddl; // pg_backfill.allow_unsafe_ddl
 extern char *guc_unsafe_ddl_role; // pg_backfill.unsafe_ddl_role
 
 // Defines the GUCs above. PG regime: may ereport(ERROR).
 void DefineGuardSettings();
+
+// What the guard does in this session: the stricter of pg_backfill.guard
+// (superuser-set) and pg_backfill.session_guard (any role's own). So any
+// role can raise the guard for its session, and none but a superuser can
+// lower it. Never errors.
+GuardMode EffectiveGuardMode();
 
 } // namespace pg_backfill::pg
