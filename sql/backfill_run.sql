@@ -123,5 +123,24 @@ SELECT cardinality(partitions_done) AS leaves_done FROM backfill.jobs WHERE job_
 SELECT tableoid::regclass AS leaf, count(*) FILTER (WHERE c = amount * 2) AS filled, count(*) AS rows
 FROM sales GROUP BY 1 ORDER BY 1;
 
-DROP TABLE accounts, "Order Lines", several, events, empty, ratios, heap_only, sales;
+-- rows_estimated follows the walk: on a table with twice as many dead tuples
+-- as live rows and statistics from before them, the start estimate (the
+-- planner's, from the page count) is far off; once a batch has covered some
+-- of the key's histogram, the estimate is rows done / share walked.
+CREATE TABLE est (id integer PRIMARY KEY, a integer, c integer) WITH (autovacuum_enabled = off);
+INSERT INTO est SELECT g, g FROM generate_series(1, 20000) g;
+ANALYZE est;
+UPDATE est SET a = a;
+UPDATE est SET a = a;
+\i sql/helpers/wait_for.sql
+BEGIN;
+SELECT start_backfill('est', 'c', 'a', batch_size => 1000, batch_delay => '1 h') AS job \gset
+SELECT rows_estimated NOT BETWEEN 18000 AND 22000 AS start_estimate_off FROM backfill_status(:job);
+COMMIT;
+SELECT wait_for(format('(SELECT batches_done = 1 FROM backfill.jobs WHERE job_id = %s)', :job));
+SELECT rows_estimated BETWEEN 18000 AND 22000 AS within_10_percent, rows_done FROM backfill_status(:job);
+SELECT cancel_backfill(:job);
+DROP FUNCTION wait_for(text);
+
+DROP TABLE accounts, "Order Lines", several, events, empty, ratios, heap_only, sales, est;
 DROP EXTENSION pg_backfill;

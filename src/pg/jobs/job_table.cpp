@@ -569,8 +569,8 @@ MarkJobStarted(int64 job_id, int32 worker_pid) {
 void
 RecordBatch(int64 job_id, const BatchRecord *r) {
 	bool last = r->final_state != nullptr;
-	Oid types[] = {INT8OID, TEXTARRAYOID, TEXTARRAYOID, INT8OID, INT8OID, INT8OID, INT8OID,
-	               TEXTOID, BOOLOID,      INT8OID,      BOOLOID, TEXTOID, OIDOID,  BOOLOID};
+	Oid types[] = {INT8OID, TEXTARRAYOID, TEXTARRAYOID, INT8OID, INT8OID, INT8OID, INT8OID, TEXTOID,
+	               BOOLOID, INT8OID,      BOOLOID,      TEXTOID, OIDOID,  BOOLOID, INT8OID};
 	Datum values[] = {Int64GetDatum(job_id),
 	                  r->checkpoint ? TextArray(r->nkeys, r->checkpoint) : (Datum)0,
 	                  r->end_key ? TextArray(r->nkeys, r->end_key) : (Datum)0,
@@ -584,8 +584,9 @@ RecordBatch(int64 job_id, const BatchRecord *r) {
 	                  BoolGetDatum(r->restarted),
 	                  last ? CStringGetTextDatum(core::StateName(*r->final_state)) : (Datum)0,
 	                  ObjectIdGetDatum(r->partition),
-	                  BoolGetDatum(r->partition_done)};
-	char nulls[] = "              ";
+	                  BoolGetDatum(r->partition_done),
+	                  Int64GetDatum(r->rows_estimated)};
+	char nulls[] = "               ";
 	nulls[1] = r->checkpoint ? ' ' : 'n';
 	nulls[2] = r->end_key ? ' ' : 'n';
 	nulls[11] = last ? ' ' : 'n';
@@ -594,7 +595,8 @@ RecordBatch(int64 job_id, const BatchRecord *r) {
 	static SPIPlanPtr plans[kJobTableVersions];
 	UpdateJob(&plans[version],
 	          psprintf("UPDATE backfill.jobs SET checkpoint = $2, rows_done = rows_done + $4,"
-	                   " rows_updated = rows_updated + $5, batches_done = batches_done + 1, updated_at = now(),%s"
+	                   " rows_updated = rows_updated + $5, batches_done = batches_done + 1, updated_at = now(),"
+	                   " rows_estimated = CASE WHEN $15 > 0 THEN $15 ELSE rows_estimated END,%s"
 	                   " state = CASE WHEN state = 'running' THEN coalesce($12, state) ELSE state END,"
 	                   " finished_at = CASE WHEN state = 'running' AND $12 IS NOT NULL THEN now() ELSE finished_at END,"
 	                   " worker_pid = CASE WHEN state = 'running' AND $12 IS NULL THEN worker_pid END"
@@ -606,7 +608,7 @@ RecordBatch(int64 job_id, const BatchRecord *r) {
 	                         " worker_starts = CASE WHEN state = 'running' AND $12 IS NULL THEN 1 ELSE 0 END,"
 	                         " partition = CASE WHEN $14 THEN NULL ELSE $13 END,"
 	                         " partitions_done = partitions_done || CASE WHEN $14 THEN ARRAY[$13] ELSE '{}' END,")),
-	          14, types, values, nulls);
+	          15, types, values, nulls);
 }
 
 void

@@ -112,6 +112,7 @@ struct BatchRecord {
 	int64 rows_updated;            // rows it changed
 	int64 rows_skipped;            // keys it recorded as skipped (RecordSkippedKeys)
 	int64 rows_swept;              // skipped keys it filled and forgot
+	int64 rows_estimated;          // a new estimate of the job's rows; 0: keep the one recorded
 	core::JobPhase phase;          // the phase of the next batch
 	bool sweep_ended;              // the batch ended a sweep round (counted in sweeps)
 	int64 table_generation;        // the table's generation the batch ran against

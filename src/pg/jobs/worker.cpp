@@ -10,10 +10,14 @@
 extern "C" {
 #include "postgres.h"
 #include "access/relation.h"
+#include "access/nbtree.h"
 #include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_statistic.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -362,6 +366,47 @@ KeyTypes(const JobContext *ctx, int copies, Oid *types) {
 			types[c * ctx->nkeys + i] = ctx->key_types[i];
 }
 
+// The share of a walk behind key `upper` (in the walk's first key column),
+// from the column's histogram in pg_statistic: equal-frequency buckets, so
+// the share of bounds at or below the key is the share of rows, whatever
+// dead tuples or a stale reltuples say (the planner's page-based count
+// doubles with bloat). -1 without a histogram. PG regime.
+double
+WalkedShare(const JobContext *ctx, Datum upper) {
+	HeapTuple stats = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(ctx->walked_relid),
+	                                  Int16GetDatum(ctx->key_attnums[0]), BoolGetDatum(false));
+	if (!HeapTupleIsValid(stats))
+		return -1;
+	double share = -1;
+	AttStatsSlot slot;
+	if (get_attstatsslot(&slot, stats, STATISTIC_KIND_HISTOGRAM, InvalidOid, ATTSTATSSLOT_VALUES) &&
+	    slot.nvalues > 1) {
+		Oid family = get_opclass_family(GetDefaultOpClass(ctx->key_types[0], BTREE_AM_OID));
+		RegProcedure cmp = get_opfamily_proc(family, ctx->key_types[0], ctx->key_types[0], BTORDER_PROC);
+		if (RegProcedureIsValid(cmp)) {
+			int below = 0;
+			for (int i = 0; i < slot.nvalues; i++)
+				if (DatumGetInt32(OidFunctionCall2Coll(cmp, slot.stacoll, slot.values[i], upper)) <= 0)
+					below++;
+			share = below <= 1 ? 0 : (double)(below - 1) / (slot.nvalues - 1);
+		}
+		free_attstatsslot(&slot);
+	}
+	ReleaseSysCache(stats);
+	return share;
+}
+
+// The job's row count estimated from its rows so far and the share of the
+// walk behind it; 0 (keep the recorded estimate) below 1% walked, for a leaf
+// partition (a share of one leaf says nothing of the table), or without a
+// share.
+int64
+EstimateFromShare(const JobContext *ctx, const bf::JobRow *row, int64 rows_done, double share) {
+	if (share < 0.01 || ctx->walked_relid != row->relid)
+		return 0;
+	return (int64)((row->rows_done + rows_done) / Min(share, 1.0));
+}
+
 // The walk's batch update with its parameters in types/values: the fast
 // path (a plain UPDATE that may wait kFastPathLockTimeout for a row lock) or,
 // for a while after one did, the SKIP LOCKED statement, whose
@@ -433,6 +478,7 @@ WalkBlocks(JobContext *ctx, const bf::JobRow *row, bool restarted, int64 batch_s
 		Datum values[2] = {BlockStart(lower), BlockStart(upper)};
 		UpdateWalkRange(ctx, true, 2, types, values, rec);
 		rec->rows_done = rec->rows_updated + rec->rows_skipped;
+		rec->rows_estimated = EstimateFromShare(ctx, row, rec->rows_done, end > 0 ? (double)upper / end : -1);
 	}
 	rec->checkpoint = *pass_ended ? nullptr : checkpoint;
 	rec->end_key = *pass_ended ? nullptr : end_key;
@@ -486,6 +532,8 @@ WalkBatch(JobContext *ctx, const bf::JobRow *row, bool restarted, int64 batch_si
 	}
 
 	rec->rows_done = (int64)covered;
+	if (!*pass_ended)
+		rec->rows_estimated = EstimateFromShare(ctx, row, rec->rows_done, WalkedShare(ctx, values[nlower]));
 	UpdateWalkRange(ctx, has_lower, nlower + nkeys, types, values, rec);
 	rec->checkpoint = *pass_ended ? nullptr : upper;
 	rec->end_key = *pass_ended ? nullptr : end;
