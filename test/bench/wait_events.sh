@@ -27,7 +27,7 @@ sql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1
 
 pgbench -i -q -s "$scale" >/dev/null 2>&1
 sql -c "CREATE EXTENSION pg_backfill" \
-	-c "CREATE UNLOGGED TABLE samples (load text, phase text, who text, wait text)"
+	-c "CREATE UNLOGGED TABLE samples (load text, phase text, tick int, who text, wait text)"
 
 # Samples for $1 seconds; a procedure so each sample sees fresh activity.
 sql <<'SQL'
@@ -35,13 +35,15 @@ CREATE PROCEDURE sample(load text, phase text, seconds float8, hz int, job bigin
 LANGUAGE plpgsql AS $$
 DECLARE
 	deadline timestamptz := clock_timestamp() + seconds * interval '1 s';
+	tick int := 0;
 BEGIN
 	-- With a job: until it is no longer running (or the deadline).
 	WHILE clock_timestamp() < deadline
 	      AND (job IS NULL OR (SELECT state IN ('queued', 'running') FROM backfill.jobs WHERE job_id = job)) LOOP
 		PERFORM pg_stat_clear_snapshot();
+		tick := tick + 1;
 		INSERT INTO samples
-		SELECT load, phase, CASE WHEN backend_type = 'pg_backfill worker' THEN 'worker' ELSE 'app' END,
+		SELECT load, phase, tick, CASE WHEN backend_type = 'pg_backfill worker' THEN 'worker' ELSE 'app' END,
 		       coalesce(wait_event_type || ':' || wait_event, 'CPU')
 		  FROM pg_stat_activity
 		 WHERE state = 'active' AND pid <> pg_backend_pid()
@@ -76,10 +78,14 @@ run_load open_loop -c 8 -R "$rate"
 run_load closed_loop -c 4
 
 sql <<'SQL'
+-- pct: share of the active samples of (load, phase, who); per_tick: backends
+-- in that wait per sample on average (ticks: samples taken).
+WITH ticks AS (SELECT load, phase, max(tick) AS ticks FROM samples GROUP BY 1, 2)
 SELECT * FROM (
-	SELECT load, phase, who, wait, count(*) AS samples,
-	       round(100.0 * count(*) / sum(count(*)) OVER (PARTITION BY load, phase, who), 1) AS pct
-	  FROM samples GROUP BY 1, 2, 3, 4) s
+	SELECT s.load, s.phase, s.who, s.wait, t.ticks, count(*) AS samples,
+	       round(count(*)::numeric / t.ticks, 3) AS per_tick,
+	       round(100.0 * count(*) / sum(count(*)) OVER (PARTITION BY s.load, s.phase, s.who), 1) AS pct
+	  FROM samples s JOIN ticks t USING (load, phase) GROUP BY 1, 2, 3, 4, 5) s
  WHERE pct >= 0.5
- ORDER BY 1, 2, 3, 5 DESC;
+ ORDER BY 1, 2, 3, 6 DESC;
 SQL
