@@ -48,6 +48,7 @@ PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 #include "pg/jobs/job_table.hpp"
 #include "pg/jobs/kept_plan.hpp"
 #include "pg/jobs/launcher.hpp"
+#include "pg/jobs/pacing.hpp"
 #include "pg/jobs/replica_lag.hpp"
 #include "pg/jobs/settings.hpp"
 #include "pg/jobs/worker_launch.hpp"
@@ -348,7 +349,7 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 		return BatchOutcome::Stopped;
 	}
 	core::EffectiveJobOptions options = core::ResolveJobOptions(row.options, bf::CurrentJobOptionSettings());
-	int64 batch_size = options.batch_size;
+	int64 batch_size = bf::PacedBatchSize(options); // the controller's, at most options.batch_size
 	*delay_ms = options.batch_delay_ms;
 	ctx->lock_timeout_ms = options.lock_timeout_ms;
 	SetBatchSettings(options.lock_timeout_ms);
@@ -681,6 +682,7 @@ pg_backfill_job_worker_main(Datum) {
 
 	int lock_retries = 0;
 	int64 sleep_ms = 0;
+	bf::StartPacing(worker_cxt);
 	for (;;) {
 		volatile BatchOutcome outcome = BatchOutcome::More;
 		ErrorData *volatile edata = nullptr;
@@ -693,8 +695,10 @@ pg_backfill_job_worker_main(Datum) {
 			CHECK_FOR_INTERRUPTS();
 			ReloadConfigIfRequested();
 			WaitForReplicas(ctx.job_id);
+			bf::PaceBatchStarting();
 			outcome = RunBatch(&ctx, &delay_ms);
-			sleep_ms = delay_ms;
+			if (outcome == BatchOutcome::More)
+				sleep_ms = bf::PaceAfterBatch(ctx.job_id, delay_ms);
 			lock_retries = 0;
 		}
 		PG_CATCH();
