@@ -4,6 +4,8 @@
 // found lock-free afterwards (a backend caches its own).
 #include "pg/jobs/app_latency.hpp"
 
+#include "pg/jobs/settings.hpp"
+
 extern "C" {
 #include "access/xact.h"
 #include "miscadmin.h"
@@ -132,7 +134,7 @@ DecayIdle(Stripe *stripe) {
 // so that wait is part of the latency. Never errors.
 void
 RecordCommit(XactEvent event, void *) {
-	if (event != XACT_EVENT_COMMIT || MyBackendType != B_BACKEND)
+	if (event != XACT_EVENT_COMMIT || MyBackendType != B_BACKEND || !guc_measure_app_latency)
 		return;
 	AppLatencyDb *db = MyDb();
 	if (db == nullptr)

@@ -27,6 +27,7 @@ int guc_max_pause_ms = 2000;
 int guc_max_batch_time_ms = 200;
 int guc_max_slot_lag_kb = 1024 * 1024;
 int guc_max_wal_rate_kb = -1;
+bool guc_measure_app_latency = true;
 
 namespace {
 
@@ -128,6 +129,10 @@ DefinePaceSettings() {
 	                        "burst of max_wal_size / 2, so a backfill alone never forces a checkpoint. 0 "
 	                        "turns the budget off.",
 	                        &guc_max_wal_rate_kb, -1, -1, INT_MAX, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomBoolVariable("pg_backfill.measure_app_latency",
+	                         "Client backends record their transactions' latency for the pacing controller.",
+	                         "Needs shared_preload_libraries. Off: paced jobs have no latency signal.",
+	                         &guc_measure_app_latency, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 }
 
 core::EffectiveJobOptions
