@@ -11,6 +11,9 @@ namespace {
 constexpr double kRowTimeWeight = 0.3;
 // Cuts: the duty is multiplied by this (AIMD's "halve").
 constexpr double kCutFactor = 0.5;
+// A batch size cut by a lock conflict grows back by this share of the
+// ceiling per second.
+constexpr double kSizeRecoveryPerS = 0.1;
 // The longest pause that pays a WAL debt at once.
 constexpr double kMaxWalPauseMs = 60000;
 
@@ -92,7 +95,7 @@ DefaultPaceSettings() noexcept {
 	s.min_batch_size = 10;
 	s.min_pause_ms = 0;
 	s.max_pause_ms = 2000;
-	s.target_latency_ratio = 1.5;
+	s.target_latency_ratio = 1.2;
 	s.latency_slack_ms = 0.5;
 	s.max_batch_ms = 200;
 	s.max_replica_lag_bytes = 512.0 * 1024 * 1024;
@@ -100,7 +103,7 @@ DefaultPaceSettings() noexcept {
 	s.wal_bytes_per_s = 0;
 	s.wal_burst_bytes = 0;
 	s.min_duty = 0.02;
-	s.duty_increase_per_s = 0.05;
+	s.duty_increase_per_s = 0.02;
 	s.idle_app_tps = 1;
 	return s;
 }
@@ -109,6 +112,7 @@ void
 ResetPaceController(PaceController *c) noexcept {
 	*c = PaceController{};
 	c->duty = 1.0;
+	c->size_share = 1.0;
 	c->last_cut_s = -1;
 }
 
@@ -150,18 +154,23 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 	Consider(&worst, seen.replica_lag_bytes, settings.max_replica_lag_bytes, PaceReason::ReplicaLag);
 	Consider(&worst, seen.slot_lag_bytes, settings.max_slot_lag_bytes, PaceReason::SlotLag);
 	bool conflict = seen.blocked_sessions > 0;
-	if (conflict) {
-		worst.pressure = std::max(worst.pressure, 2.0);
+	if (conflict && worst.pressure <= 1.0) {
+		worst.pressure = 1.0; // holds the duty, does not cut it
 		worst.reason = PaceReason::LockConflict;
 		worst.value = seen.blocked_sessions;
 	}
 
-	// AIMD on the duty.
+	// A lock conflict halves the batch (the time row locks are held) at
+	// once; the harm of the wait itself shows in the application's latency.
 	if (conflict) {
 		c->held_by = PaceReason::LockConflict;
-		c->duty *= kCutFactor;
-		c->last_cut_s = seen.now_s;
-	} else if (worst.pressure > 1.0) {
+		c->size_share = std::max(c->size_share * kCutFactor, 1e-3);
+	} else {
+		c->size_share = std::min(1.0, c->size_share + kSizeRecoveryPerS * dt);
+	}
+
+	// AIMD on the duty.
+	if (worst.pressure > 1.0 && !(conflict && worst.reason == PaceReason::LockConflict)) {
 		// Cut only on a signal measured entirely after the last cut; lag
 		// signals are levels that need time to drain, so they cut at most
 		// once per second.
@@ -172,10 +181,12 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 			c->last_cut_s = seen.now_s;
 		}
 	} else if (worst.pressure < kIncreaseBelow) {
-		if (!AppActive(settings, seen) && worst.pressure == 0)
+		if (!AppActive(settings, seen) && worst.pressure == 0) {
 			c->duty = 1.0; // idle: full speed at once
-		else
+			c->size_share = 1.0;
+		} else {
 			c->duty += settings.duty_increase_per_s * dt;
+		}
 	}
 	c->duty = std::clamp(c->duty, min_duty, 1.0);
 
@@ -185,14 +196,14 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 	if (worst.pressure > kIncreaseBelow) {
 		d.reason = worst.reason;
 		d.value = worst.value;
-	} else if (c->duty < 1.0) {
+	} else if (c->duty < 1.0 || c->size_share < 1.0) {
 		d.reason = c->held_by; // still recovering from it
 		d.value = worst.reason == c->held_by ? worst.value : 0;
 	}
 
 	// Batch size from the duty (its square root: small batches cost their
 	// fixed overhead), capped so a batch stays under max_batch_ms.
-	int32_t size = BatchSizeFor(settings, std::sqrt(c->duty));
+	int32_t size = BatchSizeFor(settings, std::sqrt(c->duty) * c->size_share);
 	if (settings.max_batch_ms > 0 && c->ms_per_row > 0) {
 		double fits = settings.max_batch_ms / c->ms_per_row;
 		if (fits < size) {

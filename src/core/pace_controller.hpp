@@ -16,7 +16,10 @@
 //   - a signal above its limit (pressure > 1) halves the duty, at most once
 //     per fresh signal: the latency window must start after the last cut, so
 //     a p99 that still contains samples from before the cut does not cut
-//     again (lock conflicts are immediate and always cut);
+//     again; lag signals cut at most once a second;
+//   - a session waiting on the worker's locks halves the next batch at once
+//     (row locks are held for a batch; it grows back by a tenth of the
+//     ceiling per second) and holds the duty;
 //   - all signals below kIncreaseBelow of their limit let the duty grow by
 //     duty_increase_per_s per second of wall time;
 //   - in between, the duty holds;
@@ -106,6 +109,7 @@ struct PaceDecision {
 // One job's controller state; zero-initialise with Reset.
 struct PaceController {
 	double duty;             // current duty, min_duty .. 1
+	double size_share;       // share of the duty's batch size after lock conflicts, (0, 1]
 	double last_now_s;       // now_s of the previous observation
 	double last_cut_s;       // when the duty was last cut (-1: never)
 	double ms_per_row;       // moving average of batch time per row (0: unknown)

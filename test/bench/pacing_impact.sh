@@ -69,6 +69,8 @@ BEGIN;
 SELECT start_backfill('bench', 'abalance_cents', 'abalance::bigint * 100') AS job \gset
 $alter
 COMMIT;
+\t on
+\a
 \o $dir/job
 SELECT :job;
 \o

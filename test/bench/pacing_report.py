@@ -53,7 +53,7 @@ for r in runs:
 
 
 def med(load, method, key):
-    values = [r[key] for r in by[(load, method)] if key in r]
+    values = [r[key] for r in by.get((load, method), []) if key in r]
     return statistics.median(values) if values else float("nan")
 
 

@@ -99,7 +99,10 @@ ReasonText(const core::PaceDecision &d) {
 		snprintf(reason, sizeof(reason), "WAL rate (budget %s/s)", size(d.value));
 		return reason;
 	case core::PaceReason::LockConflict:
-		snprintf(reason, sizeof(reason), "lock conflict (%.0f waiting)", d.value);
+		if (d.value > 0)
+			snprintf(reason, sizeof(reason), "lock conflict (%.0f waiting)", d.value);
+		else
+			snprintf(reason, sizeof(reason), "lock conflict");
 		return reason;
 	case core::PaceReason::BatchTime:
 		snprintf(reason, sizeof(reason), "batch time %.0f ms", d.value);
