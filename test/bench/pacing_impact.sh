@@ -32,7 +32,7 @@ baseline=${BASELINE:-10}
 after=${AFTER:-3}
 loads=${LOADS:-none open closed}
 methods=${METHODS:-update plpgsql defaults unthrottled}
-out=${OUT:-$PWD/bench_out}
+out=${OUT:-${TMPDIR:-/tmp}/pg_backfill-bench-pacing}
 dir=$PWD/run_pacing
 mkdir -p "$out"
 rm -f "$out"/*.dat "$out"/*.png "$out/results.tsv"
