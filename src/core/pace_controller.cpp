@@ -91,11 +91,11 @@ PaceSettings
 DefaultPaceSettings() noexcept {
 	PaceSettings s{};
 	s.enabled = true;
-	s.max_batch_size = 1000;
+	s.max_batch_size = 5000;
 	s.min_batch_size = 10;
 	s.min_pause_ms = 0;
 	s.max_pause_ms = 2000;
-	s.target_latency_ratio = 1.2;
+	s.target_latency_ratio = 1.5;
 	s.latency_slack_ms = 0.5;
 	s.max_batch_ms = 200;
 	s.max_replica_lag_bytes = 512.0 * 1024 * 1024;
@@ -103,7 +103,8 @@ DefaultPaceSettings() noexcept {
 	s.wal_bytes_per_s = 0;
 	s.wal_burst_bytes = 0;
 	s.min_duty = 0.02;
-	s.duty_increase_per_s = 0.02;
+	s.min_latency_duty = 0.1;
+	s.duty_increase_per_s = 0.05;
 	s.idle_app_tps = 1;
 	return s;
 }
@@ -176,8 +177,11 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 		// once per second.
 		bool fresh = worst.reason == PaceReason::AppLatency ? seen.app_window_start_s >= c->last_cut_s
 		                                                    : seen.now_s - c->last_cut_s >= 1.0;
-		if (c->last_cut_s < 0 || fresh) {
-			c->duty *= kCutFactor;
+		// The application's latency has causes besides the backfill: below
+		// min_latency_duty cutting further buys little, so it holds there.
+		double floor = worst.reason == PaceReason::AppLatency ? std::max(settings.min_latency_duty, min_duty) : 0;
+		if ((c->last_cut_s < 0 || fresh) && c->duty > floor) {
+			c->duty = std::max(c->duty * kCutFactor, floor);
 			c->last_cut_s = seen.now_s;
 		}
 	} else if (worst.pressure < kIncreaseBelow) {

@@ -25,7 +25,10 @@
 //   - in between, the duty holds;
 //   - no application traffic and no pressure: full duty at once (an idle
 //     server gets the backfill at full speed);
-//   - the duty never drops below min_duty: a job always finishes.
+//   - the duty never drops below min_duty: a job always finishes; the
+//     application's latency alone cuts it no lower than min_latency_duty
+//     (the latency has other causes too, and below that, cutting further
+//     buys the application little; lags and WAL can go to min_duty).
 // Independently, a WAL token bucket (rate and burst derived from max_wal_size
 // and checkpoint_timeout by the caller) lengthens the pause so the backfill's
 // WAL stays within its budget, and a batch that took longer than
@@ -71,6 +74,7 @@ struct PaceSettings {
 	double wal_bytes_per_s;       // WAL budget rate; <= 0: off
 	double wal_burst_bytes;       // WAL budget bucket size
 	double min_duty;              // floor of the duty, (0, 1]
+	double min_latency_duty;      // the application's latency alone cuts no lower than this
 	double duty_increase_per_s;   // additive increase per second
 	double idle_app_tps;          // app transactions/s at or below which the app counts as idle
 };

@@ -19,6 +19,8 @@
 # with the application's p99 per second and the backfill's rows/s over time
 # (first repetition). gnuplot-nox is installed on first use (bench only).
 #   REPS=3 SCALE=20 RATE=3000 LOADS="none open closed" test/bench/pacing_impact.sh
+# (METHODS= picks methods, EXTRA_CONF= adds one postgresql.conf line, OUT= the
+# figures' directory.)
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 PG_BACKFILL_PACKAGES="$PG_BACKFILL_PACKAGES gnuplot-nox"
@@ -31,14 +33,14 @@ reps=${REPS:-3}
 baseline=${BASELINE:-10}
 after=${AFTER:-3}
 loads=${LOADS:-none open closed}
-methods=${METHODS:-update plpgsql defaults unthrottled}
+methods=${METHODS:-defaults unthrottled plpgsql update}
 out=${OUT:-${TMPDIR:-/tmp}/pg_backfill-bench-pacing}
 dir=$PWD/run_pacing
 mkdir -p "$out"
 rm -f "$out"/*.dat "$out"/*.png "$out/results.tsv"
 pg_backfill_start_cluster "$dir" "max_worker_processes = 16" "shared_buffers = '512MB'" \
 	"max_wal_size = '16GB'" "checkpoint_timeout = '30min'" "pg_backfill.guard = off" \
-	"pg_backfill.progress_interval = 0"
+	"pg_backfill.progress_interval = 0" ${EXTRA_CONF:+"$EXTRA_CONF"}
 trap 'pg_backfill_stop_cluster "$dir"' EXIT
 sql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 now() { date +%s.%N; }
@@ -118,7 +120,7 @@ run_one() {
 	wal_window=$(sql -At -c "SELECT '$lsn1'::pg_lsn - '$lsn0'::pg_lsn")
 	wal_base=$(sql -At -c "SELECT '$lsn0'::pg_lsn - '$lsnb'::pg_lsn")
 	if [ -n "$job" ]; then
-		sql -At -F ' ' -c "SELECT extract(epoch FROM at), coalesce(rows_per_s, 0), batch_size, extract(epoch FROM pause) * 1000, replace(reason, ' ', '_') FROM backfill_history($job)" >"$out/history_$tag.dat"
+		sql -At -F ' ' -c "SELECT extract(epoch FROM at), coalesce(rows_per_s, 0), batch_size, extract(epoch FROM pause) * 1000, seconds, rows, wal_bytes_per_s * seconds, replace(reason, ' ', '_') FROM backfill_history($job)" >"$out/history_$tag.dat"
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$load" "$method" "$rep" "$t0" "$t1" "$rows" "$wal_window" \
 		"$wal_base" "$baseline" >>"$out/results.tsv"

@@ -18,7 +18,10 @@ def quantile(values, q):
 
 
 def read_txlog(path):
-    """(completion time s, latency ms) per transaction of a pgbench -l log."""
+    """(start time s, latency ms) per transaction of a pgbench -l log: the
+    completion time minus the latency (with -R the latency counts from the
+    scheduled start), so a transaction blocked by the method counts in the
+    window it started in."""
     txs = []
     if not os.path.exists(path):
         return txs
@@ -26,7 +29,7 @@ def read_txlog(path):
         f = line.split()
         if len(f) < 6:
             continue
-        txs.append((int(f[4]) + int(f[5]) / 1e6, int(f[2]) / 1000.0))
+        txs.append((int(f[4]) + int(f[5]) / 1e6 - int(f[2]) / 1e6, int(f[2]) / 1000.0))
     return txs
 
 
@@ -36,8 +39,20 @@ for line in open(os.path.join(out, "results.tsv")):
     t0, t1, rows = float(t0), float(t1), int(rows)
     wal_window, wal_base, base_s = float(wal_window), float(wal_base), float(base_s)
     r = dict(load=load, method=method, rep=int(rep), t0=t0, t1=t1, secs=t1 - t0, rows_s=rows / (t1 - t0))
-    app_wal = wal_base / base_s * (t1 - t0) if load != "none" else 0.0
-    r["wal_per_row"] = max(0.0, wal_window - app_wal) / rows
+    # WAL per row: without load, all WAL of the window; with load, the
+    # worker's own WAL (backfill_history) for the backfill methods, else the
+    # window's WAL minus the application's baseline rate (an estimate: "~").
+    hist = os.path.join(out, "history_%s_%s_%s.dat" % (load, method, rep))
+    r["wal_exact"] = True
+    if load == "none":
+        r["wal_per_row"] = wal_window / rows
+    elif os.path.exists(hist) and os.path.getsize(hist) > 0:
+        h = [line.split() for line in open(hist)]
+        hrows = sum(float(x[5]) for x in h)
+        r["wal_per_row"] = sum(float(x[6]) for x in h) / hrows if hrows else float("nan")
+    else:
+        r["wal_per_row"] = max(0.0, wal_window - wal_base / base_s * (t1 - t0)) / rows
+        r["wal_exact"] = False
     if load != "none":
         txs = read_txlog(os.path.join(out, "txlog_%s_%s_%s.log" % (load, method, rep)))
         base = [lat for t, lat in txs if t0 - base_s <= t < t0]
@@ -81,9 +96,11 @@ for load in loads:
                 med(load, method, "p50_d"), med(load, method, "p50_b"), med(load, method, "p99_d"),
                 med(load, method, "p99_b"), med(load, method, "tps_d"), med(load, method, "tps_b"),
                 med(load, method, "tps_d") / med(load, method, "tps_b"))
-        line += " %8.0f" % med(load, method, "wal_per_row")
+        exact = all(x["wal_exact"] for x in by[(load, method)])
+        line += " %8.0f%s" % (med(load, method, "wal_per_row"), "" if exact else "~")
         print(line)
-print("(d: during the method, b: baseline window before it, same pgbench session; ratio: TPS d / b)")
+print("(d: transactions that started during the method, b: in the baseline window before it, same pgbench")
+print(" session; ratio: TPS d / b; WAL ~: window WAL minus the application's baseline WAL rate, an estimate)")
 
 print()
 print("Targets (start_backfill defaults):")

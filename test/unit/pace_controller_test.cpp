@@ -202,10 +202,18 @@ TEST(PaceController, StaleWindowDoesNotCutTwice) {
 	}
 }
 
-TEST(PaceController, FloorKeepsTheJobMoving) {
+TEST(PaceController, LatencyAloneHoldsAtItsFloor) {
 	Sim sim;
 	sim.load = [](double) { return 1.0; };
-	sim.noise = [](double) { return 100.0; }; // hopeless: p99 always 100x
+	sim.noise = [](double) { return 100.0; }; // p99 always 100x: not the backfill's doing
+	sim.RunUntil(60);
+	EXPECT_DOUBLE_EQ(sim.decision.duty, sim.settings.min_latency_duty);
+	EXPECT_EQ(sim.decision.reason, PaceReason::AppLatency);
+}
+
+TEST(PaceController, FloorKeepsTheJobMoving) {
+	Sim sim;
+	sim.replica_lag = 1e15; // hopeless: a standby that never catches up
 	int64_t rows_before = 0;
 	sim.RunUntil(60, [&] {
 		EXPECT_GE(sim.decision.batch_size, sim.settings.min_batch_size);
@@ -262,6 +270,7 @@ TEST(PaceController, WalBudgetPausesOnceTheBurstIsSpent) {
 	Sim sim;
 	sim.settings.wal_bytes_per_s = 1e6;
 	sim.settings.wal_burst_bytes = 2e6;
+	sim.settings.max_batch_size = 1000;
 	sim.wal_per_row = 200; // 200 kB per batch of 1000
 	ResetPaceController(&sim.controller);
 	sim.decision = FirstPaceDecision(&sim.controller, sim.settings);

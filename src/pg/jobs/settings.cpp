@@ -13,7 +13,7 @@ extern "C" {
 namespace pg_backfill::pg {
 
 int guc_max_workers = 2;
-int guc_batch_size = 1000;
+int guc_batch_size = 5000;
 int guc_lock_timeout_ms = 500;
 int guc_statement_timeout_ms = 30000;
 int guc_batch_delay_ms = 0;
@@ -22,7 +22,7 @@ int guc_retry_backoff_max_ms = 30000;
 int guc_progress_interval_ms = 5000;
 int guc_max_replica_lag_kb = 1024 * 1024;
 int guc_pace = (int)core::PaceMode::Auto;
-double guc_target_latency_ratio = 1.2;
+double guc_target_latency_ratio = 1.5;
 int guc_max_pause_ms = 2000;
 int guc_max_batch_time_ms = 200;
 int guc_max_slot_lag_kb = 1024 * 1024;
@@ -55,7 +55,7 @@ DefineBackfillSettings() {
 	                        "Counted over the whole cluster. Each worker also needs a max_worker_processes slot.",
 	                        &guc_max_workers, 2, 0, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.batch_size", "Rows per backfill batch for jobs started without batch_size.",
-	                        nullptr, &guc_batch_size, 1000, core::kMinBatchSize, core::kMaxBatchSize, PGC_SUSET, 0, nullptr, nullptr,
+	                        nullptr, &guc_batch_size, 5000, core::kMinBatchSize, core::kMaxBatchSize, PGC_SUSET, 0, nullptr, nullptr,
 	                        nullptr);
 	DefineCustomIntVariable("pg_backfill.lock_timeout",
 	                        "Lock timeout of a backfill batch for jobs started without lock_timeout.",
@@ -106,7 +106,7 @@ DefinePaceSettings() {
 	                         "jobs stay under.",
 	                         "The baseline is the p99 of the database's transactions while no backfill runs "
 	                         "(needs shared_preload_libraries). 0 turns the latency signal off.",
-	                         &guc_target_latency_ratio, 1.2, 0, core::kMaxTargetLatencyRatio, PGC_SUSET, 0,
+	                         &guc_target_latency_ratio, 1.5, 0, core::kMaxTargetLatencyRatio, PGC_SUSET, 0,
 	                         CheckTargetLatencyRatio, nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.max_pause", "Longest pause the pacing controller puts between batches.",
 	                        "With the controller's smallest duty this bounds how slow a job can get, so it "
