@@ -105,7 +105,7 @@ DefaultPaceSettings() noexcept {
 	s.min_duty = 0.02;
 	s.min_latency_duty = 0.1;
 	s.duty_increase_per_s = 0.05;
-	s.idle_app_tps = 1;
+	s.idle_app_tps = 20;
 	return s;
 }
 

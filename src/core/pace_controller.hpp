@@ -76,7 +76,7 @@ struct PaceSettings {
 	double min_duty;              // floor of the duty, (0, 1]
 	double min_latency_duty;      // the application's latency alone cuts no lower than this
 	double duty_increase_per_s;   // additive increase per second
-	double idle_app_tps;          // app transactions/s at or below which the app counts as idle
+	double idle_app_tps; // app transactions/s at or below which the app counts as idle (its p99 would be noise)
 };
 
 // The defaults the GUCs start from (documented in README.md, GUCs).

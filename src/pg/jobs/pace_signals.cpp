@@ -111,8 +111,11 @@ ReadAppLatencyWindow(double now_s, core::PaceObservation *seen) {
 		memcpy(s->all, all, sizeof(all));
 	}
 	// The newest snapshot at least kWindowS old with enough transactions
-	// since, else the oldest within kMaxWindowS.
+	// since, else the oldest within kMaxWindowS, for p99; the newest at
+	// least kWindowS old for the rate, so an application that stopped
+	// counts as idle within about a second.
 	const Snapshot *start = nullptr;
+	const Snapshot *rate_start = nullptr;
 	uint64 window[core::kLatencyBuckets];
 	for (int age = 0; age < ring_count; age++) {
 		const Snapshot *s = RingAt(age);
@@ -121,6 +124,8 @@ ReadAppLatencyWindow(double now_s, core::PaceObservation *seen) {
 		start = s;
 		if (now_s - s->at_s < kWindowS)
 			continue;
+		if (rate_start == nullptr)
+			rate_start = s;
 		uint64 n = 0;
 		for (int b = 0; b < core::kLatencyBuckets; b++)
 			n += all[b] - s->all[b];
@@ -129,13 +134,18 @@ ReadAppLatencyWindow(double now_s, core::PaceObservation *seen) {
 	}
 	if (start == nullptr || now_s - start->at_s < kSnapshotEveryS)
 		return; // the job just started: no window yet
-	for (int b = 0; b < core::kLatencyBuckets; b++)
+	if (rate_start == nullptr)
+		rate_start = start;
+	uint64 recent = 0;
+	for (int b = 0; b < core::kLatencyBuckets; b++) {
 		window[b] = all[b] - start->all[b];
+		recent += all[b] - rate_start->all[b];
+	}
 	if (core::LatencyCount(idle) < kMinBaselineSamples)
 		return; // no baseline: the application was never seen without a backfill
 	seen->has_app_latency = true;
 	seen->app_window_start_s = start->at_s;
-	seen->app_tps = (double)core::LatencyCount(window) / (now_s - start->at_s);
+	seen->app_tps = (double)recent / (now_s - rate_start->at_s);
 	seen->app_p99_ms = core::LatencyQuantileMs(window, 0.99);
 	seen->app_baseline_p99_ms = core::LatencyQuantileMs(idle, 0.99);
 }

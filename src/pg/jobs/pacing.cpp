@@ -186,7 +186,9 @@ PaceAfterBatch(int64 job_id, int64 delay_ms) {
 		RecordInterval(job_id, seen.now_s);
 
 	int64 pause = Max(decision.pause_ms, delay_ms);
-	if (pause > 0 || decision.reason != core::PaceReason::None) {
+	// While held back, pg_stat_activity says so; otherwise it keeps showing
+	// the last batch statement, as without pacing.
+	if (decision.reason != core::PaceReason::None && decision.reason != core::PaceReason::Unthrottled) {
 		snprintf(status, sizeof(status), "pg_backfill: pause %lld ms, next batch %d rows, held back by: %s",
 		         (long long)pause, decision.batch_size, ReasonText(decision));
 		pgstat_report_activity(STATE_IDLE, status);
