@@ -162,7 +162,7 @@ for load in loads:
     with open(gp, "w") as f:
         f.write("set terminal pngcairo size 1200,800\nset output '%s'\n" % os.path.join(out, "pacing_%s.png" % load))
         f.write("set multiplot layout 2,1 title 'load: %s (2M rows; time 0 = method starts)'\n" % load)
-        f.write("set grid\nset key outside right\nset xlabel 'seconds'\n")
+        f.write("set grid\nset key outside right\nset xlabel 'seconds'\nset xrange [-12:*]\n")
         if plots_p99:
             f.write("set logscale y\nset ylabel 'app p99 per second (ms)'\nplot %s\nunset logscale y\n"
                     % ", ".join(plots_p99))
