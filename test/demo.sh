@@ -84,7 +84,7 @@ window=$(sql -At -c "SELECT extract(epoch FROM started_at), extract(epoch FROM f
 latency() { # files... -> "tps p50 p99 count" of transactions ending in [from, to]
 	local from=$1 to=$2
 	shift 2
-	cat "$@" | awk -v from="$from" -v to="$to" '{ t = $5 + $6 / 1e6; if (t >= from && t <= to) print $3 / 1000.0, t }' |
+	cat "$@" | awk -v from="$from" -v to="$to" '{ t = $5 + $6 / 1e6; if (t >= from && t <= to) printf "%.3f %.6f\n", $3 / 1000.0, t }' |
 		sort -n | awk '{ lat[NR] = $1; if (NR == 1 || $2 < lo) lo = $2; if ($2 > hi) hi = $2 }
 			END { if (NR == 0) { print "- - - 0"; exit }
 			      printf "%.0f %.2f %.2f %d\n", NR / (hi - lo), lat[int(NR * 0.5) + 1], lat[int(NR * 0.99) + 1], NR }'
