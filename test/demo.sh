@@ -6,8 +6,10 @@
 #   4. the safe column addition: abalance_cents bigint, nullable,
 #   5. the application now also writes abalance_cents while pg_backfill fills
 #      the existing rows with abalance::bigint * 100, showing its progress,
-#   6. every row is checked, and rows/s, TPS before/during and the lock waits
-#      pgbench spent behind the backfill are printed.
+#   6. every row is checked, and rows/s, TPS and latency (p50, p99, from
+#      pgbench's per-transaction logs) before and during the backfill, side by
+#      side, the pacing controller's decisions, and the lock waits pgbench
+#      spent behind the backfill are printed.
 # SCALE=10 test/demo.sh runs a smaller demo. Installs what it needs (apt-get).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -43,7 +45,8 @@ if sql -c "ALTER TABLE pgbench_accounts ADD COLUMN abalance_cents bigint DEFAULT
 fi
 
 step "3. application load before the deploy (pgbench -R $rate, 15 s)"
-pgbench -n -c 4 -j 2 -R "$rate" -T 15 -D scale="$scale" -f test/demo/app_before.sql >"$dir/before.txt" 2>&1
+pgbench -n -c 4 -j 2 -R "$rate" -T 15 -D scale="$scale" -f test/demo/app_before.sql -l \
+	--log-prefix="$dir/before_log" >"$dir/before.txt" 2>&1
 grep -E '^(tps|latency average)' "$dir/before.txt"
 
 step "4. the safe column addition"
@@ -51,14 +54,15 @@ echo "=> SET lock_timeout = '2s'; ALTER TABLE pgbench_accounts ADD COLUMN abalan
 sql -c "SET lock_timeout = '2s'" -c "ALTER TABLE pgbench_accounts ADD COLUMN abalance_cents bigint"
 
 step "5. backfill abalance_cents while the application writes it too"
-pgbench -n -c 4 -j 2 -R "$rate" -T 86400 -P 1 -D scale="$scale" -f test/demo/app_after.sql \
-	>"$dir/during.txt" 2>"$dir/during_progress.txt" &
+pgbench -n -c 4 -j 2 -R "$rate" -T 86400 -P 1 -D scale="$scale" -f test/demo/app_after.sql -l \
+	--log-prefix="$dir/during_log" >"$dir/during.txt" 2>"$dir/during_progress.txt" &
 pgbench_pid=$!
 echo "=> SELECT start_backfill('pgbench_accounts', 'abalance_cents', 'abalance::bigint * 100')"
 job=$(sql -At -c "SELECT start_backfill('pgbench_accounts', 'abalance_cents', 'abalance::bigint * 100')")
 echo "=> SELECT wait_backfill($job)    -- NOTICEs show progress"
 sql -c "SET pg_backfill.progress_interval = '3s'" -c "SELECT wait_backfill($job)"
-kill "$pgbench_pid"
+# Ending pgbench's sessions ends pgbench, which then writes its logs.
+sql -q -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pgbench'" >/dev/null
 wait "$pgbench_pid" 2>/dev/null || true
 sql -c "SELECT job_id, state, rows_done, batches_done, lock_timeouts, rate, started_at, finished_at FROM backfill_status($job)"
 
@@ -73,11 +77,31 @@ rows_per_s=$(sql -At -c "SELECT round(rows_done / extract(epoch FROM finished_at
 # pgbench sessions' ones (client backend), whoever held the lock, bounds the
 # waits behind the backfill from above.
 long_waits=$(grep -c 'client backend .*still waiting' "$dir/server.log" || true)
-tps_during=$(awk '/^progress:/ {n++; s+=$4} END {if (n) printf "%.1f", s/n}' "$dir/during_progress.txt")
-lat_during=$(awk '/^progress:/ {n++; s+=$7} END {if (n) printf "%.3f", s/n}' "$dir/during_progress.txt")
+# Application latency from pgbench's per-transaction logs (open loop: from
+# each transaction's scheduled start): before = the 15 s run before the
+# deploy, during = transactions that ended while the job ran.
+window=$(sql -At -c "SELECT extract(epoch FROM started_at), extract(epoch FROM finished_at) FROM backfill.jobs WHERE job_id = $job")
+latency() { # files... -> "tps p50 p99 count" of transactions ending in [from, to]
+	local from=$1 to=$2
+	shift 2
+	cat "$@" | awk -v from="$from" -v to="$to" '{ t = $5 + $6 / 1e6; if (t >= from && t <= to) printf "%.3f %.6f\n", $3 / 1000.0, t }' |
+		sort -n | awk '{ lat[NR] = $1; if (NR == 1 || $2 < lo) lo = $2; if ($2 > hi) hi = $2 }
+			END { if (NR == 0) { print "- - - 0"; exit }
+			      printf "%.0f %.2f %.2f %d\n", NR / (hi - lo), lat[int(NR * 0.5) + 1], lat[int(NR * 0.99) + 1], NR }'
+}
+read -r tps_b p50_b p99_b n_b <<<"$(latency 0 9999999999 "$dir"/before_log.*)"
+read -r tps_d p50_d p99_d n_d <<<"$(latency $window "$dir"/during_log.*)"
 echo "backfill: $rows_per_s rows/s"
-echo "pgbench before: $(pgbench_tps "$dir/before.txt") tps, $(sed -n 's/^latency average = //p' "$dir/before.txt") average latency"
-echo "pgbench during: $tps_during tps, $lat_during ms average latency"
+printf '%-28s %12s %12s\n' "application (pgbench -R $rate)" "before" "during"
+printf '%-28s %12s %12s\n' "TPS" "$tps_b" "$tps_d"
+printf '%-28s %12s %12s\n' "latency p50 (ms)" "$p50_b" "$p50_d"
+printf '%-28s %12s %12s\n' "latency p99 (ms)" "$p99_b" "$p99_d"
+printf '%-28s %12s %12s\n' "transactions" "$n_b" "$n_d"
+awk -v b="$p99_b" -v d="$p99_d" 'BEGIN { printf "p99 during / before: %.2fx (target: within 2x)\n", d / b }'
+echo "what the pacing controller did (backfill_history, reasons and their intervals):"
+sql -c "SELECT regexp_replace(reason, ' [0-9.]+x', ' Nx') AS held_back_by, count(*) AS seconds,
+               round(avg(rows_per_s)) AS avg_rows_per_s, round(avg(batch_size)) AS avg_batch_size
+          FROM backfill_history($job) GROUP BY 1 ORDER BY 2 DESC"
 echo "lock waits longer than the backfill's lock_timeout (1s), any holder: $long_waits"
 [ "$long_waits" -eq 0 ] || grep -A1 'client backend .*still waiting' "$dir/server.log"
 [ "$wrong" -eq 0 ] && [ "$long_waits" -eq 0 ]

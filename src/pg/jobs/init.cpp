@@ -1,6 +1,7 @@
 // Initialisation of the backfill jobs half of the extension (module.cpp).
 #include "pg/module.hpp"
 
+#include "pg/jobs/app_latency.hpp"
 #include "pg/jobs/launcher.hpp"
 #include "pg/jobs/settings.hpp"
 
@@ -12,4 +13,6 @@ pg_backfill::pg::BackfillInit(bool preloading) {
 	DefineBackfillSettings();
 	if (preloading)
 		InitLauncher();
+	if (preloading)
+		InitAppLatency();
 }

@@ -64,6 +64,8 @@ enum SelectedColumn {
 	kColWorkerStarts,
 	kColPartition,
 	kColPartitionsDone,
+	kColPace,
+	kColTargetLatencyRatio,
 };
 
 // %s: the columns 0.2 added (kSelect02), or their defaults at 0.1.
@@ -74,8 +76,10 @@ constexpr const char *kSelectJob =
     " failed_key_range, %s"
     " FROM backfill.jobs WHERE job_id = $1";
 constexpr const char *kSelect02 =
-    "strategy, end_key, phase, sweeps, table_generation, worker_starts, partition, partitions_done";
-constexpr const char *kSelect02Defaults = "'key', NULL::text[], 'walk', 0, NULL::bigint, 0, NULL::oid, '{}'::oid[]";
+    "strategy, end_key, phase, sweeps, table_generation, worker_starts, partition, partitions_done, pace,"
+    " target_latency_ratio";
+constexpr const char *kSelect02Defaults = "'key', NULL::text[], 'walk', 0, NULL::bigint, 0, NULL::oid, '{}'::oid[], NULL::text,"
+    " NULL::float8";
 
 // The parameters of InsertJob's statement, $1 first.
 enum InsertParam {
@@ -456,6 +460,13 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		row->last_error_sqlstate = CopyColumn(t, d, kColLastErrorSqlstate, cxt);
 		row->last_error_message = CopyColumn(t, d, kColLastErrorMessage, cxt);
 		row->failed_key_range = CopyColumn(t, d, kColFailedKeyRange, cxt);
+		char *pace = SPI_getvalue(t, d, kColPace);
+		core::PaceMode mode;
+		if (pace != nullptr && core::ParsePaceMode(pace, &mode))
+			row->options.pace = mode;
+		Datum ratio = SPI_getbinval(t, d, kColTargetLatencyRatio, &isnull);
+		if (!isnull)
+			row->options.target_latency_ratio = DatumGetFloat8(ratio);
 	}
 	LeaveScope(&scope);
 	return found;
@@ -736,6 +747,66 @@ ListWaitingJobs(int64 **job_ids, Oid **login_roles, Oid **owners, bool leave_req
 	}
 	LeaveScope(&scope);
 	return n;
+}
+
+void
+SetJobOptions(int64 job_id, const core::JobOptions &options) {
+	Oid types[] = {INT8OID, INT4OID, INTERVALOID, INTERVALOID, TEXTOID, FLOAT8OID};
+	Datum values[] = {Int64GetDatum(job_id),
+	                  Int32GetDatum(options.batch_size.value_or(0)),
+	                  IntervalFromMs(options.lock_timeout_ms.value_or(0)),
+	                  IntervalFromMs(options.batch_delay_ms.value_or(0)),
+	                  CStringGetTextDatum(core::PaceModeName(options.pace.value_or(core::PaceMode::Auto))),
+	                  Float8GetDatum(options.target_latency_ratio.value_or(0))};
+	char nulls[] = "      ";
+	nulls[1] = options.batch_size ? ' ' : 'n';
+	nulls[2] = options.lock_timeout_ms ? ' ' : 'n';
+	nulls[3] = options.batch_delay_ms ? ' ' : 'n';
+	nulls[4] = options.pace ? ' ' : 'n';
+	nulls[5] = options.target_latency_ratio ? ' ' : 'n';
+	static SPIPlanPtr plan;
+	UpdateJob(&plan, "UPDATE backfill.jobs SET batch_size = $2, lock_timeout = $3, batch_delay = $4, pace = $5,"
+	          " target_latency_ratio = $6, updated_at = now() WHERE job_id = $1",
+	          6, types, values, nulls);
+}
+
+void
+RecordPace(int64 job_id, const PaceRecord *r) {
+	AccessScope scope;
+	EnterScope(JobAccess::AsExtensionOwner, &scope);
+	Oid types[] = {INT8OID, FLOAT8OID, INT4OID, INT8OID, INT4OID, INT8OID, FLOAT8OID, TEXTOID,
+	               FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID};
+	Datum values[] = {Int64GetDatum(job_id),          Float8GetDatum(r->seconds),
+	                  Int32GetDatum(r->batches),      Int64GetDatum(r->rows),
+	                  Int32GetDatum(r->batch_size),   Int64GetDatum(r->pause_ms),
+	                  Float8GetDatum(r->duty),        CStringGetTextDatum(r->reason),
+	                  Float8GetDatum(r->app_p99_ms),  Float8GetDatum(r->app_baseline_p99_ms),
+	                  Float8GetDatum(r->app_tps),     Float8GetDatum(r->wal_bytes_per_s)};
+	char nulls[] = "            ";
+	if (!r->has_app_latency)
+		nulls[8] = nulls[9] = nulls[10] = 'n';
+	static SPIPlanPtr plan;
+	Execute(&plan, "INSERT INTO backfill.pace_history (job_id, seconds, batches, rows, batch_size, pause_ms, duty,"
+	        " reason, app_p99_ms, app_baseline_p99_ms, app_tps, wal_bytes_per_s)"
+	        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+	        12, types, values, nulls, SPI_OK_INSERT);
+	LeaveScope(&scope);
+}
+
+char *
+DescribeLatestPace(int64 job_id) {
+	AccessScope scope;
+	EnterScope(JobAccess::AsCaller, &scope);
+	Oid types[] = {INT8OID};
+	Datum values[] = {Int64GetDatum(job_id)};
+	static SPIPlanPtr plan;
+	Execute(&plan, "SELECT format('batch %s rows, pause %s ms, held back by: %s', batch_size, pause_ms, reason)"
+	        " FROM backfill.pace_history WHERE job_id = $1 ORDER BY at DESC, seq DESC LIMIT 1",
+	        1, types, values, nullptr, SPI_OK_SELECT);
+	char *text = SPI_processed > 0 ? CopyColumn(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, scope.caller_cxt)
+	                               : nullptr;
+	LeaveScope(&scope);
+	return text;
 }
 
 } // namespace pg_backfill::pg

@@ -179,6 +179,33 @@ void MarkWorkerRequested(int64 job_id);
 // extension is missing.
 Oid JobTableWriter();
 
+// Replaces the job's options (batch_size, lock_timeout, batch_delay, pace,
+// target_latency_ratio; unset ones become NULL: follow the GUC).
+void SetJobOptions(int64 job_id, const core::JobOptions &options);
+
+// One interval of the pacing controller's history (backfill.pace_history).
+struct PaceRecord {
+	double seconds; // the interval's length
+	int32 batches;
+	int64 rows;
+	int32 batch_size; // the decision at the interval's end
+	int64 pause_ms;
+	double duty;
+	const char *reason; // as shown, e.g. "app p99 2.4x baseline"
+	bool has_app_latency;
+	double app_p99_ms;
+	double app_baseline_p99_ms;
+	double app_tps;
+	double wal_bytes_per_s;
+};
+
+// Inserts one history row, as the extension owner.
+void RecordPace(int64 job_id, const PaceRecord *record);
+
+// "batch N rows, pause M ms, held back by: R" from the job's latest history
+// row (as the caller: row-level security applies), or NULL.
+char *DescribeLatestPace(int64 job_id);
+
 // Milliseconds of an interval (a month counts 30 days), saturated at the
 // int64 limits. Never errors, never overflows.
 int64 IntervalToMs(const Interval *interval);

@@ -13,7 +13,7 @@ extern "C" {
 namespace pg_backfill::pg {
 
 int guc_max_workers = 2;
-int guc_batch_size = 1000;
+int guc_batch_size = 5000;
 int guc_lock_timeout_ms = 500;
 int guc_statement_timeout_ms = 30000;
 int guc_batch_delay_ms = 0;
@@ -21,6 +21,33 @@ int guc_retry_backoff_initial_ms = 100;
 int guc_retry_backoff_max_ms = 30000;
 int guc_progress_interval_ms = 5000;
 int guc_max_replica_lag_kb = 1024 * 1024;
+int guc_pace = (int)core::PaceMode::Auto;
+double guc_target_latency_ratio = 1.5;
+int guc_max_pause_ms = 2000;
+int guc_max_batch_time_ms = 200;
+int guc_max_slot_lag_kb = 1024 * 1024;
+int guc_max_wal_rate_kb = -1;
+bool guc_measure_app_latency = true;
+
+namespace {
+
+const struct config_enum_entry kPaceModes[] = {
+    {"auto", (int)core::PaceMode::Auto, false},
+    {"off", (int)core::PaceMode::Off, false},
+    {nullptr, 0, false},
+};
+
+// target_latency_ratio: 0 or within the job option's range.
+bool
+CheckTargetLatencyRatio(double *newval, void **, GucSource) {
+	if (core::TargetLatencyRatioAllowed(*newval))
+		return true;
+	GUC_check_errdetail("pg_backfill.target_latency_ratio must be 0 (off) or between %g and %g.",
+	                    core::kMinTargetLatencyRatio, core::kMaxTargetLatencyRatio);
+	return false;
+}
+
+} // namespace
 
 void
 DefineBackfillSettings() {
@@ -28,7 +55,7 @@ DefineBackfillSettings() {
 	                        "Counted over the whole cluster. Each worker also needs a max_worker_processes slot.",
 	                        &guc_max_workers, 2, 0, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.batch_size", "Rows per backfill batch for jobs started without batch_size.",
-	                        nullptr, &guc_batch_size, 1000, core::kMinBatchSize, core::kMaxBatchSize, PGC_SUSET, 0, nullptr, nullptr,
+	                        nullptr, &guc_batch_size, 5000, core::kMinBatchSize, core::kMaxBatchSize, PGC_SUSET, 0, nullptr, nullptr,
 	                        nullptr);
 	DefineCustomIntVariable("pg_backfill.lock_timeout",
 	                        "Lock timeout of a backfill batch for jobs started without lock_timeout.",
@@ -63,11 +90,55 @@ DefineBackfillSettings() {
 	                        "0 disables the check.",
 	                        &guc_max_replica_lag_kb, 1024 * 1024, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, nullptr,
 	                        nullptr, nullptr);
+	DefinePaceSettings();
+}
+
+void
+DefinePaceSettings() {
+	DefineCustomEnumVariable("pg_backfill.pace", "Pacing of backfill jobs started without their own pace.",
+	                         "auto: the controller sets each batch's size (up to batch_size) and the pause "
+	                         "before it (at least batch_delay) from the application's latency, WAL, replica "
+	                         "and slot lag and lock conflicts. off: batch_size and batch_delay as given.",
+	                         &guc_pace, (int)core::PaceMode::Auto, kPaceModes, PGC_SUSET, 0, nullptr, nullptr,
+	                         nullptr);
+	DefineCustomRealVariable("pg_backfill.target_latency_ratio",
+	                         "Application p99 latency, as a multiple of its baseline, that paced backfill "
+	                         "jobs stay under.",
+	                         "The baseline is the p99 of the database's transactions while no backfill runs "
+	                         "(needs shared_preload_libraries). 0 turns the latency signal off.",
+	                         &guc_target_latency_ratio, 1.5, 0, core::kMaxTargetLatencyRatio, PGC_SUSET, 0,
+	                         CheckTargetLatencyRatio, nullptr, nullptr);
+	DefineCustomIntVariable("pg_backfill.max_pause", "Longest pause the pacing controller puts between batches.",
+	                        "With the controller's smallest duty this bounds how slow a job can get, so it "
+	                        "always finishes. A WAL budget debt may pause longer.",
+	                        &guc_max_pause_ms, 2000, 1, 3600 * 1000, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr,
+	                        nullptr);
+	DefineCustomIntVariable("pg_backfill.max_batch_time",
+	                        "Batch duration the pacing controller keeps batches under (row locks are held "
+	                        "for a batch).",
+	                        "0 turns the limit off.", &guc_max_batch_time_ms, 200, 0, INT_MAX, PGC_SUSET,
+	                        GUC_UNIT_MS, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("pg_backfill.max_slot_lag",
+	                        "Lag of an active logical replication slot at which paced backfill jobs back off.",
+	                        "Bytes of WAL between the insert position and the slot's confirmed_flush_lsn, "
+	                        "for slots with a connected consumer. 0 turns the signal off.",
+	                        &guc_max_slot_lag_kb, 1024 * 1024, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, nullptr,
+	                        nullptr, nullptr);
+	DefineCustomIntVariable("pg_backfill.max_wal_rate", "WAL budget of each paced backfill job, in kB per second.",
+	                        "-1 derives it from the server: max_wal_size / 2 per checkpoint_timeout, with a "
+	                        "burst of max_wal_size / 2, so a backfill alone never forces a checkpoint. 0 "
+	                        "turns the budget off.",
+	                        &guc_max_wal_rate_kb, -1, -1, INT_MAX, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomBoolVariable("pg_backfill.measure_app_latency",
+	                         "Client backends record their transactions' latency for the pacing controller.",
+	                         "Needs shared_preload_libraries. Off: paced jobs have no latency signal.",
+	                         &guc_measure_app_latency, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 }
 
 core::EffectiveJobOptions
 CurrentJobOptionSettings() {
-	return core::EffectiveJobOptions{guc_batch_size, guc_lock_timeout_ms, guc_batch_delay_ms};
+	return core::EffectiveJobOptions{guc_batch_size, guc_lock_timeout_ms, guc_batch_delay_ms,
+	                                 (core::PaceMode)guc_pace, guc_target_latency_ratio};
 }
 
 } // namespace pg_backfill::pg

@@ -65,6 +65,7 @@ Datum pg_backfill_job_progress(PG_FUNCTION_ARGS);
 #include "pg/jobs/job_table.hpp"
 #include "pg/jobs/key_index.hpp"
 #include "pg/jobs/launcher.hpp"
+#include "pg/jobs/pacing_sql.hpp"
 #include "pg/jobs/settings.hpp"
 #include "pg/jobs/sync_trigger.hpp"
 #include "pg/jobs/worker_launch.hpp"
@@ -115,6 +116,8 @@ JobOptionsFromArguments(FunctionCallInfo fcinfo, int first) {
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("batch_delay must be between %lld ms and %lld ms", (long long)core::kMinBatchDelayMs,
 		                       (long long)core::kMaxIntervalOptionMs)));
+	case core::JobOptionViolation::TargetLatencyRatio:
+		break; // not an argument of start_backfill (alter_backfill sets it)
 	}
 	return options;
 }
@@ -380,8 +383,11 @@ ReportProgress(const bf::JobRow *row) {
 		snprintf(rate, sizeof(rate), "%.0f rows/s", p.rate);
 	if (p.has_eta)
 		snprintf(eta, sizeof(eta), "%.0f s", p.eta_seconds);
-	ereport(NOTICE, (errmsg("backfill job " INT64_FORMAT " %s: %s, " INT64_FORMAT " rows, %s, ETA %s", row->job_id,
-	                        core::StateName(row->state), percent, row->rows_done, rate, eta)));
+	// The pacing controller's latest decision (pacing_sql.cpp), e.g. "; batch
+	// 250 rows, pause 40 ms, held back by: app p99 2.4x baseline".
+	const char *pace = bf::PaceNoticeSuffix(row->job_id, row->state == JobState::Running);
+	ereport(NOTICE, (errmsg("backfill job " INT64_FORMAT " %s: %s, " INT64_FORMAT " rows, %s, ETA %s%s", row->job_id,
+	                        core::StateName(row->state), percent, row->rows_done, rate, eta, pace)));
 }
 
 } // namespace

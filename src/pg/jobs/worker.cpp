@@ -58,6 +58,7 @@ PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 #include "pg/jobs/kept_plan.hpp"
 #include "pg/jobs/key_index.hpp"
 #include "pg/jobs/launcher.hpp"
+#include "pg/jobs/pacing.hpp"
 #include "pg/jobs/replica_lag.hpp"
 #include "pg/jobs/settings.hpp"
 #include "pg/jobs/worker_launch.hpp"
@@ -730,6 +731,7 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	}
 	ctx->table_current = bf::JobTableIsCurrent();
 	core::EffectiveJobOptions options = core::ResolveJobOptions(row.options, bf::CurrentJobOptionSettings());
+	int64 batch_size = bf::PacedBatchSize(options); // the controller's, at most options.batch_size
 	*delay_ms = options.batch_delay_ms;
 	ctx->lock_timeout_ms = options.lock_timeout_ms;
 	SetBatchSettings(options.lock_timeout_ms);
@@ -789,11 +791,11 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	rec.partition = ctx->walked_relid != row.relid ? ctx->walked_relid : InvalidOid;
 	bool pass_ended = false;
 	if (phase == core::JobPhase::Walk && ctx->tid_walk)
-		WalkBlocks(ctx, &row, restarted, options.batch_size, &rec, &pass_ended);
+		WalkBlocks(ctx, &row, restarted, batch_size, &rec, &pass_ended);
 	else if (phase == core::JobPhase::Walk)
-		WalkBatch(ctx, &row, restarted, options.batch_size, &rec, &pass_ended);
+		WalkBatch(ctx, &row, restarted, batch_size, &rec, &pass_ended);
 	else
-		SweepBatch(ctx, &row, phase, options.batch_size, &rec, &pass_ended);
+		SweepBatch(ctx, &row, phase, batch_size, &rec, &pass_ended);
 	SetUserIdAndSecContext(saved_user, saved_sec_context);
 
 	// After a pass: sweep what is still skipped, or finish.
@@ -1057,6 +1059,7 @@ pg_backfill_job_worker_main(Datum) {
 
 	int lock_retries = 0;
 	int64 sleep_ms = 0;
+	bf::StartPacing(worker_cxt);
 	for (;;) {
 		volatile BatchOutcome outcome = BatchOutcome::More;
 		ErrorData *volatile edata = nullptr;
@@ -1069,8 +1072,10 @@ pg_backfill_job_worker_main(Datum) {
 			CHECK_FOR_INTERRUPTS();
 			ReloadConfigIfRequested();
 			WaitForReplicas(ctx.job_id);
+			bf::PaceBatchStarting();
 			outcome = RunBatch(&ctx, &delay_ms);
-			sleep_ms = delay_ms;
+			if (outcome == BatchOutcome::More)
+				sleep_ms = bf::PaceAfterBatch(ctx.job_id, delay_ms);
 			lock_retries = 0;
 		}
 		PG_CATCH();
