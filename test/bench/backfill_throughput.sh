@@ -7,7 +7,8 @@
 #       (test/bench/hand_written_backfill.sql),
 #   (c) start_backfill(..., batch_delay => 0) + wait_backfill,
 #   (d) the same on a copy without a primary key (walked by TID ranges),
-# and prints rows/s for each and the ratios c/a, c/b and d/a. Each run starts from
+# and prints rows/s and the table's size afterwards (bloat) for each, and the
+# ratios c/a, c/b and d/a. Each run starts from
 # an identical fresh copy (CREATE TABLE AS, primary key, VACUUM ANALYZE,
 # CHECKPOINT), so no method inherits another's dead tuples.
 #   SCALE=50 BATCH=10000 test/bench/backfill_throughput.sh
@@ -40,16 +41,19 @@ fresh_table() {
 		-c "VACUUM ANALYZE bench" -c "CHECKPOINT"
 }
 
-# Runs "$@" on a fresh table; prints elapsed seconds; fails if any row is wrong.
+# Runs "$@" on a fresh table; prints elapsed seconds and the table's size
+# afterwards in MB (its bloat: a method that leaves dead tuples where
+# autovacuum cannot reuse them grows it); fails if any row is wrong.
 timed_fill() {
-	local start end wrong
+	local start end wrong size
 	fresh_table
 	start=$(date +%s.%N)
 	"$@" >/dev/null
 	end=$(date +%s.%N)
 	wrong=$(sql -At -c "SELECT count(*) FROM bench WHERE abalance_cents IS DISTINCT FROM abalance::bigint * 100")
 	[ "$wrong" -eq 0 ] || { echo "$wrong rows wrong after: $*" >&2; exit 1; }
-	awk -v s="$start" -v e="$end" 'BEGIN { print e - s }'
+	size=$(sql -At -c "SELECT pg_relation_size('bench') / 1048576")
+	awk -v s="$start" -v e="$end" -v m="$size" 'BEGIN { print e - s, m }'
 }
 
 # start_backfill and wait_backfill in separate transactions, as a migration
@@ -64,15 +68,18 @@ SQL
 
 sql -f test/bench/hand_written_backfill.sql
 echo "table: $rows rows; batch size $batch for (b) and (c)"
-t_a=$(timed_fill sql -c "UPDATE bench SET abalance_cents = abalance::bigint * 100")
-t_b=$(timed_fill sql -c "CALL fill_by_hand($batch)")
-t_c=$(timed_fill fill_with_backfill)
-t_d=$(KEY=none timed_fill fill_with_backfill)
+read -r t_a m_a <<<"$(timed_fill sql -c "UPDATE bench SET abalance_cents = abalance::bigint * 100")"
+read -r t_b m_b <<<"$(timed_fill sql -c "CALL fill_by_hand($batch)")"
+read -r t_c m_c <<<"$(timed_fill fill_with_backfill)"
+read -r t_d m_d <<<"$(KEY=none timed_fill fill_with_backfill)"
+m_0=$(sql -At -c "SELECT pg_relation_size('pgbench_accounts') / 1048576")
 
-awk -v rows="$rows" -v a="$t_a" -v b="$t_b" -v c="$t_c" -v d="$t_d" 'BEGIN {
-	printf "(a) one UPDATE:               %7.1f s  %9.0f rows/s\n", a, rows / a
-	printf "(b) PL/pgSQL keyset commits:  %7.1f s  %9.0f rows/s\n", b, rows / b
-	printf "(c) start_backfill + wait:    %7.1f s  %9.0f rows/s\n", c, rows / c
-	printf "(d) start_backfill, no key:   %7.1f s  %9.0f rows/s\n", d, rows / d
+echo "table size before any fill: $m_0 MB"
+awk -v rows="$rows" -v a="$t_a" -v b="$t_b" -v c="$t_c" -v d="$t_d" \
+	-v ma="$m_a" -v mb="$m_b" -v mc="$m_c" -v md="$m_d" 'BEGIN {
+	printf "(a) one UPDATE:               %7.1f s  %9.0f rows/s  %6d MB after\n", a, rows / a, ma
+	printf "(b) PL/pgSQL keyset commits:  %7.1f s  %9.0f rows/s  %6d MB after\n", b, rows / b, mb
+	printf "(c) start_backfill + wait:    %7.1f s  %9.0f rows/s  %6d MB after\n", c, rows / c, mc
+	printf "(d) start_backfill, no key:   %7.1f s  %9.0f rows/s  %6d MB after\n", d, rows / d, md
 	printf "c/a = %.2f   c/b = %.2f   d/a = %.2f   (rows/s ratios; floors: c/a 0.85, d/a 0.9)\n", a / c, b / c, a / d
 }'
