@@ -166,7 +166,7 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 	if (conflict) {
 		c->held_by = PaceReason::LockConflict;
 		c->size_share = std::max(c->size_share * kCutFactor, 1e-3);
-	} else if (worst.pressure < kIncreaseBelow) {
+	} else {
 		c->size_share = std::min(1.0, c->size_share + kSizeRecoveryPerS * dt);
 	}
 
@@ -180,14 +180,8 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 		// The application's latency has causes besides the backfill: below
 		// min_latency_duty cutting further buys little, so it holds there.
 		double floor = worst.reason == PaceReason::AppLatency ? std::max(settings.min_latency_duty, min_duty) : 0;
-		if (c->last_cut_s < 0 || fresh) {
-			if (c->duty > floor) {
-				c->duty = std::max(c->duty * kCutFactor, floor);
-			} else {
-				// At its floor the latency still suffers: smaller batches
-				// (each batch's WAL burst is what a commit waits behind).
-				c->size_share = std::max(c->size_share * kCutFactor, 1e-3);
-			}
+		if ((c->last_cut_s < 0 || fresh) && c->duty > floor) {
+			c->duty = std::max(c->duty * kCutFactor, floor);
 			c->last_cut_s = seen.now_s;
 		}
 	} else if (worst.pressure < kIncreaseBelow) {

@@ -28,9 +28,7 @@
 //   - the duty never drops below min_duty: a job always finishes; the
 //     application's latency alone cuts it no lower than min_latency_duty
 //     (the latency has other causes too, and below that, cutting further
-//     buys the application little; lags and WAL can go to min_duty); at
-//     that floor a latency cut halves the batch instead (a commit waits
-//     behind each batch's WAL burst), down to min_batch_size.
+//     buys the application little; lags and WAL can go to min_duty).
 // Independently, a WAL token bucket (rate and burst derived from max_wal_size
 // and checkpoint_timeout by the caller) lengthens the pause so the backfill's
 // WAL stays within its budget, and a batch that took longer than

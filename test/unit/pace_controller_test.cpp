@@ -209,8 +209,6 @@ TEST(PaceController, LatencyAloneHoldsAtItsFloor) {
 	sim.RunUntil(60);
 	EXPECT_DOUBLE_EQ(sim.decision.duty, sim.settings.min_latency_duty);
 	EXPECT_EQ(sim.decision.reason, PaceReason::AppLatency);
-	// ... and then makes its batches smaller, down to the smallest batch.
-	EXPECT_EQ(sim.decision.batch_size, sim.settings.min_batch_size);
 }
 
 TEST(PaceController, FloorKeepsTheJobMoving) {
