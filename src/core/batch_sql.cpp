@@ -222,8 +222,8 @@ KeyLockQuery(const BatchTarget &target, bool skip_locked) {
 std::string
 KeyUpdateStatement(const BatchTarget &target) {
 	Check(target);
-	return SetColumn(target) + " WHERE " +
-	       KeysEqual(target, [](size_t i) { return Param(static_cast<int>(i) + 1); }) + OnlyNull(target);
+	return SetColumn(target) + " WHERE " + KeysEqual(target, [](size_t i) { return Param(static_cast<int>(i) + 1); }) +
+	       OnlyNull(target);
 }
 
 int

@@ -10,7 +10,7 @@
 namespace pg_backfill::core {
 
 class Error : public std::runtime_error {
-public:
+  public:
 	// sqlstate: five characters, e.g. "22023". message follows PostgreSQL's
 	// style (lower case, no trailing period); detail and hint are full
 	// sentences or empty.
@@ -21,15 +21,23 @@ public:
 		sqlstate_[5] = '\0';
 	}
 
-	const char *SqlState() const noexcept { return sqlstate_; }
-	const std::string &Detail() const noexcept { return detail_; }
-	const std::string &Hint() const noexcept { return hint_; }
+	const char *
+	SqlState() const noexcept {
+		return sqlstate_;
+	}
+	const std::string &
+	Detail() const noexcept {
+		return detail_;
+	}
+	const std::string &
+	Hint() const noexcept {
+		return hint_;
+	}
 
-private:
+  private:
 	char sqlstate_[6];
 	std::string detail_;
 	std::string hint_;
 };
 
 } // namespace pg_backfill::core
-

@@ -27,8 +27,8 @@ constexpr int64_t kDefaultRetryDelayInitialMs = 50;
 constexpr int64_t kDefaultRetryDelayMaxMs = 5000;
 
 struct LockRetryOptions {
-	int64_t lock_timeout_ms = kDefaultRetryLockTimeoutMs; // per try
-	int32_t max_attempts = kDefaultRetryAttempts;         // tries in all, the first included
+	int64_t lock_timeout_ms = kDefaultRetryLockTimeoutMs;   // per try
+	int32_t max_attempts = kDefaultRetryAttempts;           // tries in all, the first included
 	int64_t delay_initial_ms = kDefaultRetryDelayInitialMs; // bound of the sleep after the first failed try
 	int64_t delay_max_ms = kDefaultRetryDelayMaxMs;         // largest bound
 };

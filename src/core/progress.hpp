@@ -12,10 +12,10 @@ namespace pg_backfill::core {
 constexpr double kMaxEtaSeconds = 9223372036854.0;
 
 struct Progress {
-	bool has_percent; // false when the row estimate is unknown (<= 0)
-	double percent;   // 0..100; 100 only when the job finished
-	bool has_rate;    // false before any time has elapsed
-	double rate;      // rows per second over the job's running time
+	bool has_percent;   // false when the row estimate is unknown (<= 0)
+	double percent;     // 0..100; 100 only when the job finished
+	bool has_rate;      // false before any time has elapsed
+	double rate;        // rows per second over the job's running time
 	bool has_eta;       // false when percent or rate is unknown
 	double eta_seconds; // 0 .. kMaxEtaSeconds
 };

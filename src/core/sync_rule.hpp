@@ -9,7 +9,7 @@ enum class SyncEvent { Insert, Update };
 // What the trigger saw of one row.
 struct SyncRow {
 	SyncEvent event;
-	bool new_value_null;  // NEW.col IS NULL
+	bool new_value_null;   // NEW.col IS NULL
 	bool target_unchanged; // UPDATE: NEW.col IS NOT DISTINCT FROM OLD.col (the writer left it)
 	bool input_changed;    // UPDATE: a column the expression reads changed
 };

@@ -22,8 +22,7 @@ Mix(uint64_t hash, uint32_t value) {
 
 int64_t
 TableGeneration(LeafStorage *leaves, int nleaves) noexcept {
-	std::sort(leaves, leaves + nleaves,
-	          [](const LeafStorage &a, const LeafStorage &b) { return a.relid < b.relid; });
+	std::sort(leaves, leaves + nleaves, [](const LeafStorage &a, const LeafStorage &b) { return a.relid < b.relid; });
 	uint64_t hash = kFnvOffset;
 	for (int i = 0; i < nleaves; i++)
 		hash = Mix(Mix(hash, leaves[i].relid), leaves[i].relfilenode);

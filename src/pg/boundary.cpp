@@ -48,8 +48,8 @@ CaptureCurrentException(CapturedCppError *out) noexcept {
 }
 
 void
-FinishCpp(sigjmp_buf *exception_stack, ErrorContextCallback *context_stack, bool failed,
-          const CapturedCppError *error, const char *site) {
+FinishCpp(sigjmp_buf *exception_stack, ErrorContextCallback *context_stack, bool failed, const CapturedCppError *error,
+          const char *site) {
 	if (PG_exception_stack != exception_stack) {
 		PG_exception_stack = exception_stack;
 		elog(WARNING, "pg_backfill: %s left PG_exception_stack changed; restored it", site);

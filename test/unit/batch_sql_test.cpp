@@ -79,7 +79,8 @@ TEST(BatchSql, TidRangesWalkBlocks) {
 	EXPECT_NE(core::WalkStatement(t, true).find("SELECT ctid FROM ONLY public.pgbench_accounts WHERE ctid "
 	                                            "OPERATOR(pg_catalog.>=) $1 AND ctid OPERATOR(pg_catalog.<) $2"),
 	          std::string::npos);
-	EXPECT_EQ(core::KeyProbeQuery(t), "SELECT 1 FROM ONLY public.pgbench_accounts WHERE ctid OPERATOR(pg_catalog.=) $1");
+	EXPECT_EQ(core::KeyProbeQuery(t),
+	          "SELECT 1 FROM ONLY public.pgbench_accounts WHERE ctid OPERATOR(pg_catalog.=) $1");
 }
 
 TEST(BatchSql, WalkStatementSkipsLockedRowsAndReturnsThem) {
@@ -87,20 +88,24 @@ TEST(BatchSql, WalkStatementSkipsLockedRowsAndReturnsThem) {
 	const std::string in_locked = "(SELECT FROM locked WHERE aid OPERATOR(pg_catalog.=) locked.pg_backfill_key1)";
 	EXPECT_EQ(core::WalkStatement(Single(), true),
 	          "WITH locked (pg_backfill_key1) AS MATERIALIZED (SELECT aid FROM ONLY public.pgbench_accounts WHERE " +
-	              range + " AND abalance_cents IS NULL FOR NO KEY UPDATE SKIP LOCKED), updated AS (UPDATE ONLY "
-	              "public.pgbench_accounts SET abalance_cents = ((abalance)::bigint * 100) WHERE " + range +
-	              " AND EXISTS " + in_locked + " RETURNING 1) SELECT u.updated, s.aid FROM (SELECT count(*) AS "
-	              "updated FROM updated) u LEFT JOIN (SELECT aid FROM ONLY public.pgbench_accounts WHERE " + range +
-	              " AND abalance_cents IS NULL AND NOT EXISTS " + in_locked + ") s ON true");
+	              range +
+	              " AND abalance_cents IS NULL FOR NO KEY UPDATE SKIP LOCKED), updated AS (UPDATE ONLY "
+	              "public.pgbench_accounts SET abalance_cents = ((abalance)::bigint * 100) WHERE " +
+	              range + " AND EXISTS " + in_locked +
+	              " RETURNING 1) SELECT u.updated, s.aid FROM (SELECT count(*) AS "
+	              "updated FROM updated) u LEFT JOIN (SELECT aid FROM ONLY public.pgbench_accounts WHERE " +
+	              range + " AND abalance_cents IS NULL AND NOT EXISTS " + in_locked + ") s ON true");
 	// The first batch has only the upper bound, at $1.
 	EXPECT_NE(core::WalkStatement(Single(), false).find("WHERE aid OPERATOR(pg_catalog.<=) $1 AND abalance_cents"),
 	          std::string::npos);
 }
 
 TEST(BatchSql, SweepStatementsAddressOneKey) {
-	EXPECT_EQ(core::KeyProbeQuery(Composite()),
-	          "SELECT 1 FROM ONLY s.\"Orders\" WHERE tenant OPERATOR(pg_catalog.=) $1 AND \"Id\" OPERATOR(pg_catalog.=) $2");
-	EXPECT_EQ(core::KeyLockQuery(Composite(), true), core::KeyProbeQuery(Composite()) + " FOR NO KEY UPDATE SKIP LOCKED");
+	EXPECT_EQ(
+	    core::KeyProbeQuery(Composite()),
+	    "SELECT 1 FROM ONLY s.\"Orders\" WHERE tenant OPERATOR(pg_catalog.=) $1 AND \"Id\" OPERATOR(pg_catalog.=) $2");
+	EXPECT_EQ(core::KeyLockQuery(Composite(), true),
+	          core::KeyProbeQuery(Composite()) + " FOR NO KEY UPDATE SKIP LOCKED");
 	EXPECT_EQ(core::KeyLockQuery(Composite(), false), core::KeyProbeQuery(Composite()) + " FOR NO KEY UPDATE");
 	EXPECT_EQ(core::KeyUpdateStatement(Single()),
 	          "UPDATE ONLY public.pgbench_accounts SET abalance_cents = ((abalance)::bigint * 100)"
@@ -110,20 +115,23 @@ TEST(BatchSql, SweepStatementsAddressOneKey) {
 TEST(BatchSql, SingleKeyUsesItsOperatorsNamespace) {
 	core::BatchTarget t = Single();
 	t.keys[0].ops = Ops("\"App\"");
-	EXPECT_EQ(core::BoundQuery(t, true), "SELECT aid FROM ONLY public.pgbench_accounts WHERE aid OPERATOR(\"App\".>) $1"
-	                                     " AND aid OPERATOR(\"App\".<=) $2 ORDER BY aid USING OPERATOR(\"App\".<) LIMIT $3");
-	EXPECT_EQ(core::KeyUpdateStatement(t), "UPDATE ONLY public.pgbench_accounts SET abalance_cents = ((abalance)::bigint"
-	                                       " * 100) WHERE aid OPERATOR(\"App\".=) $1 AND abalance_cents IS NULL");
+	EXPECT_EQ(core::BoundQuery(t, true),
+	          "SELECT aid FROM ONLY public.pgbench_accounts WHERE aid OPERATOR(\"App\".>) $1"
+	          " AND aid OPERATOR(\"App\".<=) $2 ORDER BY aid USING OPERATOR(\"App\".<) LIMIT $3");
+	EXPECT_EQ(core::KeyUpdateStatement(t),
+	          "UPDATE ONLY public.pgbench_accounts SET abalance_cents = ((abalance)::bigint"
+	          " * 100) WHERE aid OPERATOR(\"App\".=) $1 AND abalance_cents IS NULL");
 }
 
 TEST(BatchSql, CompositeKeyInOneNamespaceUsesRowComparisons) {
 	EXPECT_EQ(core::EndKeyQuery(Composite()),
 	          "SELECT tenant, \"Id\" FROM ONLY s.\"Orders\""
 	          " ORDER BY tenant USING OPERATOR(pg_catalog.>), \"Id\" USING OPERATOR(pg_catalog.>) LIMIT 1");
-	EXPECT_EQ(core::BoundQuery(Composite(), true),
-	          "SELECT tenant, \"Id\" FROM ONLY s.\"Orders\" WHERE ROW(tenant, \"Id\") OPERATOR(pg_catalog.>) ROW($1, $2)"
-	          " AND ROW(tenant, \"Id\") OPERATOR(pg_catalog.<=) ROW($3, $4)"
-	          " ORDER BY tenant USING OPERATOR(pg_catalog.<), \"Id\" USING OPERATOR(pg_catalog.<) LIMIT $5");
+	EXPECT_EQ(
+	    core::BoundQuery(Composite(), true),
+	    "SELECT tenant, \"Id\" FROM ONLY s.\"Orders\" WHERE ROW(tenant, \"Id\") OPERATOR(pg_catalog.>) ROW($1, $2)"
+	    " AND ROW(tenant, \"Id\") OPERATOR(pg_catalog.<=) ROW($3, $4)"
+	    " ORDER BY tenant USING OPERATOR(pg_catalog.<), \"Id\" USING OPERATOR(pg_catalog.<) LIMIT $5");
 	// only_null is off: no IS NULL test anywhere.
 	EXPECT_EQ(core::WalkStatement(Composite(), false).find("IS NULL"), std::string::npos);
 	EXPECT_EQ(core::BoundQueryParamCount(Composite(), true), 5);
@@ -144,7 +152,8 @@ TEST(BatchSql, CompositeKeyAcrossNamespacesExpandsLexicographically) {
 	EXPECT_EQ(core::BoundQuery(MixedNamespaces(), false),
 	          "SELECT k1, k2, k3 FROM ONLY s.\"Orders\" WHERE k1 OPERATOR(pg_catalog.<=) $1 AND"
 	          " (k1 OPERATOR(pg_catalog.<) $1 OR (k1 OPERATOR(pg_catalog.=) $1 AND (k2 OPERATOR(\"App\".<) $2"
-	          " OR (k2 OPERATOR(\"App\".=) $2 AND k3 OPERATOR(pg_catalog.<=) $3))))" + order + " LIMIT $4");
+	          " OR (k2 OPERATOR(\"App\".=) $2 AND k3 OPERATOR(pg_catalog.<=) $3))))" +
+	              order + " LIMIT $4");
 	EXPECT_EQ(core::KeyProbeQuery(MixedNamespaces()),
 	          "SELECT 1 FROM ONLY s.\"Orders\" WHERE k1 OPERATOR(pg_catalog.=) $1 AND k2 OPERATOR(\"App\".=) $2"
 	          " AND k3 OPERATOR(pg_catalog.=) $3");

@@ -50,7 +50,8 @@ TEST(JobState, ActiveAndWantsWorker) {
 TEST(JobState, Pause) {
 	EXPECT_EQ(core::ApplyCommand(7, JobState::Queued, Command::Pause, false), JobState::Paused);
 	EXPECT_EQ(core::ApplyCommand(7, JobState::Running, Command::Pause, true), JobState::Paused);
-	EXPECT_EQ(CommandError(JobState::Paused, Command::Pause), "55000 cannot pause backfill job 7: it is already paused");
+	EXPECT_EQ(CommandError(JobState::Paused, Command::Pause),
+	          "55000 cannot pause backfill job 7: it is already paused");
 	EXPECT_EQ(CommandError(JobState::Succeeded, Command::Pause),
 	          "55000 cannot pause backfill job 7: it has already succeeded");
 	EXPECT_EQ(CommandError(JobState::Failed, Command::Pause), "55000 cannot pause backfill job 7: it has failed");

@@ -64,9 +64,9 @@ FindLockConflict(const LOCKTAG *tag, int lock_mode, char **holder) {
 		bool awaits = inst->waitLockMode != NoLock && (conflicts & LOCKBIT_ON(inst->waitLockMode)) != 0;
 		if (!holds && !awaits)
 			continue;
-		*holder = inst->pid == 0 ? pstrdup("a lock held by a prepared transaction (see pg_prepared_xacts)")
-		                         : psprintf("%s %s", awaits ? "a lock request of" : "a lock held by",
-		                                    DescribeBackend(inst->pid));
+		*holder = inst->pid == 0
+		              ? pstrdup("a lock held by a prepared transaction (see pg_prepared_xacts)")
+		              : psprintf("%s %s", awaits ? "a lock request of" : "a lock held by", DescribeBackend(inst->pid));
 		return true;
 	}
 	return false;

@@ -32,8 +32,7 @@ DefineGuardSettings() {
 	DefineCustomEnumVariable("pg_backfill.guard", "What the DDL guard does with unsafe DDL: off, warn or block.",
 	                         "warn raises a WARNING, block raises an ERROR (SQLSTATE 55000).", &guc_guard_mode,
 	                         kGuardWarn, kGuardModes, PGC_SUSET, 0, nullptr, nullptr, nullptr);
-	DefineCustomEnumVariable("pg_backfill.session_guard",
-	                         "A stricter DDL guard for this session: off, warn or block.",
+	DefineCustomEnumVariable("pg_backfill.session_guard", "A stricter DDL guard for this session: off, warn or block.",
 	                         "The guard does the stricter of pg_backfill.guard and this; any role may set it.",
 	                         &guc_session_guard, kGuardOff, kGuardModes, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.guard_min_size", "Tables smaller than this are exempt from the DDL guard.",

@@ -78,7 +78,8 @@ constexpr const char *kSelectJob =
 constexpr const char *kSelect02 =
     "strategy, end_key, phase, sweeps, table_generation, worker_starts, partition, partitions_done, pace,"
     " target_latency_ratio";
-constexpr const char *kSelect02Defaults = "'key', NULL::text[], 'walk', 0, NULL::bigint, 0, NULL::oid, '{}'::oid[], NULL::text,"
+constexpr const char *kSelect02Defaults =
+    "'key', NULL::text[], 'walk', 0, NULL::bigint, 0, NULL::oid, '{}'::oid[], NULL::text,"
     " NULL::float8";
 
 // The parameters of InsertJob's statement, $1 first.
@@ -214,8 +215,8 @@ EnterScope(JobAccess access, AccessScope *scope) {
 	if (access == JobAccess::AsExtensionOwner)
 		SetUserIdAndSecContext(ExtensionOwner(), scope->saved_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	scope->guc_nest_level = NewGUCNestLevel();
-	(void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
-	                        0, false);
+	(void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+	                        false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 }
@@ -423,8 +424,7 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		row->tid_walk = strcmp(CopyColumn(t, d, kColStrategy, cxt), "tid") == 0;
 		row->only_null = GetInt64(t, d, kColOnlyNull, 0) != 0;
 		std::optional<int64_t> batch_size = GetOptionalInt64(t, d, kColBatchSize);
-		row->options.batch_size =
-		    batch_size ? std::optional<int32_t>((int32_t)*batch_size) : std::optional<int32_t>();
+		row->options.batch_size = batch_size ? std::optional<int32_t>((int32_t)*batch_size) : std::optional<int32_t>();
 		row->options.lock_timeout_ms = GetOptionalInt64(t, d, kColLockTimeout);
 		row->options.batch_delay_ms = GetOptionalInt64(t, d, kColBatchDelay);
 		char *state = CopyColumn(t, d, kColState, cxt);
@@ -524,7 +524,8 @@ FindActiveJob(Oid relid, AttrNumber attnum) {
 	Oid types[] = {OIDOID, INT2OID};
 	Datum values[] = {ObjectIdGetDatum(relid), Int16GetDatum(attnum)};
 	static SPIPlanPtr plan;
-	Execute(&plan, "SELECT job_id FROM backfill.jobs WHERE relid = $1 AND attnum = $2"
+	Execute(&plan,
+	        "SELECT job_id FROM backfill.jobs WHERE relid = $1 AND attnum = $2"
 	        " AND state IN ('queued', 'running', 'paused')",
 	        2, types, values, nullptr, SPI_OK_SELECT);
 	int64 job_id = SPI_processed > 0 ? GetInt64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0) : 0;
@@ -536,8 +537,7 @@ void
 SetJobState(int64 job_id, core::JobState state) {
 	bool terminal = !core::IsActive(state);
 	Oid types[] = {INT8OID, TEXTOID, BOOLOID};
-	Datum values[] = {Int64GetDatum(job_id), CStringGetTextDatum(core::StateName(state)),
-	                  BoolGetDatum(terminal)};
+	Datum values[] = {Int64GetDatum(job_id), CStringGetTextDatum(core::StateName(state)), BoolGetDatum(terminal)};
 	JobTableVersion version = InstalledJobTable();
 	static SPIPlanPtr plans[kJobTableVersions];
 	UpdateJob(&plans[version],
@@ -631,7 +631,8 @@ RecordSkippedKeys(int64 job_id, int nkeys, int n, const char *const *keys) {
 	Oid types[] = {INT8OID, TEXTARRAYOID, INT4OID, INT4OID};
 	Datum values[] = {Int64GetDatum(job_id), TextArray(n * nkeys, keys), Int32GetDatum(nkeys), Int32GetDatum(n)};
 	static SPIPlanPtr plan;
-	Execute(&plan, "INSERT INTO backfill.skipped_keys (job_id, key)"
+	Execute(&plan,
+	        "INSERT INTO backfill.skipped_keys (job_id, key)"
 	        " SELECT $1, $2[i * $3 + 1 : i * $3 + $3] FROM generate_series(0, $4 - 1) i"
 	        " ON CONFLICT DO NOTHING",
 	        4, types, values, nullptr, SPI_OK_INSERT);
@@ -646,7 +647,8 @@ LoadSkippedKeys(int64 job_id, int nkeys, const char *const *after, int limit, ch
 	Datum values[] = {Int64GetDatum(job_id), after ? TextArray(nkeys, after) : (Datum)0, Int32GetDatum(limit)};
 	char nulls[] = {' ', after ? ' ' : 'n', ' ', '\0'};
 	static SPIPlanPtr plan;
-	Execute(&plan, "SELECT key FROM backfill.skipped_keys WHERE job_id = $1 AND ($2 IS NULL OR key > $2)"
+	Execute(&plan,
+	        "SELECT key FROM backfill.skipped_keys WHERE job_id = $1 AND ($2 IS NULL OR key > $2)"
 	        " ORDER BY key LIMIT $3",
 	        3, types, values, nulls, SPI_OK_SELECT);
 	int n = (int)SPI_processed;
@@ -695,16 +697,15 @@ RecordLockTimeout(int64 job_id) {
 	Oid types[] = {INT8OID};
 	Datum values[] = {Int64GetDatum(job_id)};
 	static SPIPlanPtr plan;
-	UpdateJob(&plan, "UPDATE backfill.jobs SET lock_timeouts = lock_timeouts + 1, updated_at = now() WHERE job_id = $1", 1,
-	          types, values, nullptr);
+	UpdateJob(&plan, "UPDATE backfill.jobs SET lock_timeouts = lock_timeouts + 1, updated_at = now() WHERE job_id = $1",
+	          1, types, values, nullptr);
 }
 
 void
 RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, const char *message, const char *key_range) {
 	Oid types[] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum values[] = {Int64GetDatum(job_id), CStringGetTextDatum(core::StateName(state)),
-	                  CStringGetTextDatum(sqlstate), CStringGetTextDatum(message),
-	                  key_range ? CStringGetTextDatum(key_range) : (Datum)0};
+	Datum values[] = {Int64GetDatum(job_id), CStringGetTextDatum(core::StateName(state)), CStringGetTextDatum(sqlstate),
+	                  CStringGetTextDatum(message), key_range ? CStringGetTextDatum(key_range) : (Datum)0};
 	char nulls[] = "     ";
 	nulls[4] = key_range ? ' ' : 'n';
 	JobTableVersion version = InstalledJobTable();
@@ -765,7 +766,8 @@ SetJobOptions(int64 job_id, const core::JobOptions &options) {
 	nulls[4] = options.pace ? ' ' : 'n';
 	nulls[5] = options.target_latency_ratio ? ' ' : 'n';
 	static SPIPlanPtr plan;
-	UpdateJob(&plan, "UPDATE backfill.jobs SET batch_size = $2, lock_timeout = $3, batch_delay = $4, pace = $5,"
+	UpdateJob(&plan,
+	          "UPDATE backfill.jobs SET batch_size = $2, lock_timeout = $3, batch_delay = $4, pace = $5,"
 	          " target_latency_ratio = $6, updated_at = now() WHERE job_id = $1",
 	          6, types, values, nulls);
 }
@@ -774,19 +776,20 @@ void
 RecordPace(int64 job_id, const PaceRecord *r) {
 	AccessScope scope;
 	EnterScope(JobAccess::AsExtensionOwner, &scope);
-	Oid types[] = {INT8OID, FLOAT8OID, INT4OID, INT8OID, INT4OID, INT8OID, FLOAT8OID, TEXTOID,
-	               FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID};
-	Datum values[] = {Int64GetDatum(job_id),          Float8GetDatum(r->seconds),
-	                  Int32GetDatum(r->batches),      Int64GetDatum(r->rows),
-	                  Int32GetDatum(r->batch_size),   Int64GetDatum(r->pause_ms),
-	                  Float8GetDatum(r->duty),        CStringGetTextDatum(r->reason),
-	                  Float8GetDatum(r->app_p99_ms),  Float8GetDatum(r->app_baseline_p99_ms),
-	                  Float8GetDatum(r->app_tps),     Float8GetDatum(r->wal_bytes_per_s)};
+	Oid types[] = {INT8OID,   FLOAT8OID, INT4OID,   INT8OID,   INT4OID,   INT8OID,
+	               FLOAT8OID, TEXTOID,   FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID};
+	Datum values[] = {Int64GetDatum(job_id),         Float8GetDatum(r->seconds),
+	                  Int32GetDatum(r->batches),     Int64GetDatum(r->rows),
+	                  Int32GetDatum(r->batch_size),  Int64GetDatum(r->pause_ms),
+	                  Float8GetDatum(r->duty),       CStringGetTextDatum(r->reason),
+	                  Float8GetDatum(r->app_p99_ms), Float8GetDatum(r->app_baseline_p99_ms),
+	                  Float8GetDatum(r->app_tps),    Float8GetDatum(r->wal_bytes_per_s)};
 	char nulls[] = "            ";
 	if (!r->has_app_latency)
 		nulls[8] = nulls[9] = nulls[10] = 'n';
 	static SPIPlanPtr plan;
-	Execute(&plan, "INSERT INTO backfill.pace_history (job_id, seconds, batches, rows, batch_size, pause_ms, duty,"
+	Execute(&plan,
+	        "INSERT INTO backfill.pace_history (job_id, seconds, batches, rows, batch_size, pause_ms, duty,"
 	        " reason, app_p99_ms, app_baseline_p99_ms, app_tps, wal_bytes_per_s)"
 	        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
 	        12, types, values, nulls, SPI_OK_INSERT);
@@ -800,11 +803,12 @@ DescribeLatestPace(int64 job_id) {
 	Oid types[] = {INT8OID};
 	Datum values[] = {Int64GetDatum(job_id)};
 	static SPIPlanPtr plan;
-	Execute(&plan, "SELECT format('batch %s rows, pause %s ms, held back by: %s', batch_size, pause_ms, reason)"
+	Execute(&plan,
+	        "SELECT format('batch %s rows, pause %s ms, held back by: %s', batch_size, pause_ms, reason)"
 	        " FROM backfill.pace_history WHERE job_id = $1 ORDER BY at DESC, seq DESC LIMIT 1",
 	        1, types, values, nullptr, SPI_OK_SELECT);
-	char *text = SPI_processed > 0 ? CopyColumn(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, scope.caller_cxt)
-	                               : nullptr;
+	char *text =
+	    SPI_processed > 0 ? CopyColumn(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, scope.caller_cxt) : nullptr;
 	LeaveScope(&scope);
 	return text;
 }

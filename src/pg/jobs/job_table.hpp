@@ -39,22 +39,22 @@ struct JobRow {
 	Oid owner;
 	Oid login_role;
 	char *search_path; // what start_backfill saw (a record: batches run with kJobSearchPath)
-	int ncheckpoint; // 0: none (the pass starts from the beginning)
+	int ncheckpoint;   // 0: none (the pass starts from the beginning)
 	char **checkpoint; // the walk's last key, or in a sweep the last skipped key visited
 	int nend_key;      // 0: not captured yet
 	char **end_key;    // the largest key when the walk started
 	core::JobPhase phase;
-	int32 sweeps;          // sweep rounds finished
-	Oid partition;         // the leaf partition being walked, or InvalidOid
-	int npartitions_done;  // leaf partitions walked to the end
+	int32 sweeps;         // sweep rounds finished
+	Oid partition;        // the leaf partition being walked, or InvalidOid
+	int npartitions_done; // leaf partitions walked to the end
 	Oid *partitions_done;
 	int64 rows_done;
 	int64 rows_estimated; // -1: unknown
 	int32 worker_pid;     // 0: none recorded
 	bool has_table_generation;
 	int64 table_generation; // core::TableGeneration when the checkpoint was written
-	int32 worker_starts;  // worker runs at the current checkpoint that did not end cleanly (incl. one running)
-	TransactionId xmin;   // of the row version read
+	int32 worker_starts;    // worker runs at the current checkpoint that did not end cleanly (incl. one running)
+	TransactionId xmin;     // of the row version read
 	bool has_started_at;
 	TimestampTz started_at;
 	TimestampTz updated_at;
@@ -106,19 +106,19 @@ void MarkJobStarted(int64 job_id, int32 worker_pid);
 // What one committed batch changes in its job row.
 struct BatchRecord {
 	int nkeys;
-	const char *const *checkpoint; // where the next batch of the pass starts; NULL: at the beginning
-	const char *const *end_key;    // the walk's end; NULL: none (captured at the next walk batch)
-	int64 rows_done;               // rows the batch covered
-	int64 rows_updated;            // rows it changed
-	int64 rows_skipped;            // keys it recorded as skipped (RecordSkippedKeys)
-	int64 rows_swept;              // skipped keys it filled and forgot
-	int64 rows_estimated;          // a new estimate of the job's rows; 0: keep the one recorded
-	core::JobPhase phase;          // the phase of the next batch
-	bool sweep_ended;              // the batch ended a sweep round (counted in sweeps)
-	int64 table_generation;        // the table's generation the batch ran against
-	bool restarted;                // the walk started over because the generation changed
-	Oid partition;                 // the leaf partition walked (InvalidOid: the table itself)
-	bool partition_done;           // the batch ended the walk of that leaf
+	const char *const *checkpoint;     // where the next batch of the pass starts; NULL: at the beginning
+	const char *const *end_key;        // the walk's end; NULL: none (captured at the next walk batch)
+	int64 rows_done;                   // rows the batch covered
+	int64 rows_updated;                // rows it changed
+	int64 rows_skipped;                // keys it recorded as skipped (RecordSkippedKeys)
+	int64 rows_swept;                  // skipped keys it filled and forgot
+	int64 rows_estimated;              // a new estimate of the job's rows; 0: keep the one recorded
+	core::JobPhase phase;              // the phase of the next batch
+	bool sweep_ended;                  // the batch ended a sweep round (counted in sweeps)
+	int64 table_generation;            // the table's generation the batch ran against
+	bool restarted;                    // the walk started over because the generation changed
+	Oid partition;                     // the leaf partition walked (InvalidOid: the table itself)
+	bool partition_done;               // the batch ended the walk of that leaf
 	const core::JobState *final_state; // not NULL for the job's last batch
 };
 

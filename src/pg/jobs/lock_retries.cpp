@@ -116,11 +116,11 @@ RequireOneDdlStatement(const char *sql) {
 	Node *stmt = linitial_node(RawStmt, stmts)->stmt;
 	if (IsA(stmt, LockStmt) || GetCommandLogLevel(stmt) == LOGSTMT_DDL)
 		return stmt;
-	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-	                errmsg("run_with_lock_retries runs DDL or LOCK TABLE, not %s",
-	                       GetCommandTagName(CreateCommandTag(stmt))),
-	                errdetail("It retries a schema change that waits for a table lock; other statements run as "
-	                          "they are.")));
+	ereport(ERROR,
+	        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+	         errmsg("run_with_lock_retries runs DDL or LOCK TABLE, not %s", GetCommandTagName(CreateCommandTag(stmt))),
+	         errdetail("It retries a schema change that waits for a table lock; other statements run as "
+	                   "they are.")));
 }
 
 } // namespace
@@ -139,8 +139,8 @@ RunWithLockRetries(LockRetryBody body, void *arg, const core::LockRetryOptions *
 		PG_TRY();
 		{
 			int nest_level = NewGUCNestLevel();
-			(void)set_config_option("lock_timeout", lock_timeout, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
-			                        0, false);
+			(void)set_config_option("lock_timeout", lock_timeout, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+			                        false);
 			body(arg);
 			AtEOXact_GUC(true, nest_level);
 			ReleaseCurrentSubTransaction();
@@ -198,16 +198,15 @@ RequireNoBlockingLocksHeld(const char *function) {
 		for (LOCKMODE mode = MaxLockMode; mode >= ShareLock; mode--) {
 			if ((inst->holdMask & LOCKBIT_ON(mode)) == 0)
 				continue;
-			ereport(ERROR,
-			        (errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-			         errmsg("%s cannot run in a transaction that holds %s on relation \"%s\"", function,
-			                GetLockmodeName(DEFAULT_LOCKMETHOD, mode), name),
-			         errdetail("A retry releases only the locks of its own attempt: this lock would be held "
-			                   "through every attempt and sleep, blocking the table's %s.",
-			                   mode == AccessExclusiveLock ? "reads and writes" : "writes"),
-			         errhint("Commit first and call %s in its own transaction (or as the first statement of "
-			                 "a migration's transaction).",
-			                 function)));
+			ereport(ERROR, (errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+			                errmsg("%s cannot run in a transaction that holds %s on relation \"%s\"", function,
+			                       GetLockmodeName(DEFAULT_LOCKMETHOD, mode), name),
+			                errdetail("A retry releases only the locks of its own attempt: this lock would be held "
+			                          "through every attempt and sleep, blocking the table's %s.",
+			                          mode == AccessExclusiveLock ? "reads and writes" : "writes"),
+			                errhint("Commit first and call %s in its own transaction (or as the first statement of "
+			                        "a migration's transaction).",
+			                        function)));
 		}
 	}
 }
@@ -227,17 +226,17 @@ ReportViolation(core::LockRetryViolation violation) {
 		                errmsg("lock_timeout must be between %lld ms and %lld ms",
 		                       (long long)core::kMinRetryLockTimeoutMs, (long long)core::kMaxRetryIntervalMs)));
 	case core::LockRetryViolation::MaxAttempts:
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("max_attempts must be between %d and %d", core::kMinRetryAttempts,
-		                       core::kMaxRetryAttempts)));
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		         errmsg("max_attempts must be between %d and %d", core::kMinRetryAttempts, core::kMaxRetryAttempts)));
 	case core::LockRetryViolation::DelayInitial:
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("delay_initial must be between 0 ms and %lld ms",
-		                       (long long)core::kMaxRetryIntervalMs)));
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		         errmsg("delay_initial must be between 0 ms and %lld ms", (long long)core::kMaxRetryIntervalMs)));
 	case core::LockRetryViolation::DelayMax:
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("delay_max must be between delay_initial and %lld ms",
-		                       (long long)core::kMaxRetryIntervalMs)));
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		         errmsg("delay_max must be between delay_initial and %lld ms", (long long)core::kMaxRetryIntervalMs)));
 	}
 }
 

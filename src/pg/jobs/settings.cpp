@@ -55,41 +55,38 @@ DefineBackfillSettings() {
 	                        "Counted over the whole cluster. Each worker also needs a max_worker_processes slot.",
 	                        &guc_max_workers, 2, 0, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.batch_size", "Rows per backfill batch for jobs started without batch_size.",
-	                        nullptr, &guc_batch_size, 5000, core::kMinBatchSize, core::kMaxBatchSize, PGC_SUSET, 0, nullptr, nullptr,
-	                        nullptr);
+	                        nullptr, &guc_batch_size, 5000, core::kMinBatchSize, core::kMaxBatchSize, PGC_SUSET, 0,
+	                        nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.lock_timeout",
 	                        "Lock timeout of a backfill batch for jobs started without lock_timeout.",
 	                        "A batch that waits longer for a row lock is rolled back and retried after a backoff.",
-	                        &guc_lock_timeout_ms, 500, (int)core::kMinLockTimeoutMs,
-	                        (int)core::kMaxIntervalOptionMs, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr,
-	                        nullptr);
+	                        &guc_lock_timeout_ms, 500, (int)core::kMinLockTimeoutMs, (int)core::kMaxIntervalOptionMs,
+	                        PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.statement_timeout", "Statement timeout of a backfill batch.",
 	                        "A batch that runs longer fails its job. 0 disables the timeout.",
-	                        &guc_statement_timeout_ms, 30000, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr,
-	                        nullptr, nullptr);
-	DefineCustomIntVariable("pg_backfill.batch_delay", "Sleep between backfill batches for jobs started without "
+	                        &guc_statement_timeout_ms, 30000, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr,
+	                        nullptr);
+	DefineCustomIntVariable("pg_backfill.batch_delay",
+	                        "Sleep between backfill batches for jobs started without "
 	                        "batch_delay.",
 	                        nullptr, &guc_batch_delay_ms, 0, (int)core::kMinBatchDelayMs,
-	                        (int)core::kMaxIntervalOptionMs, PGC_SUSET, GUC_UNIT_MS, nullptr,
-	                        nullptr, nullptr);
-	DefineCustomIntVariable("pg_backfill.retry_backoff_initial",
-	                        "Upper bound of the first retry delay after a batch lock timeout.",
-	                        "Each further retry doubles the bound up to pg_backfill.retry_backoff_max; the delay "
-	                        "is uniformly random below the bound.",
-	                        &guc_retry_backoff_initial_ms, 100, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr,
-	                        nullptr, nullptr);
-	DefineCustomIntVariable("pg_backfill.retry_backoff_max", "Largest retry delay after a batch lock timeout.",
-	                        nullptr, &guc_retry_backoff_max_ms, 30000, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MS,
-	                        nullptr, nullptr, nullptr);
+	                        (int)core::kMaxIntervalOptionMs, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable(
+	    "pg_backfill.retry_backoff_initial", "Upper bound of the first retry delay after a batch lock timeout.",
+	    "Each further retry doubles the bound up to pg_backfill.retry_backoff_max; the delay "
+	    "is uniformly random below the bound.",
+	    &guc_retry_backoff_initial_ms, 100, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("pg_backfill.retry_backoff_max", "Largest retry delay after a batch lock timeout.", nullptr,
+	                        &guc_retry_backoff_max_ms, 30000, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr,
+	                        nullptr);
 	DefineCustomIntVariable("pg_backfill.progress_interval", "Interval between wait_backfill progress notices.",
-	                        "0 disables the notices.", &guc_progress_interval_ms, 5000, 0, INT_MAX,
-	                        PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
-	DefineCustomIntVariable("pg_backfill.max_replica_lag",
-	                        "Replay lag of a streaming standby above which backfill batches wait.",
-	                        "Measured in bytes of WAL not yet replayed by the slowest physical standby. "
-	                        "0 disables the check.",
-	                        &guc_max_replica_lag_kb, 1024 * 1024, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, nullptr,
-	                        nullptr, nullptr);
+	                        "0 disables the notices.", &guc_progress_interval_ms, 5000, 0, INT_MAX, PGC_USERSET,
+	                        GUC_UNIT_MS, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable(
+	    "pg_backfill.max_replica_lag", "Replay lag of a streaming standby above which backfill batches wait.",
+	    "Measured in bytes of WAL not yet replayed by the slowest physical standby. "
+	    "0 disables the check.",
+	    &guc_max_replica_lag_kb, 1024 * 1024, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, nullptr, nullptr, nullptr);
 	DefinePaceSettings();
 }
 
@@ -99,8 +96,7 @@ DefinePaceSettings() {
 	                         "auto: the controller sets each batch's size (up to batch_size) and the pause "
 	                         "before it (at least batch_delay) from the application's latency, WAL, replica "
 	                         "and slot lag and lock conflicts. off: batch_size and batch_delay as given.",
-	                         &guc_pace, (int)core::PaceMode::Auto, kPaceModes, PGC_SUSET, 0, nullptr, nullptr,
-	                         nullptr);
+	                         &guc_pace, (int)core::PaceMode::Auto, kPaceModes, PGC_SUSET, 0, nullptr, nullptr, nullptr);
 	DefineCustomRealVariable("pg_backfill.target_latency_ratio",
 	                         "Application p99 latency, as a multiple of its baseline, that paced backfill "
 	                         "jobs stay under.",
@@ -111,19 +107,17 @@ DefinePaceSettings() {
 	DefineCustomIntVariable("pg_backfill.max_pause", "Longest pause the pacing controller puts between batches.",
 	                        "With the controller's smallest duty this bounds how slow a job can get, so it "
 	                        "always finishes. A WAL budget debt may pause longer.",
-	                        &guc_max_pause_ms, 2000, 1, 3600 * 1000, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr,
-	                        nullptr);
+	                        &guc_max_pause_ms, 2000, 1, 3600 * 1000, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.max_batch_time",
 	                        "Batch duration the pacing controller keeps batches under (row locks are held "
 	                        "for a batch).",
-	                        "0 turns the limit off.", &guc_max_batch_time_ms, 200, 0, INT_MAX, PGC_SUSET,
-	                        GUC_UNIT_MS, nullptr, nullptr, nullptr);
-	DefineCustomIntVariable("pg_backfill.max_slot_lag",
-	                        "Lag of an active logical replication slot at which paced backfill jobs back off.",
-	                        "Bytes of WAL between the insert position and the slot's confirmed_flush_lsn, "
-	                        "for slots with a connected consumer. 0 turns the signal off.",
-	                        &guc_max_slot_lag_kb, 1024 * 1024, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, nullptr,
-	                        nullptr, nullptr);
+	                        "0 turns the limit off.", &guc_max_batch_time_ms, 200, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MS,
+	                        nullptr, nullptr, nullptr);
+	DefineCustomIntVariable(
+	    "pg_backfill.max_slot_lag", "Lag of an active logical replication slot at which paced backfill jobs back off.",
+	    "Bytes of WAL between the insert position and the slot's confirmed_flush_lsn, "
+	    "for slots with a connected consumer. 0 turns the signal off.",
+	    &guc_max_slot_lag_kb, 1024 * 1024, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.max_wal_rate", "WAL budget of each paced backfill job, in kB per second.",
 	                        "-1 derives it from the server: max_wal_size / 2 per checkpoint_timeout, with a "
 	                        "burst of max_wal_size / 2, so a backfill alone never forces a checkpoint. 0 "
@@ -137,8 +131,8 @@ DefinePaceSettings() {
 
 core::EffectiveJobOptions
 CurrentJobOptionSettings() {
-	return core::EffectiveJobOptions{guc_batch_size, guc_lock_timeout_ms, guc_batch_delay_ms,
-	                                 (core::PaceMode)guc_pace, guc_target_latency_ratio};
+	return core::EffectiveJobOptions{guc_batch_size, guc_lock_timeout_ms, guc_batch_delay_ms, (core::PaceMode)guc_pace,
+	                                 guc_target_latency_ratio};
 }
 
 } // namespace pg_backfill::pg

@@ -160,18 +160,20 @@ OpenTargetRelation(Oid relid) {
 		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("cannot backfill \"%s\"", relname),
 		                errdetail_relkind_not_supported(relkind)));
 	if (IsCatalogRelation(rel))
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot backfill system catalog \"%s\"", relname)));
+		ereport(ERROR,
+		        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot backfill system catalog \"%s\"", relname)));
 	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot backfill temporary table \"%s\"", relname),
-		                errdetail("The background worker that runs the backfill cannot see this session's "
-		                          "temporary tables.")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot backfill temporary table \"%s\"", relname),
+		         errdetail("The background worker that runs the backfill cannot see this session's "
+		                   "temporary tables.")));
 	Oid extension = getExtensionOfObject(RelationRelationId, relid);
 	if (OidIsValid(extension))
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("cannot backfill table \"%s\" of extension \"%s\"", relname,
-		                       get_extension_name(extension)),
-		                errdetail("A table that belongs to an extension is changed only by the extension's own "
-		                          "functions and scripts.")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		         errmsg("cannot backfill table \"%s\" of extension \"%s\"", relname, get_extension_name(extension)),
+		         errdetail("A table that belongs to an extension is changed only by the extension's own "
+		                   "functions and scripts.")));
 	AclResult acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
 	if (acl != ACLCHECK_OK)
 		aclcheck_error(acl, get_relkind_objtype(relkind), relname);
@@ -188,13 +190,15 @@ CheckTargetColumn(Relation rel, const char *column) {
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
 		                errmsg("column \"%s\" of relation \"%s\" does not exist", column, relname)));
 	if (attnum < 0)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot backfill system column \"%s\"", column)));
+		ereport(ERROR,
+		        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot backfill system column \"%s\"", column)));
 	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
 	if (att->attgenerated)
 		ereport(ERROR,
 		        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot backfill generated column \"%s\"", column)));
 	if (att->attidentity)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot backfill identity column \"%s\"", column)));
+		ereport(ERROR,
+		        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot backfill identity column \"%s\"", column)));
 	// Table-level UPDATE covers every column; else the column's own grant.
 	AclResult acl = pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_UPDATE);
 	if (acl != ACLCHECK_OK)
@@ -336,15 +340,15 @@ CheckNotBlockingJob(const bf::JobRow *row, bool first) {
 			if (mode == NoLock)
 				continue;
 			const char *name = get_rel_name(relid);
-			ereport(ERROR,
-			        (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			         errmsg("backfill job " INT64_FORMAT " needs a lock that the current transaction holds",
-			                row->job_id),
-			         errdetail("The current transaction holds %s on %s \"%s\", which blocks the job's worker until "
-			                   "the transaction ends, so waiting here would never end.",
-			                   GetLockmodeName(DEFAULT_LOCKMETHOD, mode),
-			                   get_rel_relkind(relid) == RELKIND_INDEX ? "index" : "table", name ? name : "?"),
-			         errhint("Commit the transaction first, then call wait_backfill.")));
+			ereport(
+			    ERROR,
+			    (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			     errmsg("backfill job " INT64_FORMAT " needs a lock that the current transaction holds", row->job_id),
+			     errdetail("The current transaction holds %s on %s \"%s\", which blocks the job's worker until "
+			               "the transaction ends, so waiting here would never end.",
+			               GetLockmodeName(DEFAULT_LOCKMETHOD, mode),
+			               get_rel_relkind(relid) == RELKIND_INDEX ? "index" : "table", name ? name : "?"),
+			     errhint("Commit the transaction first, then call wait_backfill.")));
 		}
 	}
 	// The worker waits for a heavyweight lock: does this backend hold it?
@@ -358,14 +362,13 @@ CheckNotBlockingJob(const bf::JobRow *row, bool first) {
 	deconstruct_array(blockers, INT4OID, sizeof(int32), true, TYPALIGN_INT, &pids, nullptr, &n);
 	for (int i = 0; i < n; i++)
 		if (DatumGetInt32(pids[i]) == MyProcPid)
-			ereport(ERROR,
-			        (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			         errmsg("backfill job " INT64_FORMAT " needs a lock that the current transaction holds",
-			                row->job_id),
-			         errdetail("The job's worker (PID %d) waits for a lock held by the current transaction, so "
-			                   "waiting here would never end.",
-			                   row->worker_pid),
-			         errhint("Commit the transaction first, then call wait_backfill.")));
+			ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			                errmsg("backfill job " INT64_FORMAT " needs a lock that the current transaction holds",
+			                       row->job_id),
+			                errdetail("The job's worker (PID %d) waits for a lock held by the current transaction, so "
+			                          "waiting here would never end.",
+			                          row->worker_pid),
+			                errhint("Commit the transaction first, then call wait_backfill.")));
 }
 
 // One progress NOTICE of wait_backfill.
@@ -503,12 +506,12 @@ pg_backfill_wait_backfill(PG_FUNCTION_ARGS) {
 		LoadVisibleJob(job_id, &row);
 		bool wants_worker = core::WantsWorker(row.state);
 		if (first && wants_worker && TransactionIdIsCurrentTransactionId(row.xmin))
-			ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			                errmsg("backfill job " INT64_FORMAT " was started or changed by the current transaction",
-			                       job_id),
-			                errdetail("Its worker starts only when this transaction commits, so waiting here would "
-			                          "never end."),
-			                errhint("Commit the transaction first, then call wait_backfill.")));
+			ereport(ERROR,
+			        (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			         errmsg("backfill job " INT64_FORMAT " was started or changed by the current transaction", job_id),
+			         errdetail("Its worker starts only when this transaction commits, so waiting here would "
+			                   "never end."),
+			         errhint("Commit the transaction first, then call wait_backfill.")));
 		if (!wants_worker)
 			break;
 		CheckNotBlockingJob(&row, first);

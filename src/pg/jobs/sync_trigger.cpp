@@ -56,7 +56,7 @@ struct SyncJob {
 	Oid relid;
 	AttrNumber attnum;
 	Oid owner;
-	Oid sync_trigger; // InvalidOid: none
+	Oid sync_trigger;      // InvalidOid: none
 	char *expression_tree; // NULL: none stored
 };
 
@@ -100,8 +100,7 @@ UpdateJobRow(const char *sql, int nargs, Oid *types, Datum *values, const char *
 	GetUserIdAndSecContext(&saved_user, &saved_sec_context);
 	SetUserIdAndSecContext(JobTableWriter(), saved_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	int nest_level = NewGUCNestLevel();
-	(void)set_config_option("search_path", kJobSearchPath, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
-	                        false);
+	(void)set_config_option("search_path", kJobSearchPath, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
@@ -158,13 +157,13 @@ struct SyncEntry {
 	bool valid;
 	int in_use;
 	MemoryContext cxt; // owns everything below
-	Oid relid;          // the trigger's relation
+	Oid relid;         // the trigger's relation
 	Oid owner;
-	AttrNumber target;  // in the trigger's relation
+	AttrNumber target; // in the trigger's relation
 	int16 target_len;
 	bool target_byval;
 	int nread;
-	AttrNumber *read;   // columns the expression reads, in the trigger's relation
+	AttrNumber *read; // columns the expression reads, in the trigger's relation
 	int16 *read_len;
 	bool *read_byval;
 	bool pin_search_path;
@@ -331,8 +330,8 @@ EnterOwner(Oid owner, bool pin_search_path, OwnerScope *scope) {
 	scope->nest_level = -1;
 	if (pin_search_path) {
 		scope->nest_level = NewGUCNestLevel();
-		(void)set_config_option("search_path", kJobSearchPath, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
-		                        0, false);
+		(void)set_config_option("search_path", kJobSearchPath, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+		                        false);
 	}
 }
 
@@ -407,9 +406,7 @@ FillRowAsOwner(SyncEntry *entry, Relation rel, TupleTableSlot *newslot, HeapTupl
 	entry->in_use++;
 	HeapTuple result = nullptr;
 	PG_TRY();
-	{
-		result = FillRow(entry, rel, newslot, newtuple);
-	}
+	{ result = FillRow(entry, rel, newslot, newtuple); }
 	PG_CATCH();
 	{
 		entry->in_use--;
@@ -493,8 +490,8 @@ struct CreateArgs {
 void
 CreateTriggerTry(void *arg) {
 	CreateArgs *args = (CreateArgs *)arg;
-	args->result = CreateTrigger(args->stmt, "start_backfill(..., sync => true)", args->relid, InvalidOid,
-	                             InvalidOid, InvalidOid, args->funcoid, InvalidOid, nullptr, false, false);
+	args->result = CreateTrigger(args->stmt, "start_backfill(..., sync => true)", args->relid, InvalidOid, InvalidOid,
+	                             InvalidOid, args->funcoid, InvalidOid, nullptr, false, false);
 }
 
 LockTarget *
@@ -599,8 +596,8 @@ InstallSyncTrigger(int64 job_id, Relation rel, AttrNumber attnum, Node *expr, co
 
 	Oid types[3] = {INT8OID, OIDOID, TEXTOID};
 	Datum values[3] = {Int64GetDatum(job_id), ObjectIdGetDatum(tgoid), CStringGetTextDatum(nodeToString(expr))};
-	UpdateJobRow("UPDATE backfill.jobs SET sync_trigger = $2, expression_tree = $3 WHERE job_id = $1", 3, types,
-	             values, nullptr);
+	UpdateJobRow("UPDATE backfill.jobs SET sync_trigger = $2, expression_tree = $3 WHERE job_id = $1", 3, types, values,
+	             nullptr);
 	CommandCounterIncrement();
 	return tgoid;
 }
@@ -682,8 +679,9 @@ pg_backfill_sync_trigger(PG_FUNCTION_ARGS) {
 	if (!insert) {
 		bool old_null;
 		Datum old_value = slot_getattr(trigdata->tg_trigslot, entry->target, &old_null);
-		row.target_unchanged = old_null == new_null &&
-		                       (new_null || datum_image_eq(old_value, new_value, entry->target_byval, entry->target_len));
+		row.target_unchanged =
+		    old_null == new_null &&
+		    (new_null || datum_image_eq(old_value, new_value, entry->target_byval, entry->target_len));
 		row.input_changed = row.target_unchanged && bf::InputChanged(entry, trigdata->tg_trigslot, newslot);
 	}
 	if (!pg_backfill::core::SyncFills(row))

@@ -71,11 +71,11 @@ namespace {
 // The kept plans of a worker, one per statement of bf::BatchStatements.
 enum PlanSlot {
 	kPlanEndKey,
-	kPlanBound,                  // + has_lower
+	kPlanBound,                   // + has_lower
 	kPlanUpdate = kPlanBound + 2, // + has_lower
 	kPlanWalk = kPlanUpdate + 2,  // + has_lower
 	kPlanKeyProbe = kPlanWalk + 2,
-	kPlanKeyLock,    // + skip_locked
+	kPlanKeyLock, // + skip_locked
 	kPlanKeyUpdate = kPlanKeyLock + 2,
 	kNumPlans
 };
@@ -83,7 +83,7 @@ enum PlanSlot {
 // Worker-lifetime facts about the job, in worker_cxt.
 struct JobContext {
 	int64 job_id;
-	Oid owner;            // the role batches run as
+	Oid owner;             // the role batches run as
 	int64 lock_timeout_ms; // the job's lock_timeout as last read (bounds the wait for the job row and table)
 	// The relation the batch statements address: the job's table, or, for a
 	// partitioned table, the leaf partition being walked (InvalidOid: none
@@ -91,11 +91,11 @@ struct JobContext {
 	// through renames; a leaf's column is the one of the same name.
 	Oid walked_relid;
 	AttrNumber walked_attnum;
-	Oid key_index; // the walked relation's key index (InvalidOid with tid_walk)
-	char *target_names;   // "schema.table.column.key..." the statements were built for
-	bool tid_walk;            // walk by TID ranges (no key index); the key is ctid
-	BlockNumber nblocks;      // the table's size in blocks, read at each batch
-	double tuples_per_block;  // from pg_class, to size TID-range batches
+	Oid key_index;           // the walked relation's key index (InvalidOid with tid_walk)
+	char *target_names;      // "schema.table.column.key..." the statements were built for
+	bool tid_walk;           // walk by TID ranges (no key index); the key is ctid
+	BlockNumber nblocks;     // the table's size in blocks, read at each batch
+	double tuples_per_block; // from pg_class, to size TID-range batches
 	int nkeys;
 	AttrNumber *key_attnums;
 	char **key_columns;
@@ -198,8 +198,7 @@ SetBatchSettings(int64 lock_timeout_ms) {
 	char value[32];
 	snprintf(value, sizeof(value), "%lld", (long long)lock_timeout_ms);
 	(void)set_config_option("lock_timeout", value, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
-	(void)set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
-	                        false);
+	(void)set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
 }
 
 // Arms the statement timeout for the batch (a background worker does not arm
@@ -380,8 +379,7 @@ WalkedShare(const JobContext *ctx, Datum upper) {
 		return -1;
 	double share = -1;
 	AttStatsSlot slot;
-	if (get_attstatsslot(&slot, stats, STATISTIC_KIND_HISTOGRAM, InvalidOid, ATTSTATSSLOT_VALUES) &&
-	    slot.nvalues > 1) {
+	if (get_attstatsslot(&slot, stats, STATISTIC_KIND_HISTOGRAM, InvalidOid, ATTSTATSSLOT_VALUES) && slot.nvalues > 1) {
 		Oid family = get_opclass_family(GetDefaultOpClass(ctx->key_types[0], BTREE_AM_OID));
 		RegProcedure cmp = get_opfamily_proc(family, ctx->key_types[0], ctx->key_types[0], BTORDER_PROC);
 		if (RegProcedureIsValid(cmp)) {
@@ -433,8 +431,7 @@ UpdateWalkRange(JobContext *ctx, bool has_lower, int nargs, Oid *types, Datum *v
 		return;
 	}
 	ctx->skip_locked_batches--;
-	uint64 nrows =
-	    RunStatement(ctx, (PlanSlot)(kPlanWalk + has_lower), ctx->sql.walk[has_lower], nargs, types, values);
+	uint64 nrows = RunStatement(ctx, (PlanSlot)(kPlanWalk + has_lower), ctx->sql.walk[has_lower], nargs, types, values);
 	int nskipped = 0;
 	char **skipped = (char **)MemoryContextAlloc(batch_cxt, sizeof(char *) * (nrows * nkeys + 1));
 	for (uint64 r = 0; r < nrows; r++) {
@@ -464,8 +461,8 @@ void
 WalkBlocks(JobContext *ctx, const bf::JobRow *row, bool restarted, int64 batch_size, bf::BatchRecord *rec,
            bool *pass_ended) {
 	BlockNumber lower = row->ncheckpoint == 1 && !restarted ? (BlockNumber)strtoul(row->checkpoint[0], nullptr, 10) : 0;
-	BlockNumber end = row->nend_key == 1 && !restarted ? (BlockNumber)strtoul(row->end_key[0], nullptr, 10)
-	                                                   : ctx->nblocks;
+	BlockNumber end =
+	    row->nend_key == 1 && !restarted ? (BlockNumber)strtoul(row->end_key[0], nullptr, 10) : ctx->nblocks;
 	double blocks = Max(1.0, std::ceil((double)batch_size / Max(ctx->tuples_per_block, 1.0)));
 	BlockNumber upper = (BlockNumber)Min((double)end, (double)lower + blocks);
 	*pass_ended = upper >= end;
@@ -592,8 +589,8 @@ PrepareWalked(JobContext *ctx, Relation walked, AttrNumber attnum, Oid key_index
 		index = try_relation_open(key_index, AccessShareLock);
 		if (index == nullptr || index->rd_index == nullptr || index->rd_index->indrelid != relid)
 			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
-			                errmsg("key index with OID %u of backfill job " INT64_FORMAT " no longer exists",
-			                       key_index, job_id)));
+			                errmsg("key index with OID %u of backfill job " INT64_FORMAT " no longer exists", key_index,
+			                       job_id)));
 		n = index->rd_index->indnkeyatts;
 	}
 	ForgetPlans(ctx);
@@ -693,14 +690,15 @@ BuildStatementsIfRenamed(JobContext *ctx, Relation rel, const bf::JobRow *row) {
 		return;
 	MemoryContext old = MemoryContextSwitchTo(worker_cxt);
 	if (ctx->target_names != nullptr)
-		ereport(LOG, (errmsg("backfill job " INT64_FORMAT " follows its relation or column to its new name",
-		                     ctx->job_id),
-		              errdetail("Was %s, is %s.", ctx->target_names, names)));
+		ereport(LOG,
+		        (errmsg("backfill job " INT64_FORMAT " follows its relation or column to its new name", ctx->job_id),
+		         errdetail("Was %s, is %s.", ctx->target_names, names)));
 	ForgetPlans(ctx);
 	ctx->target_names = pstrdup(names);
 	TupleDesc desc = RelationGetDescr(rel);
 	for (int i = 0; i < ctx->nkeys; i++)
-		ctx->key_columns[i] = pstrdup(ctx->tid_walk ? "ctid" : NameStr(TupleDescAttr(desc, ctx->key_attnums[i] - 1)->attname));
+		ctx->key_columns[i] =
+		    pstrdup(ctx->tid_walk ? "ctid" : NameStr(TupleDescAttr(desc, ctx->key_attnums[i] - 1)->attname));
 	bf::BuildBatchStatements(rel, ctx->key_index, ctx->tid_walk, ctx->nkeys, ctx->key_columns,
 	                         NameStr(TupleDescAttr(desc, ctx->walked_attnum - 1)->attname), row->expression_sql,
 	                         row->only_null, &ctx->sql);
@@ -802,8 +800,7 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	core::JobState finished = core::JobState::Succeeded;
 	if (pass_ended) {
 		int sweeps = row.sweeps + (rec.sweep_ended ? 1 : 0);
-		std::optional<core::JobPhase> next =
-		    core::PhaseAfterPass(phase, bf::CountSkippedKeys(ctx->job_id), sweeps);
+		std::optional<core::JobPhase> next = core::PhaseAfterPass(phase, bf::CountSkippedKeys(ctx->job_id), sweeps);
 		if (!next && OidIsValid(rec.partition)) {
 			// This leaf is done; the next batch moves to the next one.
 			rec.partition_done = true;
@@ -811,9 +808,9 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 		} else if (next) {
 			rec.phase = *next;
 			// Give the transactions that held the skipped rows time to end.
-			*delay_ms = Max(*delay_ms, core::BackoffDelayMs(sweeps, bf::guc_retry_backoff_initial_ms,
-			                                                bf::guc_retry_backoff_max_ms,
-			                                                pg_prng_double(&pg_global_prng_state)));
+			*delay_ms = Max(*delay_ms,
+			                core::BackoffDelayMs(sweeps, bf::guc_retry_backoff_initial_ms, bf::guc_retry_backoff_max_ms,
+			                                     pg_prng_double(&pg_global_prng_state)));
 		} else {
 			finished = bf::CallCpp<&core::ApplyEvent>("finish job", ctx->job_id, row.state, core::WorkerEvent::Finish);
 			rec.final_state = &finished;
@@ -854,14 +851,13 @@ StartJob(const bf::JobWorkerParams *params) {
 	int slot = -1;
 	InOwnTransaction([&] {
 		bf::JobRow row;
-		if (!bf::LoadJob(params->job_id, bf::JobAccess::AsExtensionOwner, true, &row) ||
-		    !core::WantsWorker(row.state))
+		if (!bf::LoadJob(params->job_id, bf::JobAccess::AsExtensionOwner, true, &row) || !core::WantsWorker(row.state))
 			return;
 		if (row.worker_starts >= kMaxWorkerStarts) {
-			const char *at = row.phase != core::JobPhase::Walk
-			                     ? psprintf("in its %s", core::PhaseName(row.phase))
-			                     : row.ncheckpoint > 0 ? psprintf("in its walk after key %s", KeyText(row.ncheckpoint, row.checkpoint))
-			                                           : pstrdup("in its walk at the start of the table");
+			const char *at = row.phase != core::JobPhase::Walk ? psprintf("in its %s", core::PhaseName(row.phase))
+			                 : row.ncheckpoint > 0
+			                     ? psprintf("in its walk after key %s", KeyText(row.ncheckpoint, row.checkpoint))
+			                     : pstrdup("in its walk at the start of the table");
 			char *message = psprintf("the job's worker ended abnormally %d times in a row %s without committing "
 			                         "the next batch; not restarted",
 			                         row.worker_starts, at);
@@ -919,8 +915,8 @@ JobStillRunning(int64 job_id) {
 	bool running = false;
 	InOwnTransaction([&] {
 		bf::JobRow row;
-		running = bf::LoadJob(job_id, bf::JobAccess::AsExtensionOwner, false, &row) &&
-		          row.state == core::JobState::Running;
+		running =
+		    bf::LoadJob(job_id, bf::JobAccess::AsExtensionOwner, false, &row) && row.state == core::JobState::Running;
 	});
 	return running;
 }
@@ -1102,10 +1098,10 @@ pg_backfill_job_worker_main(Datum) {
 				// The plain UPDATE met a row lock: redo the batch at once
 				// with SKIP LOCKED, and stay with it for a while.
 				ctx.in_fast_update = false;
-				ctx.skip_locked_period = ctx.fast_batches_since_skip == 0
-				                             ? Min(Max(ctx.skip_locked_period * 2, kMinSkipLockedBatches),
-				                                   kMaxSkipLockedBatches)
-				                             : kMinSkipLockedBatches;
+				ctx.skip_locked_period =
+				    ctx.fast_batches_since_skip == 0
+				        ? Min(Max(ctx.skip_locked_period * 2, kMinSkipLockedBatches), kMaxSkipLockedBatches)
+				        : kMinSkipLockedBatches;
 				ctx.skip_locked_batches = ctx.skip_locked_period;
 				ctx.fast_batches_since_skip = 0;
 				sleep_ms = 0;
@@ -1115,12 +1111,11 @@ pg_backfill_job_worker_main(Datum) {
 			if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE) {
 				// Roll back, count, back off, retry the same batch.
 				InOwnTransaction([&] { bf::RecordLockTimeout(ctx.job_id); });
-				sleep_ms = bf::CallCpp<&core::BackoffDelayMs>("retry backoff", lock_retries++,
-				                                              (int64_t)bf::guc_retry_backoff_initial_ms,
-				                                              (int64_t)bf::guc_retry_backoff_max_ms,
-				                                              pg_prng_double(&pg_global_prng_state));
-				ereport(LOG, (errmsg("backfill job " INT64_FORMAT " batch %s hit its lock timeout; retrying in "
-				                     INT64_FORMAT " ms",
+				sleep_ms = bf::CallCpp<&core::BackoffDelayMs>(
+				    "retry backoff", lock_retries++, (int64_t)bf::guc_retry_backoff_initial_ms,
+				    (int64_t)bf::guc_retry_backoff_max_ms, pg_prng_double(&pg_global_prng_state));
+				ereport(LOG, (errmsg("backfill job " INT64_FORMAT
+				                     " batch %s hit its lock timeout; retrying in " INT64_FORMAT " ms",
 				                     ctx.job_id, ctx.range ? ctx.range : "", sleep_ms)));
 				FreeErrorData(edata);
 				continue;
@@ -1129,9 +1124,9 @@ pg_backfill_job_worker_main(Datum) {
 			const char *message =
 			    user_cancel ? psprintf("%s (pg_cancel_backend); the job is paused", edata->message) : edata->message;
 			const char *range = user_cancel ? nullptr : ctx.range;
-			core::JobState state = bf::CallCpp<&core::ApplyEvent>(
-			    "end job", ctx.job_id, core::JobState::Running,
-			    user_cancel ? core::WorkerEvent::Interrupt : core::WorkerEvent::Fail);
+			core::JobState state =
+			    bf::CallCpp<&core::ApplyEvent>("end job", ctx.job_id, core::JobState::Running,
+			                                   user_cancel ? core::WorkerEvent::Interrupt : core::WorkerEvent::Fail);
 			InOwnTransaction([&] { bf::RecordJobError(ctx.job_id, state, sqlstate, message, range); });
 			break;
 		}

@@ -19,8 +19,7 @@ static_assert(sizeof(pg_backfill::pg::JobWorkerParams) <= BGW_EXTRALEN, "JobWork
 namespace pg_backfill::pg {
 
 void
-InitDynamicWorker(BackgroundWorker *worker, const char *function_name, const char *type, const char *name_format,
-                  ...) {
+InitDynamicWorker(BackgroundWorker *worker, const char *function_name, const char *type, const char *name_format, ...) {
 	memset(worker, 0, sizeof(*worker));
 	worker->bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker->bgw_start_time = BgWorkerStart_RecoveryFinished;
