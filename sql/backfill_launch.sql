@@ -14,25 +14,7 @@ SELECT format('ALTER TABLE wide %s', string_agg(format('ADD COLUMN c%s integer',
 FROM generate_series(1, 20) i \gexec
 INSERT INTO wide SELECT g, g FROM generate_series(1, 500) g;
 GRANT SELECT, UPDATE ON wide TO regress_backfill_many;
--- Polls a condition (no fixed sleeps stand in for it).
-CREATE FUNCTION wait_for(condition text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-	ok boolean;
-	deadline timestamptz := clock_timestamp() + interval '60 s';
-BEGIN
-	LOOP
-		PERFORM pg_stat_clear_snapshot();
-		EXECUTE 'SELECT ' || condition INTO ok;
-		IF ok THEN
-			RETURN true;
-		END IF;
-		IF clock_timestamp() > deadline THEN
-			RETURN false;
-		END IF;
-		PERFORM pg_sleep(0.01);
-	END LOOP;
-END
-$$;
+\i sql/helpers/wait_for.sql
 CREATE VIEW job_workers AS
 	SELECT count(*) AS workers FROM pg_stat_activity WHERE backend_type = 'pg_backfill worker';
 GRANT SELECT ON job_workers TO PUBLIC;

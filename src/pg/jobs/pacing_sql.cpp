@@ -25,6 +25,7 @@ Datum pg_backfill_alter_backfill(PG_FUNCTION_ARGS);
 #include "core/job_state.hpp"
 #include "pg/jobs/job_table.hpp"
 #include "pg/jobs/pacing_sql.hpp"
+#include "pg/jobs/settings.hpp"
 
 namespace core = pg_backfill::core;
 namespace bf = pg_backfill::pg;
@@ -63,30 +64,6 @@ WakeAtCommit(int32 pid) {
 		callback_registered = true;
 	}
 	pending_wakes[npending_wakes++] = pid;
-}
-
-// ereports 22023 for an option out of its range.
-void
-CheckOptions(const core::JobOptions &options) {
-	switch (core::CheckJobOptions(options)) {
-	case core::JobOptionViolation::None:
-		return;
-	case core::JobOptionViolation::BatchSize:
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("batch_size must be between %d and %d", core::kMinBatchSize, core::kMaxBatchSize)));
-	case core::JobOptionViolation::LockTimeout:
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("lock_timeout must be between %lld ms and %lld ms", (long long)core::kMinLockTimeoutMs,
-		                       (long long)core::kMaxIntervalOptionMs)));
-	case core::JobOptionViolation::BatchDelay:
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("batch_delay must be between %lld ms and %lld ms", (long long)core::kMinBatchDelayMs,
-		                       (long long)core::kMaxIntervalOptionMs)));
-	case core::JobOptionViolation::TargetLatencyRatio:
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("target_latency_ratio must be 0 (off) or between %g and %g",
-		                       core::kMinTargetLatencyRatio, core::kMaxTargetLatencyRatio)));
-	}
 }
 
 } // namespace
@@ -134,7 +111,7 @@ pg_backfill_alter_backfill(PG_FUNCTION_ARGS) {
 	}
 	if (!PG_ARGISNULL(kArgRatio))
 		options.target_latency_ratio = PG_GETARG_FLOAT8(kArgRatio);
-	CheckOptions(options);
+	bf::CheckJobOptionsOrError(options);
 	bf::SetJobOptions(job_id, options);
 	if (row.state == core::JobState::Running)
 		WakeAtCommit(row.worker_pid);

@@ -135,4 +135,27 @@ CurrentJobOptionSettings() {
 	                                 guc_target_latency_ratio};
 }
 
+void
+CheckJobOptionsOrError(const core::JobOptions &options) {
+	switch (core::CheckJobOptions(options)) {
+	case core::JobOptionViolation::None:
+		return;
+	case core::JobOptionViolation::BatchSize:
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("batch_size must be between %d and %d", core::kMinBatchSize, core::kMaxBatchSize)));
+	case core::JobOptionViolation::LockTimeout:
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("lock_timeout must be between %lld ms and %lld ms", (long long)core::kMinLockTimeoutMs,
+		                       (long long)core::kMaxIntervalOptionMs)));
+	case core::JobOptionViolation::BatchDelay:
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("batch_delay must be between %lld ms and %lld ms", (long long)core::kMinBatchDelayMs,
+		                       (long long)core::kMaxIntervalOptionMs)));
+	case core::JobOptionViolation::TargetLatencyRatio:
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("target_latency_ratio must be 0 (off) or between %g and %g",
+		                       core::kMinTargetLatencyRatio, core::kMaxTargetLatencyRatio)));
+	}
+}
+
 } // namespace pg_backfill::pg

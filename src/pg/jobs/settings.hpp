@@ -33,4 +33,8 @@ void DefinePaceSettings();
 // The current values of the GUCs that job options fall back to. Never errors.
 core::EffectiveJobOptions CurrentJobOptionSettings();
 
+// ereports 22023 naming the first job option out of its range (the limits of
+// core/job_options.hpp), for start_backfill and alter_backfill. PG regime.
+void CheckJobOptionsOrError(const core::JobOptions &options);
+
 } // namespace pg_backfill::pg

@@ -102,23 +102,7 @@ JobOptionsFromArguments(FunctionCallInfo fcinfo, int first) {
 		options.lock_timeout_ms = bf::IntervalToMs(PG_GETARG_INTERVAL_P(first + 1));
 	if (!PG_ARGISNULL(first + 2))
 		options.batch_delay_ms = bf::IntervalToMs(PG_GETARG_INTERVAL_P(first + 2));
-	switch (core::CheckJobOptions(options)) {
-	case core::JobOptionViolation::None:
-		break;
-	case core::JobOptionViolation::BatchSize:
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("batch_size must be between %d and %d", core::kMinBatchSize, core::kMaxBatchSize)));
-	case core::JobOptionViolation::LockTimeout:
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("lock_timeout must be between %lld ms and %lld ms", (long long)core::kMinLockTimeoutMs,
-		                       (long long)core::kMaxIntervalOptionMs)));
-	case core::JobOptionViolation::BatchDelay:
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("batch_delay must be between %lld ms and %lld ms", (long long)core::kMinBatchDelayMs,
-		                       (long long)core::kMaxIntervalOptionMs)));
-	case core::JobOptionViolation::TargetLatencyRatio:
-		break; // not an argument of start_backfill (alter_backfill sets it)
-	}
+	bf::CheckJobOptionsOrError(options);
 	return options;
 }
 
