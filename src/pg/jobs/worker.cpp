@@ -735,6 +735,16 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	SetBatchSettings(options.lock_timeout_ms);
 
 	Relation rel = OpenTarget(ctx, &row);
+	// The wait for the table lock may have outlasted a pause or cancel: the
+	// batch starts only if the job, as committed now, is still running.
+	bf::JobRow now;
+	if (!bf::LoadJob(ctx->job_id, bf::JobAccess::AsExtensionOwner, false, &now) ||
+	    now.state != core::JobState::Running) {
+		relation_close(rel, NoLock);
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		return BatchOutcome::Stopped;
+	}
 	Relation walked = OpenWalked(ctx, rel, &row);
 	if (walked == nullptr) {
 		// Every leaf partition is done: the job is.
