@@ -1050,14 +1050,6 @@ pg_backfill_job_worker_main(Datum) {
 	ctx.job_id = params.job_id;
 	ctx.owner = params.owner;
 	ctx.lock_timeout_ms = bf::guc_lock_timeout_ms;
-	char *search_path = nullptr;
-	InOwnTransaction([&] {
-		bf::JobRow row;
-		if (bf::LoadJob(params.job_id, bf::JobAccess::AsExtensionOwner, false, &row))
-			search_path = MemoryContextStrdup(worker_cxt, row.search_path);
-	});
-	if (search_path == nullptr)
-		proc_exit(0); // the creating transaction rolled back
 	SetConfigOption("search_path", bf::kJobSearchPath, PGC_USERSET, PGC_S_SESSION);
 	int slot = StartJob(&params);
 	if (slot < 0)
