@@ -60,9 +60,7 @@ CollectInSubtransaction(GuardedStatement *guarded, char **error) {
 		// Interrupts, and failures to get the analysis's AccessShareLock
 		// (lock_timeout, deadlock): the statement, which needs a stronger
 		// lock on the same table, could not proceed either.
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED || edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-		    edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE || edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
-		    edata->elevel > ERROR)
+		if (MustRethrowAnalysisError(edata))
 			ReThrowError(edata);
 		*error = pstrdup(edata->message);
 		FreeErrorData(edata);
@@ -72,6 +70,13 @@ CollectInSubtransaction(GuardedStatement *guarded, char **error) {
 }
 
 } // namespace
+
+bool
+MustRethrowAnalysisError(const ErrorData *edata) {
+	return edata->sqlerrcode == ERRCODE_QUERY_CANCELED || edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+	       edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE || edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
+	       edata->elevel > ERROR;
+}
 
 GuardAnalysis
 AnalyzeStatement(GuardedStatement *guarded) {

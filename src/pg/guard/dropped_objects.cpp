@@ -289,9 +289,7 @@ FindDroppedObjects(GuardedStatement *guarded) {
 	MemoryContextSwitchTo(oldcxt);
 	CurrentResourceOwner = oldowner;
 	if (edata != nullptr) {
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED || edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-		    edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE || edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
-		    edata->elevel > ERROR)
+		if (MustRethrowAnalysisError(edata))
 			ReThrowError(edata);
 		FreeErrorData(edata);
 		return nullptr;

@@ -106,6 +106,13 @@ void CollectFacts(GuardedStatement *stmt, List **findings);
 // exhaustion.
 GuardAnalysis AnalyzeStatement(GuardedStatement *stmt);
 
+// True for an error raised while the guard analyses a statement that must
+// propagate instead of being reported as "analysis failed": interrupts, and
+// failures to get a lock the analysis needs (lock_timeout, deadlock: the
+// statement, which needs a stronger lock, could not proceed either), and
+// anything worse than ERROR. Never errors.
+bool MustRethrowAnalysisError(const ErrorData *edata);
+
 // Fact collectors (facts.cpp, alter_table.cpp, partitions.cpp), called by
 // CollectFacts. PG regime: may ereport(ERROR); AnalyzeStatement catches it.
 void CollectAlterTableFacts(GuardedStatement *stmt, List **findings);
