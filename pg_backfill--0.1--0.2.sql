@@ -83,11 +83,11 @@ DROP FUNCTION start_backfill(regclass, name, text, integer, interval, interval, 
 CREATE FUNCTION start_backfill(relation regclass, column_name name, expression text,
                                batch_size integer DEFAULT NULL, lock_timeout interval DEFAULT NULL,
                                batch_delay interval DEFAULT NULL, only_null boolean DEFAULT true,
-                               sync boolean DEFAULT false)
+                               sync boolean DEFAULT false, strategy text DEFAULT NULL)
 RETURNS bigint LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_backfill_start_backfill';
-COMMENT ON FUNCTION start_backfill(regclass, name, text, integer, interval, interval, boolean, boolean) IS
-'queue a batched backfill of column_name = (expression) on relation and return its job id; sync: keep rows written meanwhile filled by a trigger';
+COMMENT ON FUNCTION start_backfill(regclass, name, text, integer, interval, interval, boolean, boolean, text) IS
+'queue a batched backfill of column_name = (expression) on relation and return its job id; sync: keep rows written meanwhile filled by a trigger; strategy: key or tid (NULL: key when the table has one)';
 
 -- The sync trigger's function: BEFORE INSERT OR UPDATE ... FOR EACH ROW
 -- EXECUTE FUNCTION backfill.sync_trigger('<job id>'), installed by

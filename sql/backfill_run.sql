@@ -108,6 +108,16 @@ SELECT count(*) FILTER (WHERE c = a + 1) AS filled, count(*) AS rows FROM heap_o
 EXPLAIN (COSTS OFF) UPDATE ONLY heap_only SET c = a WHERE ctid OPERATOR(pg_catalog.>=) '(0,0)'::tid
 	AND ctid OPERATOR(pg_catalog.<) '(10,0)'::tid AND c IS NULL;
 
+-- A table with a key can be walked in physical order when the user asks
+-- (strategy => 'tid'), e.g. when its key's order is random on disk.
+CREATE TABLE keyed_random (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), a integer, c integer);
+INSERT INTO keyed_random (a) SELECT g FROM generate_series(1, 3000) g;
+SELECT start_backfill('keyed_random', 'c', 'a * 2', batch_size => 500, strategy => 'tid') AS job \gset
+SELECT wait_backfill(:job);
+SELECT strategy, rows_done FROM backfill_status(:job);
+SELECT count(*) FILTER (WHERE c = a * 2) AS filled FROM keyed_random;
+DROP TABLE keyed_random;
+
 -- A partitioned table is walked leaf by leaf, each leaf with its own key
 -- index, or TID ranges when it has none (no key over the whole table needed).
 CREATE TABLE sales (region text NOT NULL, id integer NOT NULL, amount integer, c integer) PARTITION BY LIST (region);

@@ -77,6 +77,9 @@ SELECT count(*) AS started FROM (VALUES (start_backfill('nokey', 'c', 'a')), (st
                                         (start_backfill('partial_unique', 'c', 'a')), (start_backfill('expr_unique', 'c', 'a'))) j;
 SELECT relation, strategy FROM backfill_status() ORDER BY relation::text;
 ROLLBACK;
+-- strategy: 'key', 'tid' or NULL; 'key' needs a key
+SELECT start_backfill('t', 'c', 'a', strategy => 'random');
+SELECT start_backfill('nokey', 'c', 'a', strategy => 'key');
 -- options
 SELECT start_backfill('t', 'c', 'a', batch_size => 0);
 SELECT start_backfill('t', 'c', 'a', batch_size => -5);

@@ -504,9 +504,9 @@ InsertJob(const NewJob *job) {
 	set(kInsRowsEstimated, INT8OID, Int64GetDatum(job->rows_estimated), job->rows_estimated < 0);
 	set(kInsStrategy, TEXTOID, CStringGetTextDatum(job->tid_walk ? "tid" : "key"));
 	JobTableVersion version = InstalledJobTable();
-	if (version < kJobTable02 && job->tid_walk)
+	if (version < kJobTable02 && (job->tid_walk || !OidIsValid(job->key_index)))
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("backfilling a table without a key needs version 0.2 of extension pg_backfill"),
+		                errmsg("walking a table by TID ranges or leaf by leaf needs version 0.2 of extension pg_backfill"),
 		                errhint("Run ALTER EXTENSION pg_backfill UPDATE.")));
 	static SPIPlanPtr plans[kJobTableVersions];
 	Execute(&plans[version],

@@ -385,7 +385,11 @@ pg_backfill_start_backfill(PG_FUNCTION_ARGS) {
 	RequireArgument(fcinfo, 1, "column_name");
 	RequireArgument(fcinfo, 2, "expression");
 	RequireArgument(fcinfo, 6, "only_null");
-	RequireArgument(fcinfo, 7, "sync");
+	// sync and strategy came in 0.2: a database still at 0.1 calls this with
+	// seven arguments.
+	if (PG_NARGS() > 7)
+		RequireArgument(fcinfo, 7, "sync");
+	bool sync = PG_NARGS() > 7 && PG_GETARG_BOOL(7);
 	if (RecoveryInProgress())
 		ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION), errmsg("cannot start a backfill during recovery")));
 	core::JobOptions options = JobOptionsFromArguments(fcinfo, 3);
@@ -397,17 +401,33 @@ pg_backfill_start_backfill(PG_FUNCTION_ARGS) {
 	AttrNumber attnum = CheckTargetColumn(rel, column);
 	Node *analysed = nullptr;
 	char *expression_sql = bf::AnalyzeBackfillExpression(rel, attnum, expression, &analysed);
-	if (PG_GETARG_BOOL(7))
+	if (sync)
 		bf::CheckSyncAllowed(rel, analysed);
 
-	// The walk's key: the key index, or, for a table without one, the rows'
-	// physical positions (TID ranges over the table's blocks). A partitioned
-	// table is walked leaf by leaf, each leaf choosing its own the same way.
+	// The walk's key: the key index, or, for a table without one or when
+	// asked (strategy => 'tid': physical order is cheaper, e.g. a key in random
+	// order), the rows' physical positions (TID ranges over the table's
+	// blocks). A partitioned table is walked leaf by leaf, each leaf choosing
+	// its own the same way (every leaf by TID ranges with 'tid').
+	const char *strategy = PG_NARGS() > 8 && !PG_ARGISNULL(8) ? text_to_cstring(PG_GETARG_TEXT_PP(8)) : nullptr;
+	if (strategy != nullptr && strcmp(strategy, "key") != 0 && strcmp(strategy, "tid") != 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("invalid strategy \"%s\"", strategy),
+		                errhint("Use 'key' (walk the key index; the default when the table has one) or 'tid' "
+		                        "(walk the table's blocks in physical order).")));
 	bf::KeyChoice key;
-	bool tid_walk = !bf::ChooseKeyIndex(rel, &key);
+	bool has_key = bf::ChooseKeyIndex(rel, &key);
+	bool partitioned = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE;
+	if (!has_key && !partitioned && strategy != nullptr && strcmp(strategy, "key") == 0)
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("table \"%s\" has no primary key or unique index over NOT NULL columns",
+		                       RelationGetRelationName(rel)),
+		                errhint("Leave strategy NULL or use 'tid' to walk it in physical order.")));
+	bool tid_walk = (strategy != nullptr && strcmp(strategy, "tid") == 0) || (!has_key && !partitioned);
+	bool use_key = has_key && !tid_walk;
 	const char *ctid = "ctid";
-	const char **key_columns = tid_walk ? &ctid : (const char **)palloc(sizeof(char *) * key.nkeys);
-	for (int i = 0; !tid_walk && i < key.nkeys; i++) {
+	const char **key_columns = use_key ? (const char **)palloc(sizeof(char *) * key.nkeys) : &ctid;
+	for (int i = 0; use_key && i < key.nkeys; i++) {
 		key_columns[i] = get_attname(relid, key.attnums[i], false);
 		if (key.attnums[i] == attnum)
 			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot backfill key column \"%s\"", column),
@@ -423,8 +443,8 @@ pg_backfill_start_backfill(PG_FUNCTION_ARGS) {
 	job.attnum = attnum;
 	job.expression = expression;
 	job.expression_sql = expression_sql;
-	job.key_index = tid_walk ? InvalidOid : key.index;
-	job.nkeys = tid_walk ? 1 : key.nkeys;
+	job.key_index = use_key ? key.index : InvalidOid;
+	job.nkeys = use_key ? key.nkeys : 1;
 	job.key_columns = key_columns;
 	job.tid_walk = tid_walk;
 	job.only_null = PG_GETARG_BOOL(6);
@@ -435,7 +455,7 @@ pg_backfill_start_backfill(PG_FUNCTION_ARGS) {
 	job.rows_estimated = EstimateRows(rel);
 	int64 job_id = bf::InsertJob(&job);
 	// Before the first batch: the worker waits for this transaction.
-	if (PG_GETARG_BOOL(7))
+	if (sync)
 		(void)bf::InstallSyncTrigger(job_id, rel, attnum, analysed);
 	relation_close(rel, NoLock);
 

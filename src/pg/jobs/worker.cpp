@@ -673,7 +673,7 @@ OpenWalked(JobContext *ctx, Relation rel, bf::JobRow *row) {
 	if (ctx->walked_relid != leaf) {
 		AttrNumber attnum = get_attnum(leaf, NameStr(TupleDescAttr(RelationGetDescr(rel), row->attnum - 1)->attname));
 		bf::KeyChoice key;
-		bool tid_walk = !bf::ChooseKeyIndex(walked, &key);
+		bool tid_walk = row->tid_walk || !bf::ChooseKeyIndex(walked, &key);
 		PrepareWalked(ctx, walked, attnum, tid_walk ? InvalidOid : key.index, tid_walk, row->job_id);
 	}
 	return walked;
