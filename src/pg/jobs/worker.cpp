@@ -10,14 +10,13 @@
 extern "C" {
 #include "postgres.h"
 #include "access/relation.h"
+#include "access/genam.h"
 #include "access/nbtree.h"
 #include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
-#include "catalog/pg_am.h"
 #include "catalog/pg_statistic.h"
 #include "catalog/pg_type.h"
-#include "commands/defrem.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -98,6 +97,7 @@ struct JobContext {
 	double tuples_per_block; // from pg_class, to size TID-range batches
 	int nkeys;
 	AttrNumber *key_attnums;
+	RegProcedure first_key_cmp; // the key index's btree comparison of its first column (progress estimate)
 	char **key_columns;
 	Oid *key_types;
 	Oid *key_input_funcs;
@@ -373,6 +373,8 @@ KeyTypes(const JobContext *ctx, int copies, Oid *types) {
 // doubles with bloat). -1 without a histogram. PG regime.
 double
 WalkedShare(const JobContext *ctx, Datum upper) {
+	if (!RegProcedureIsValid(ctx->first_key_cmp))
+		return -1;
 	HeapTuple stats = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(ctx->walked_relid),
 	                                  Int16GetDatum(ctx->key_attnums[0]), BoolGetDatum(false));
 	if (!HeapTupleIsValid(stats))
@@ -380,15 +382,11 @@ WalkedShare(const JobContext *ctx, Datum upper) {
 	double share = -1;
 	AttStatsSlot slot;
 	if (get_attstatsslot(&slot, stats, STATISTIC_KIND_HISTOGRAM, InvalidOid, ATTSTATSSLOT_VALUES) && slot.nvalues > 1) {
-		Oid family = get_opclass_family(GetDefaultOpClass(ctx->key_types[0], BTREE_AM_OID));
-		RegProcedure cmp = get_opfamily_proc(family, ctx->key_types[0], ctx->key_types[0], BTORDER_PROC);
-		if (RegProcedureIsValid(cmp)) {
-			int below = 0;
-			for (int i = 0; i < slot.nvalues; i++)
-				if (DatumGetInt32(OidFunctionCall2Coll(cmp, slot.stacoll, slot.values[i], upper)) <= 0)
-					below++;
-			share = below <= 1 ? 0 : (double)(below - 1) / (slot.nvalues - 1);
-		}
+		int below = 0;
+		for (int i = 0; i < slot.nvalues; i++)
+			if (DatumGetInt32(OidFunctionCall2Coll(ctx->first_key_cmp, slot.stacoll, slot.values[i], upper)) <= 0)
+				below++;
+		share = below <= 1 ? 0 : (double)(below - 1) / (slot.nvalues - 1);
 		free_attstatsslot(&slot);
 	}
 	ReleaseSysCache(stats);
@@ -592,7 +590,9 @@ PrepareWalked(JobContext *ctx, Relation walked, AttrNumber attnum, Oid key_index
 			                errmsg("key index with OID %u of backfill job " INT64_FORMAT " no longer exists", key_index,
 			                       job_id)));
 		n = index->rd_index->indnkeyatts;
-	}
+		ctx->first_key_cmp = index_getprocid(index, 1, BTORDER_PROC);
+	} else
+		ctx->first_key_cmp = InvalidOid;
 	ForgetPlans(ctx);
 	ctx->target_names = nullptr;
 	ctx->walked_relid = relid;
