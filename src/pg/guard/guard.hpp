@@ -178,7 +178,9 @@ bool IsDropped(const DroppedObjects *dropped, Oid classid, Oid objid, int32 subi
 // The same for any lock tag (a relation, a transaction a row lock waits
 // for, ...): a palloc'd description of the first other backend that holds
 // or awaits a lock conflicting with lock_mode on *tag, and true; false when
-// there is none. A prepared transaction is named as such. PG regime.
+// there is none, or when this transaction already holds a lock on *tag that
+// makes a request for lock_mode granted at once. A prepared transaction is
+// named as such. PG regime.
 bool FindLockConflict(const LOCKTAG *tag, int lock_mode, char **holder);
 
 // Running backfill jobs (running_jobs.cpp): raises ERROR 55006 if the

@@ -45,10 +45,27 @@ DescribeBackend(int pid) {
 	return psprintf("pid %d", pid);
 }
 
+// True when this transaction already holds a lock on tag that conflicts
+// with everything lock_mode conflicts with: no other session can hold such a
+// lock, and the lock manager puts a request of ours ahead of any waiter that
+// conflicts with what we hold, so the request is granted at once. (Django's
+// atomic AddField sends ALTER ... DROP DEFAULT after its own ADD COLUMN took
+// AccessExclusiveLock; a session queued behind that lock is queued behind us.)
+bool
+CoveredByHeldLock(const LOCKTAG *tag, int lock_mode) {
+	const LOCKMASK *conflict_tab = GetLockTagsMethodTable(tag)->conflictTab;
+	for (int held = 1; held <= MaxLockMode; held++)
+		if ((conflict_tab[held] & conflict_tab[lock_mode]) == conflict_tab[lock_mode] && LockHeldByMe(tag, held))
+			return true;
+	return false;
+}
+
 } // namespace
 
 bool
 FindLockConflict(const LOCKTAG *tag, int lock_mode, char **holder) {
+	if (CoveredByHeldLock(tag, lock_mode))
+		return false;
 	LOCKMASK conflicts = GetLockTagsMethodTable(tag)->conflictTab[lock_mode];
 	// GetLockStatusData sees holders and waiters alike (GetLockConflicts
 	// only holders); a waiter ahead of us blocks us just the same.
