@@ -53,3 +53,17 @@ SELECT relation, scan, size_bytes > 0 AS measured, verdict
   FROM explain_ddl('ALTER TABLE base_t ALTER COLUMN v SET NOT NULL');
 -- Safe: ONLY the parent, which its constraint proves
 ALTER TABLE ONLY base_t ALTER COLUMN v SET NOT NULL;
+
+-- The NOT NULL sequence in one transaction (a Django atomic migration, a
+-- sqitch change): VALIDATE then scans under the AccessExclusiveLock the ADD
+-- CONSTRAINT took. Unsafe, with the advice to commit first.
+CREATE TABLE signups (id int, plan text);
+INSERT INTO signups SELECT g, 'free' FROM generate_series(1, 400) g;
+BEGIN;
+ALTER TABLE signups ADD CONSTRAINT signups_plan_nn CHECK (plan IS NOT NULL) NOT VALID;
+ALTER TABLE signups VALIDATE CONSTRAINT signups_plan_nn;
+SELECT lock_mode, scan, verdict FROM explain_ddl('ALTER TABLE signups VALIDATE CONSTRAINT signups_plan_nn');
+ROLLBACK;
+-- In transactions of their own, VALIDATE holds only ShareUpdateExclusiveLock
+ALTER TABLE signups ADD CONSTRAINT signups_plan_nn CHECK (plan IS NOT NULL) NOT VALID;
+ALTER TABLE signups VALIDATE CONSTRAINT signups_plan_nn;

@@ -80,9 +80,11 @@ std::string
 NotNullRoute(const DdlFacts &f, const std::string &column, const std::string &column_raw) {
 	std::string con = column_raw + "_not_null";
 	std::string a = Alter(f);
-	return a + "ADD CONSTRAINT " + "\"" + con + "\" CHECK (" + column + " IS NOT NULL) NOT VALID; " + a +
-	       "VALIDATE CONSTRAINT \"" + con + "\"; " + a + "ALTER COLUMN " + column + " SET NOT NULL; " + a +
-	       "DROP CONSTRAINT \"" + con + "\";";
+	// VALIDATE must not share a transaction with the ADD: it would scan under
+	// the ADD's AccessExclusiveLock.
+	return a + "ADD CONSTRAINT " + "\"" + con + "\" CHECK (" + column + " IS NOT NULL) NOT VALID; -- COMMIT, then: " +
+	       a + "VALIDATE CONSTRAINT \"" + con + "\"; -- COMMIT, then: " + a + "ALTER COLUMN " + column +
+	       " SET NOT NULL; " + a + "DROP CONSTRAINT \"" + con + "\";";
 }
 
 std::string
@@ -183,7 +185,11 @@ DecideDdl(const DdlFacts &f, int64_t min_size_bytes) {
 	using namespace detail;
 
 	DdlVerdict v{};
-	v.lock_mode = LockModeName(f.lock_mode);
+	// The lock the work runs under: the statement's own, or a stronger one
+	// an earlier statement of this transaction took and holds until it ends.
+	const bool under_held_lock = f.held_lock_mode > f.lock_mode;
+	const int lock_mode = under_held_lock ? f.held_lock_mode : f.lock_mode;
+	v.lock_mode = LockModeName(lock_mode);
 
 	Work w;
 	switch (f.command) {
@@ -247,7 +253,7 @@ DecideDdl(const DdlFacts &f, int64_t min_size_bytes) {
 		reason = f.noop ? "PostgreSQL skips the work: the table is already in the requested state or the object "
 		                  "already exists."
 		                : "The statement changes only the catalog; its lock is brief.";
-	} else if (f.lock_mode < kShareLock) {
+	} else if (lock_mode < kShareLock) {
 		reason = w.why.empty()
 		             ? std::string("The work runs under ") + v.lock_mode + ", which does not block reads or writes."
 		             : w.why;
@@ -273,6 +279,10 @@ DecideDdl(const DdlFacts &f, int64_t min_size_bytes) {
 	} else {
 		v.unsafe = true;
 		reason = w.why;
+		if (under_held_lock)
+			reason += std::string(" This transaction already holds ") + v.lock_mode +
+			          " on the table from an earlier statement, so the work runs under that lock instead of " +
+			          LockModeName(f.lock_mode) + ".";
 	}
 	Put(v.reason, reason);
 
@@ -296,11 +306,16 @@ DecideDdl(const DdlFacts &f, int64_t min_size_bytes) {
 			          v.lock_mode;
 		}
 		Put(v.message, message);
-		std::string blocks = f.lock_mode >= kAccessExclusiveLock ? "blocks every read and write of the table"
-		                                                         : "blocks every write to the table";
+		std::string blocks = lock_mode >= kAccessExclusiveLock ? "blocks every read and write of the table"
+		                                                       : "blocks every write to the table";
 		Put(v.detail, reason + " " + v.lock_mode + " " + blocks + " for the whole of " + WorkWords(w) +
 		                  ", which grows with " + grows_with + ".");
-		Put(v.hint, w.hint);
+		// Migration tools run a migration in one transaction by default.
+		Put(v.hint, under_held_lock ? "Commit before this statement, so that it runs in a transaction of its own (a "
+		                              "Django migration with atomic = False and one operation per migration, a "
+		                              "sqitch or Flyway change of its own)." +
+		                                  (w.hint.empty() ? std::string() : " " + w.hint)
+		                            : w.hint);
 	} else {
 		Put(v.message, subject + " is safe on table \"" + f.relation_name + "\"");
 		Put(v.detail, reason);

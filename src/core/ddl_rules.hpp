@@ -90,6 +90,9 @@ struct DdlFacts {
 	const char *index_sql;          // ... and the CREATE INDEX CONCURRENTLY statements that give it them
 	const char *check_sql;          // ALTER DOMAIN: a query counting this table's rows the check rejects
 	int lock_mode;                  // LOCKMODE the subcommand takes on the relation
+	int held_lock_mode;             // a stronger LOCKMODE this transaction already holds on it (0: none); the
+	                                // work then runs under that lock (VALIDATE after ADD CONSTRAINT in one
+	                                // transaction scans under AccessExclusiveLock)
 	int64_t size_bytes;             // heap + TOAST, summed over partitions
 	bool created_in_xact;           // rd_createSubid set
 	bool truncated_in_xact;         // new relfilenode in this transaction (TRUNCATE, or an earlier rewrite)

@@ -87,8 +87,10 @@ ConstraintWork(const DdlFacts &f, Work *w) {
 	case DdlCommand::kValidateConstraint:
 		w->subject = Quoted(f.object_raw);
 		w->scan = true;
-		w->why = "VALIDATE CONSTRAINT scans the table under ShareUpdateExclusiveLock, which does not block reads "
-		         "or writes.";
+		w->why = f.held_lock_mode > f.lock_mode
+		             ? "VALIDATE CONSTRAINT scans every row of the table to check the constraint."
+		             : "VALIDATE CONSTRAINT scans the table under ShareUpdateExclusiveLock, which does not block "
+		               "reads or writes.";
 		return;
 	case DdlCommand::kForeignKeyReferenced: {
 		w->subject = Quoted(f.object_raw) + " FOREIGN KEY";

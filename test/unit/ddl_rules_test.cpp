@@ -240,6 +240,19 @@ TEST(WeakLocks, WorkUnderShareUpdateExclusiveLockIsSafe) {
 	EXPECT_FALSE(v.unsafe);
 }
 
+TEST(WeakLocks, WorkUnderAStrongerLockHeldByTheTransactionIsJudgedByThatLock) {
+	// VALIDATE after ADD CONSTRAINT in one transaction (an atomic migration).
+	core::DdlFacts f = Facts(core::DdlCommand::kValidateConstraint, "ALTER TABLE ... VALIDATE CONSTRAINT", 4);
+	f.held_lock_mode = core::kAccessExclusiveLock;
+	core::DdlVerdict v = core::DecideDdl(f, kMinSize);
+	EXPECT_TRUE(v.unsafe);
+	EXPECT_STREQ(v.lock_mode, "AccessExclusiveLock");
+	EXPECT_TRUE(Contains(v.hint, "Commit before this statement"));
+	// A held lock no stronger than the statement's changes nothing.
+	f.held_lock_mode = 4;
+	EXPECT_FALSE(core::DecideDdl(f, kMinSize).unsafe);
+}
+
 TEST(IndexFamily, NonConcurrentFormsAreUnsafe) {
 	core::DdlFacts f = Facts(core::DdlCommand::kCreateIndex, "CREATE INDEX", core::kShareLock);
 	core::DdlVerdict v = core::DecideDdl(f, kMinSize);

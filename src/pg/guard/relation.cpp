@@ -8,6 +8,7 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "storage/smgr.h"
@@ -121,6 +122,11 @@ NewFinding(core::DdlCommand command, const char *command_tag, Oid relid, int loc
 	g->relid = relid;
 	if (!OidIsValid(relid))
 		return g;
+	LOCKTAG tag;
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	for (int held = AccessExclusiveLock; held > lock_mode && f->held_lock_mode == 0; held--)
+		if (LockHeldByMe(&tag, held))
+			f->held_lock_mode = held;
 	f->relation = QuotedRelationName(relid);
 	f->relation_name = PStrOrEmpty(get_rel_name(relid));
 	f->partitioned = get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE;
