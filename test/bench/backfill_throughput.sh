@@ -8,9 +8,8 @@
 #   (c) start_backfill(..., batch_delay => 0) + wait_backfill,
 #   (d) the same on a copy without a primary key (walked by TID ranges),
 # and prints rows/s and the table's size afterwards (bloat) for each, and the
-# ratios c/a, c/b and d/a. Each run starts from
-# an identical fresh copy (CREATE TABLE AS, primary key, VACUUM ANALYZE,
-# CHECKPOINT), so no method inherits another's dead tuples.
+# ratios c/a, c/b and d/a. Each run starts from an identical fresh copy
+# (test/bench/fill_lib.sh).
 #   SCALE=50 BATCH=10000 test/bench/backfill_throughput.sh
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -29,42 +28,7 @@ pgbench -i -q -s "$scale" >/dev/null 2>&1
 sql -c "CREATE EXTENSION pg_backfill"
 rows=$(sql -At -c "SELECT count(*) FROM pgbench_accounts")
 
-# A fresh copy of pgbench_accounts with the new column; KEY=none leaves out
-# the primary key.
-fresh_table() {
-	local key="ALTER TABLE bench ADD PRIMARY KEY (aid)"
-	[ "${KEY:-pk}" = pk ] || key="COMMENT ON TABLE bench IS 'no key'"
-	sql -c "DROP TABLE IF EXISTS bench" \
-		-c "CREATE TABLE bench AS SELECT * FROM pgbench_accounts" \
-		-c "$key" \
-		-c "ALTER TABLE bench ADD COLUMN abalance_cents bigint" \
-		-c "VACUUM ANALYZE bench" -c "CHECKPOINT"
-}
-
-# Runs "$@" on a fresh table; prints elapsed seconds and the table's size
-# afterwards in MB (its bloat: a method that leaves dead tuples where
-# autovacuum cannot reuse them grows it); fails if any row is wrong.
-timed_fill() {
-	local start end wrong size
-	fresh_table
-	start=$(date +%s.%N)
-	"$@" >/dev/null
-	end=$(date +%s.%N)
-	wrong=$(sql -At -c "SELECT count(*) FROM bench WHERE abalance_cents IS DISTINCT FROM abalance::bigint * 100")
-	[ "$wrong" -eq 0 ] || { echo "$wrong rows wrong after: $*" >&2; exit 1; }
-	size=$(sql -At -c "SELECT pg_relation_size('bench') / 1048576")
-	awk -v s="$start" -v e="$end" -v m="$size" 'BEGIN { print e - s, m }'
-}
-
-# start_backfill and wait_backfill in separate transactions, as a migration
-# script runs them (the worker starts once the job's transaction commits).
-fill_with_backfill() {
-	sql <<SQL
-SELECT start_backfill('bench', 'abalance_cents', 'abalance::bigint * 100',
-                      batch_size => $batch, batch_delay => '0') AS job \gset
-SELECT wait_backfill(:job);
-SQL
-}
+. test/bench/fill_lib.sh
 
 sql -f test/bench/hand_written_backfill.sql
 echo "table: $rows rows; batch size $batch for (b) and (c)"
