@@ -55,6 +55,22 @@ ConsiderAppLatency(Pressure *worst, const PaceSettings &settings, const PaceObse
 	}
 }
 
+// CPU pressure while the application is active, from kIncreaseBelow of its
+// limit up.
+void
+ConsiderCpuPressure(Pressure *worst, const PaceSettings &settings, const PaceObservation &seen) {
+	if (settings.max_cpu_stall_share <= 0 || !AppActive(settings, seen) ||
+	    !(seen.cpu_stall_share >= kIncreaseBelow * settings.max_cpu_stall_share))
+		return;
+	Consider(worst, seen.cpu_stall_share, settings.max_cpu_stall_share, PaceReason::CpuPressure);
+}
+
+// The application's own signals: its latency and the CPU it waits for.
+bool
+IsAppSignal(PaceReason reason) {
+	return reason == PaceReason::AppLatency || reason == PaceReason::CpuPressure;
+}
+
 int32_t
 BatchSizeFor(const PaceSettings &settings, double duty) {
 	int32_t floor_size = std::min(std::max(settings.min_batch_size, 1), settings.max_batch_size);
@@ -83,6 +99,8 @@ PaceReasonName(PaceReason reason) noexcept {
 		return "lock conflict";
 	case PaceReason::BatchTime:
 		return "batch time";
+	case PaceReason::CpuPressure:
+		return "cpu pressure";
 	}
 	return "none";
 }
@@ -106,6 +124,7 @@ DefaultPaceSettings() noexcept {
 	s.min_latency_duty = 0.1;
 	s.duty_increase_per_s = 0.05;
 	s.idle_app_tps = 20;
+	s.max_cpu_stall_share = 0.2;
 	return s;
 }
 
@@ -152,6 +171,7 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 	// The binding signal.
 	Pressure worst;
 	ConsiderAppLatency(&worst, settings, seen);
+	ConsiderCpuPressure(&worst, settings, seen);
 	Consider(&worst, seen.replica_lag_bytes, settings.max_replica_lag_bytes, PaceReason::ReplicaLag);
 	Consider(&worst, seen.slot_lag_bytes, settings.max_slot_lag_bytes, PaceReason::SlotLag);
 	bool conflict = seen.blocked_sessions > 0;
@@ -175,11 +195,13 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 		// Cut only on a signal measured entirely after the last cut; lag
 		// signals are levels that need time to drain, so they cut at most
 		// once per second.
-		bool fresh = worst.reason == PaceReason::AppLatency ? seen.app_window_start_s >= c->last_cut_s
-		                                                    : seen.now_s - c->last_cut_s >= 1.0;
-		// The application's latency has causes besides the backfill: below
-		// min_latency_duty cutting further buys little, so it holds there.
-		double floor = worst.reason == PaceReason::AppLatency ? std::max(settings.min_latency_duty, min_duty) : 0;
+		bool fresh = worst.reason == PaceReason::AppLatency     ? seen.app_window_start_s >= c->last_cut_s
+		             : worst.reason == PaceReason::CpuPressure ? seen.cpu_window_start_s >= c->last_cut_s
+		                                                       : seen.now_s - c->last_cut_s >= 1.0;
+		// The application's latency and CPU have causes besides the
+		// backfill: below min_latency_duty cutting further buys little, so
+		// they hold there.
+		double floor = IsAppSignal(worst.reason) ? std::max(settings.min_latency_duty, min_duty) : 0;
 		if ((c->last_cut_s < 0 || fresh) && c->duty > floor) {
 			c->duty = std::max(c->duty * kCutFactor, floor);
 			c->last_cut_s = seen.now_s;

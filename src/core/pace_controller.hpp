@@ -25,10 +25,14 @@
 //   - in between, the duty holds;
 //   - no application traffic and no pressure: full duty at once (an idle
 //     server gets the backfill at full speed);
+//   - CPU pressure counts only while the application is active (the
+//     backfill yields the CPU to the application, not to other work on the
+//     host) and only above kIncreaseBelow of its limit (below, it is the
+//     scheduler's noise, and an idle application still gets full speed);
 //   - the duty never drops below min_duty: a job always finishes; the
-//     application's latency alone cuts it no lower than min_latency_duty
-//     (the latency has other causes too, and below that, cutting further
-//     buys the application little; lags and WAL can go to min_duty).
+//     application's latency or CPU pressure alone cut it no lower than
+//     min_latency_duty (they have other causes too, and below that, cutting
+//     further buys the application little; lags and WAL can go to min_duty).
 // Independently, a WAL token bucket (rate and burst derived from max_wal_size
 // and checkpoint_timeout by the caller) lengthens the pause so the backfill's
 // WAL stays within its budget, and a batch that took longer than
@@ -53,6 +57,7 @@ enum class PaceReason {
 	SlotLag,      // an active logical slot's confirmed_flush lag is above its limit
 	WalRate,      // the backfill's WAL is over its budget
 	LockConflict, // sessions are waiting on the worker's locks
+	CpuPressure,  // runnable tasks wait for a CPU more than max_cpu_stall_share of the time
 	BatchTime,    // the last batch took longer than max_batch_ms
 };
 
@@ -77,6 +82,8 @@ struct PaceSettings {
 	double min_latency_duty;      // the application's latency alone cuts no lower than this
 	double duty_increase_per_s;   // additive increase per second
 	double idle_app_tps; // app transactions/s at or below which the app counts as idle (its p99 would be noise)
+	double max_cpu_stall_share; // share of time some task waits for a CPU to stay under while the app is
+	                            // active; <= 0: off
 };
 
 // The defaults the GUCs start from (documented in README.md, GUCs).
@@ -99,6 +106,10 @@ struct PaceObservation {
 	double replica_lag_bytes;   // slowest physical standby, 0: none
 	double slot_lag_bytes;      // largest active logical slot lag, 0: none
 	int32_t blocked_sessions;   // sessions waiting on the worker's locks
+	// Share of wall time in which some runnable task of the host waited for a
+	// CPU, over a window that began at cpu_window_start_s; < 0: not measured.
+	double cpu_stall_share;
+	double cpu_window_start_s;
 };
 
 // The next batch.

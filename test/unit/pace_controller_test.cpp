@@ -18,7 +18,8 @@ namespace {
 
 constexpr double kBaselineMs = 2.0;
 constexpr double kHarm = 4.0;    // p99 ratio at full duty under full load: 1 + kHarm
-constexpr double kWindowS = 1.0; // the latency window of the PostgreSQL layer
+constexpr double kWindowS = 1.0;     // the latency window of the PostgreSQL layer
+constexpr double kCpuWindowS = 0.25; // the CPU pressure window (cpu_pressure.cpp)
 
 struct Sim {
 	PaceSettings settings = DefaultPaceSettings();
@@ -28,6 +29,10 @@ struct Sim {
 	std::deque<std::pair<double, double>> duty_history; // (time, duty in force from then)
 	std::function<double(double)> load = [](double) { return 0.0; };
 	std::function<double(double)> noise = [](double) { return 1.0; };
+	double latency_harm = kHarm;
+	// The host's CPU stall share at full duty under full load (0: the
+	// backfill takes no CPU the application wants); < 0: not measured.
+	double cpu_harm = 0;
 	int32_t blocked = 0;
 	double replica_lag = 0;
 	double wal_per_row = 0;
@@ -35,6 +40,7 @@ struct Sim {
 	double ms_per_row = 0.005;
 	// Recorded per step.
 	double last_ratio = 1;
+	double last_cpu_stall = 0;
 	int64_t rows = 0;
 
 	Sim() {
@@ -78,7 +84,10 @@ struct Sim {
 		seen.app_window_start_s = now - kWindowS;
 		double l = load(now);
 		seen.app_tps = 3000 * l;
-		last_ratio = (1 + kHarm * l * MeanDuty(now - kWindowS, now)) * noise(now);
+		last_ratio = (1 + latency_harm * l * MeanDuty(now - kWindowS, now)) * noise(now);
+		seen.cpu_window_start_s = now - kCpuWindowS;
+		last_cpu_stall = cpu_harm < 0 ? -1 : cpu_harm * l * MeanDuty(now - kCpuWindowS, now);
+		seen.cpu_stall_share = last_cpu_stall;
 		seen.app_p99_ms = kBaselineMs * last_ratio;
 		seen.app_baseline_p99_ms = kBaselineMs;
 		seen.replica_lag_bytes = replica_lag;
@@ -340,12 +349,64 @@ TEST(PaceController, UnknownLatencyIsNoSignal) {
 	EXPECT_DOUBLE_EQ(d.duty, 1.0);
 }
 
+TEST(PaceController, CpuPressureCutsWhileTheApplicationIsActive) {
+	Sim sim;
+	sim.latency_harm = 0; // the in-server latency does not see it
+	sim.cpu_harm = 0.6;   // flat out under load, a task waits for a CPU 60% of the time
+	sim.load = [](double t) { return t >= 5 ? 1.0 : 0.0; };
+	sim.RunUntil(4.9);
+	EXPECT_DOUBLE_EQ(sim.decision.duty, 1.0) << "no application traffic: full speed";
+	sim.RunUntil(6.2);
+	EXPECT_LE(sim.decision.duty, 0.5) << "cut within about a second";
+	EXPECT_EQ(sim.decision.reason, PaceReason::CpuPressure);
+	double sum_stall = 0;
+	double sum_duty = 0;
+	int n = 0;
+	sim.RunUntil(60, [&] {
+		if (sim.now > 20) {
+			sum_stall += sim.last_cpu_stall;
+			sum_duty += sim.decision.duty;
+			n++;
+		}
+	});
+	ASSERT_GT(n, 0);
+	EXPECT_LE(sum_stall / n, sim.settings.max_cpu_stall_share * 1.15);
+	EXPECT_GE(sum_duty / n, sim.settings.min_latency_duty) << "CPU pressure alone holds at the latency floor";
+	// The load goes: the duty recovers.
+	sim.load = [](double) { return 0.0; };
+	sim.RunUntil(62);
+	EXPECT_DOUBLE_EQ(sim.decision.duty, 1.0);
+}
+
+TEST(PaceController, CpuPressureBelowItsDeadbandOrUnmeasuredIsNoSignal) {
+	Sim sim;
+	sim.latency_harm = 0;
+	sim.load = [](double) { return 1.0; };
+	sim.cpu_harm = sim.settings.max_cpu_stall_share * kIncreaseBelow * 0.95;
+	sim.RunUntil(10, [&] { EXPECT_EQ(sim.decision.reason, PaceReason::None); });
+	EXPECT_DOUBLE_EQ(sim.decision.duty, 1.0);
+	Sim unmeasured;
+	unmeasured.latency_harm = 0;
+	unmeasured.load = [](double) { return 1.0; };
+	unmeasured.cpu_harm = -1;
+	unmeasured.RunUntil(10);
+	EXPECT_DOUBLE_EQ(unmeasured.decision.duty, 1.0);
+	Sim off;
+	off.latency_harm = 0;
+	off.load = [](double) { return 1.0; };
+	off.cpu_harm = 0.9;
+	off.settings.max_cpu_stall_share = 0;
+	off.RunUntil(10);
+	EXPECT_DOUBLE_EQ(off.decision.duty, 1.0);
+}
+
 TEST(PaceController, ReasonNames) {
 	EXPECT_STREQ(PaceReasonName(PaceReason::None), "none");
 	EXPECT_STREQ(PaceReasonName(PaceReason::AppLatency), "app latency");
 	EXPECT_STREQ(PaceReasonName(PaceReason::WalRate), "WAL rate");
 	EXPECT_STREQ(PaceReasonName(PaceReason::LockConflict), "lock conflict");
 	EXPECT_STREQ(PaceReasonName(PaceReason::Unthrottled), "unthrottled");
+	EXPECT_STREQ(PaceReasonName(PaceReason::CpuPressure), "cpu pressure");
 }
 
 } // namespace

@@ -18,6 +18,7 @@ extern "C" {
 
 #include "core/latency_histogram.hpp"
 #include "pg/jobs/app_latency.hpp"
+#include "pg/jobs/cpu_pressure.hpp"
 #include "pg/jobs/replica_lag.hpp"
 
 namespace pg_backfill::pg {
@@ -206,6 +207,7 @@ ReadPaceSignals(double now_s, core::PaceObservation *seen) {
 	seen->slot_lag_bytes = (double)LogicalSlotLagBytes();
 	seen->blocked_sessions = max_blocked;
 	max_blocked = 0;
+	seen->cpu_stall_share = CpuStallShare(now_s, &seen->cpu_window_start_s);
 }
 
 } // namespace pg_backfill::pg

@@ -1,8 +1,9 @@
 // The signals the pacing controller reads in the worker after every batch
 // (core/pace_controller.hpp, PaceObservation): the application's latency
 // window and baseline (app_latency.hpp), WAL the worker wrote, replica and
-// logical slot lag, and sessions that waited on the worker's locks. All read
-// from shared memory or process state: no SQL, no privilege needed. PG regime.
+// logical slot lag, sessions that waited on the worker's locks, and the
+// host's CPU pressure (cpu_pressure.hpp). All read from shared memory,
+// process state or /proc: no SQL, no privilege needed. PG regime.
 #pragma once
 
 extern "C" {

@@ -62,6 +62,7 @@ SettingsFor(const core::EffectiveJobOptions &options) {
 	// batch above pg_backfill.max_replica_lag).
 	s.max_replica_lag_bytes = (double)guc_max_replica_lag_kb * 1024 / 2;
 	s.max_slot_lag_bytes = (double)guc_max_slot_lag_kb * 1024;
+	s.max_cpu_stall_share = guc_max_cpu_pressure;
 	if (guc_max_wal_rate_kb > 0) {
 		s.wal_bytes_per_s = (double)guc_max_wal_rate_kb * 1024;
 		s.wal_burst_bytes = s.wal_bytes_per_s * CheckPointTimeout;
@@ -103,6 +104,9 @@ ReasonText(const core::PaceDecision &d) {
 			snprintf(reason, sizeof(reason), "lock conflict (%.0f waiting)", d.value);
 		else
 			snprintf(reason, sizeof(reason), "lock conflict");
+		return reason;
+	case core::PaceReason::CpuPressure:
+		snprintf(reason, sizeof(reason), "cpu pressure %.0f%%", d.value * 100);
 		return reason;
 	case core::PaceReason::BatchTime:
 		snprintf(reason, sizeof(reason), "batch time %.0f ms", d.value);

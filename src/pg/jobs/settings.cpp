@@ -26,6 +26,7 @@ double guc_target_latency_ratio = 1.5;
 int guc_max_pause_ms = 2000;
 int guc_max_batch_time_ms = 200;
 int guc_max_slot_lag_kb = 1024 * 1024;
+double guc_max_cpu_pressure = 0.2;
 int guc_max_wal_rate_kb = -1;
 bool guc_measure_app_latency = true;
 
@@ -118,6 +119,12 @@ DefinePaceSettings() {
 	    "Bytes of WAL between the insert position and the slot's confirmed_flush_lsn, "
 	    "for slots with a connected consumer. 0 turns the signal off.",
 	    &guc_max_slot_lag_kb, 1024 * 1024, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, nullptr, nullptr, nullptr);
+	DefineCustomRealVariable("pg_backfill.max_cpu_pressure",
+	                         "Share of time in which runnable tasks of the host wait for a CPU at which paced "
+	                         "backfill jobs back off while the application is active.",
+	                         "From Linux's CPU pressure stall information (/proc/pressure/cpu, some). 0 turns "
+	                         "the signal off; so does a host that does not report it.",
+	                         &guc_max_cpu_pressure, 0.2, 0, 1, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("pg_backfill.max_wal_rate", "WAL budget of each paced backfill job, in kB per second.",
 	                        "-1 derives it from the server: max_wal_size / 2 per checkpoint_timeout, with a "
 	                        "burst of max_wal_size / 2, so a backfill alone never forces a checkpoint. 0 "
