@@ -54,7 +54,7 @@ SELECT count(*) > 0 FROM backfill_history($job) WHERE (duty < 1 OR batch_size < 
 my $reasons = $node->safe_psql('postgres',
 	"SELECT string_agg(DISTINCT regexp_replace(reason, ' [0-9].*', ''), ', ') FROM backfill_history($job) WHERE reason <> 'none'");
 note "reasons seen: $reasons";
-like($reasons, qr/app (p99|latency)|lock conflict|batch time/, 'and says why');
+like($reasons, qr/app (p99|latency)|lock conflict|batch time|cpu pressure/, 'and says why');
 ok( $node->poll_query_until('postgres', q{
 SELECT count(*) > 0 FROM pg_stat_activity
  WHERE backend_type = 'pg_backfill worker' AND query LIKE 'pg_backfill: pause % held back by: %'}),

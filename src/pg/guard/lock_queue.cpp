@@ -7,6 +7,8 @@
 extern "C" {
 #include "catalog/pg_authid.h"
 #include "miscadmin.h"
+#include "postmaster/bgworker.h"
+#include "storage/procarray.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
@@ -19,8 +21,10 @@ namespace pg_backfill::pg {
 namespace {
 
 // "pid 123 (transaction open for 12.3 s, query: ...)" from the backend
-// status of pid; the query only if the current user may see it, as
-// pg_stat_activity decides. PG regime.
+// status of pid, with its backend type first when it is not a client
+// backend ("autovacuum worker", "pg_backfill worker", as pg_stat_activity's
+// backend_type, which every role may see); the query only if the current
+// user may see it, as pg_stat_activity decides. PG regime.
 char *
 DescribeBackend(int pid) {
 	pgstat_clear_backend_activity_snapshot();
@@ -40,7 +44,11 @@ DescribeBackend(int pid) {
 		const char *query = "<insufficient privilege>";
 		if (has_privs_of_role(GetUserId(), be->st_userid) || has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS))
 			query = pgstat_clip_activity(be->st_activity_raw);
-		return psprintf("pid %d (%s, query: %s)", pid, open, query);
+		if (be->st_backendType == B_BACKEND)
+			return psprintf("pid %d (%s, query: %s)", pid, open, query);
+		const char *type = be->st_backendType == B_BG_WORKER ? GetBackgroundWorkerTypeByPid(pid) : nullptr;
+		return psprintf("pid %d (%s, %s, query: %s)", pid, type ? type : GetBackendTypeDesc(be->st_backendType),
+		                open, query);
 	}
 	return psprintf("pid %d", pid);
 }
@@ -58,6 +66,21 @@ CoveredByHeldLock(const LOCKTAG *tag, int lock_mode) {
 		if ((conflict_tab[held] & conflict_tab[lock_mode]) == conflict_tab[lock_mode] && LockHeldByMe(tag, held))
 			return true;
 	return false;
+}
+
+// True for an autovacuum worker that is not preventing wraparound: the lock
+// manager cancels such a worker once a conflicting request has waited
+// deadlock_timeout (ProcSleep), so it does not keep a queue waiting.
+bool
+IsCancellableAutovacuum(int pid) {
+	if (pid == 0)
+		return false;
+	LWLockAcquire(ProcArrayLock, LW_SHARED);
+	PGPROC *proc = BackendPidGetProcWithLock(pid);
+	bool cancellable = proc != nullptr && (proc->statusFlags & PROC_IS_AUTOVACUUM) != 0 &&
+	                   (proc->statusFlags & PROC_VACUUM_FOR_WRAPAROUND) == 0;
+	LWLockRelease(ProcArrayLock);
+	return cancellable;
 }
 
 } // namespace
@@ -79,7 +102,7 @@ FindLockConflict(const LOCKTAG *tag, int lock_mode, char **holder) {
 			continue;
 		bool holds = (inst->holdMask & conflicts) != 0;
 		bool awaits = inst->waitLockMode != NoLock && (conflicts & LOCKBIT_ON(inst->waitLockMode)) != 0;
-		if (!holds && !awaits)
+		if ((!holds && !awaits) || IsCancellableAutovacuum(inst->pid))
 			continue;
 		*holder = inst->pid == 0
 		              ? pstrdup("a lock held by a prepared transaction (see pg_prepared_xacts)")
