@@ -55,14 +55,15 @@ ConsiderAppLatency(Pressure *worst, const PaceSettings &settings, const PaceObse
 	}
 }
 
-// CPU pressure while the application is active, from kIncreaseBelow of its
-// limit up.
+// CPU pressure while the application is active, against its baseline plus
+// what the backfill may add, from kIncreaseBelow of that limit up.
 void
 ConsiderCpuPressure(Pressure *worst, const PaceSettings &settings, const PaceObservation &seen) {
+	double limit = std::min(1.0, std::max(seen.cpu_baseline_share, 0.0) + settings.max_cpu_stall_share);
 	if (settings.max_cpu_stall_share <= 0 || !AppActive(settings, seen) ||
-	    !(seen.cpu_stall_share >= kIncreaseBelow * settings.max_cpu_stall_share))
+	    !(seen.cpu_stall_share >= kIncreaseBelow * limit))
 		return;
-	Consider(worst, seen.cpu_stall_share, settings.max_cpu_stall_share, PaceReason::CpuPressure);
+	Consider(worst, seen.cpu_stall_share, limit, PaceReason::CpuPressure);
 }
 
 // The application's own signals: its latency and the CPU it waits for.

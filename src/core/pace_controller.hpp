@@ -27,8 +27,10 @@
 //     server gets the backfill at full speed);
 //   - CPU pressure counts only while the application is active (the
 //     backfill yields the CPU to the application, not to other work on the
-//     host) and only above kIncreaseBelow of its limit (below, it is the
-//     scheduler's noise, and an idle application still gets full speed);
+//     host), against a limit of its baseline (the pressure before the job's
+//     batches began: the load's own) plus max_cpu_stall_share, and only
+//     above kIncreaseBelow of that limit (below, it is the scheduler's
+//     noise, and an idle application still gets full speed);
 //   - the duty never drops below min_duty: a job always finishes; the
 //     application's latency or CPU pressure alone cut it no lower than
 //     min_latency_duty (they have other causes too, and below that, cutting
@@ -82,7 +84,7 @@ struct PaceSettings {
 	double min_latency_duty;      // the application's latency alone cuts no lower than this
 	double duty_increase_per_s;   // additive increase per second
 	double idle_app_tps; // app transactions/s at or below which the app counts as idle (its p99 would be noise)
-	double max_cpu_stall_share; // share of time some task waits for a CPU to stay under while the app is
+	double max_cpu_stall_share; // CPU stall share the backfill may add to its baseline while the app is
 	                            // active; <= 0: off
 };
 
@@ -110,6 +112,7 @@ struct PaceObservation {
 	// CPU, over a window that began at cpu_window_start_s; < 0: not measured.
 	double cpu_stall_share;
 	double cpu_window_start_s;
+	double cpu_baseline_share; // the stall share before the job's batches began; < 0: unknown (0)
 };
 
 // The next batch.

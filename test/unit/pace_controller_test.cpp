@@ -33,6 +33,7 @@ struct Sim {
 	// The host's CPU stall share at full duty under full load (0: the
 	// backfill takes no CPU the application wants); < 0: not measured.
 	double cpu_harm = 0;
+	double cpu_baseline = 0; // the load's own stall share, also the controller's baseline
 	int32_t blocked = 0;
 	double replica_lag = 0;
 	double wal_per_row = 0;
@@ -86,8 +87,9 @@ struct Sim {
 		seen.app_tps = 3000 * l;
 		last_ratio = (1 + latency_harm * l * MeanDuty(now - kWindowS, now)) * noise(now);
 		seen.cpu_window_start_s = now - kCpuWindowS;
-		last_cpu_stall = cpu_harm < 0 ? -1 : cpu_harm * l * MeanDuty(now - kCpuWindowS, now);
+		last_cpu_stall = cpu_harm < 0 ? -1 : cpu_baseline + cpu_harm * l * MeanDuty(now - kCpuWindowS, now);
 		seen.cpu_stall_share = last_cpu_stall;
+		seen.cpu_baseline_share = cpu_baseline;
 		seen.app_p99_ms = kBaselineMs * last_ratio;
 		seen.app_baseline_p99_ms = kBaselineMs;
 		seen.replica_lag_bytes = replica_lag;
@@ -376,6 +378,22 @@ TEST(PaceController, CpuPressureCutsWhileTheApplicationIsActive) {
 	sim.load = [](double) { return 0.0; };
 	sim.RunUntil(62);
 	EXPECT_DOUBLE_EQ(sim.decision.duty, 1.0);
+}
+
+TEST(PaceController, CpuPressureIsJudgedAboveTheLoadsOwn) {
+	// A host already at 60% stall without the backfill: the backfill may add
+	// max_cpu_stall_share to that, no more.
+	Sim sim;
+	sim.latency_harm = 0;
+	sim.cpu_baseline = 0.6;
+	sim.cpu_harm = 0.15; // adds less than max_cpu_stall_share (0.2) even flat out
+	sim.load = [](double) { return 1.0; };
+	sim.RunUntil(10);
+	EXPECT_DOUBLE_EQ(sim.decision.duty, 1.0) << "the load's own pressure is not the backfill's";
+	sim.cpu_harm = 0.35; // adds more: cut until it adds about 0.2
+	sim.RunUntil(40);
+	EXPECT_LT(sim.decision.duty, 0.9);
+	EXPECT_LE(sim.last_cpu_stall, 0.6 + sim.settings.max_cpu_stall_share * 1.15);
 }
 
 TEST(PaceController, CpuPressureBelowItsDeadbandOrUnmeasuredIsNoSignal) {

@@ -21,28 +21,34 @@ double start_stall_us = 0; // the stall total then
 double last_share = -1;
 double last_window_start_s = 0;
 
-// The cumulative "some" stall time in microseconds, or -1.
+// The "some" line's field `field` ("total=" in microseconds, "avg10=" in
+// percent), or -1.
 double
-ReadStallTotalUs() {
+ReadSomeField(const char *field) {
 	FILE *f = AllocateFile(kPressureFile, "r");
 	if (f == nullptr)
 		return -1;
 	char line[256];
-	double total = -1;
+	double value = -1;
 	while (fgets(line, sizeof(line), f) != nullptr) {
-		unsigned long long us;
 		if (strncmp(line, "some ", 5) == 0) {
-			const char *t = strstr(line, "total=");
-			if (t != nullptr && sscanf(t, "total=%llu", &us) == 1)
-				total = (double)us;
+			const char *t = strstr(line, field);
+			if (t != nullptr && sscanf(t + strlen(field), "%lf", &value) != 1)
+				value = -1;
 			break;
 		}
 	}
 	FreeFile(f);
-	return total;
+	return value;
 }
 
 } // namespace
+
+double
+CpuStallShareLast10s() {
+	double percent = unavailable ? -1 : ReadSomeField("avg10=");
+	return percent < 0 ? -1 : percent / 100.0;
+}
 
 double
 CpuStallShare(double now_s, double *window_start_s) {
@@ -51,7 +57,7 @@ CpuStallShare(double now_s, double *window_start_s) {
 		return -1;
 	if (have_start && now_s - start_s < kMinWindowS)
 		return last_share;
-	double total_us = ReadStallTotalUs();
+	double total_us = ReadSomeField("total=");
 	if (total_us < 0) {
 		unavailable = true;
 		return -1;

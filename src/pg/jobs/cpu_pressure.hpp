@@ -13,6 +13,12 @@ extern "C" {
 
 namespace pg_backfill::pg {
 
+// The host's CPU stall share (0..1) averaged over the last 10 s, as the
+// kernel reports it (avg10), or -1 when the host does not report it. Read
+// when a worker starts, before its first batch, it is the pressure of the
+// load without this backfill.
+double CpuStallShareLast10s();
+
 // The CPU stall share (0..1) over the window that ended at now_s, and in
 // *window_start_s when that window began; a window is at least 250 ms long,
 // so a call sooner after the last one returns the last window's share. -1

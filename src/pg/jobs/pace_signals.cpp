@@ -45,6 +45,7 @@ Snapshot *ring = nullptr; // kRing entries, in the worker's context
 int ring_count = 0;
 int ring_newest = -1;
 int max_blocked = 0; // most sessions seen waiting on the worker since the last read
+double cpu_baseline_share = -1; // the host's CPU pressure before the worker's first batch
 
 // Sessions waiting for a lock this process holds in a conflicting mode, from
 // the waiters' PGPROCs: a lock-free scan for any process in a lock wait
@@ -159,6 +160,7 @@ InitPaceSignals(MemoryContext cxt) {
 	ring_count = 0;
 	ring_newest = -1;
 	RegisterXactCallback(CountBlockedAtPreCommit, nullptr);
+	cpu_baseline_share = CpuStallShareLast10s();
 }
 
 double
@@ -208,6 +210,7 @@ ReadPaceSignals(double now_s, core::PaceObservation *seen) {
 	seen->blocked_sessions = max_blocked;
 	max_blocked = 0;
 	seen->cpu_stall_share = CpuStallShare(now_s, &seen->cpu_window_start_s);
+	seen->cpu_baseline_share = cpu_baseline_share;
 }
 
 } // namespace pg_backfill::pg

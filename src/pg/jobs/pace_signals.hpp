@@ -14,9 +14,10 @@ extern "C" {
 
 namespace pg_backfill::pg {
 
-// Worker set-up: the latency window ring in `cxt`, and a transaction
-// callback that counts, just before each of the worker's commits, the
-// sessions waiting on a lock the worker holds. Call once.
+// Worker set-up: the latency window ring in `cxt`, a transaction callback
+// that counts, just before each of the worker's commits, the sessions
+// waiting on a lock the worker holds, and the host's CPU pressure without
+// this worker's batches (the baseline). Call once, before the first batch.
 void InitPaceSignals(MemoryContext cxt);
 
 // Seconds on a monotonic clock.
