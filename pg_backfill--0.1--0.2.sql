@@ -323,3 +323,15 @@ COMMENT ON FUNCTION guard_counters() IS
 'the DDL guard''s warnings, blocks and acknowledgements per rule in this database since server start (pg_monitor)';
 REVOKE ALL ON FUNCTION guard_counters() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION guard_counters() TO pg_monitor;
+
+-- explain_ddl gains a last column, rule: the guard's rule for the row, named
+-- as guard_counters() names it (NULL for a statement without a finding).
+DROP FUNCTION explain_ddl(text);
+CREATE FUNCTION explain_ddl(sql text)
+RETURNS TABLE(statement_no int, command text, relation regclass, lock_mode text,
+              rewrite bool, scan bool, index_build bool, fk_validation bool,
+              size_bytes bigint, verdict text, reason text, hint text, message text, rule text)
+AS 'MODULE_PATHNAME', 'pg_backfill_explain_ddl'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION explain_ddl(text) IS
+  'The DDL guard''s analysis of each statement in sql (lock, rewrite, scan, index build, size, verdict, reason, hint, rule), without executing it';

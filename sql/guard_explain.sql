@@ -33,7 +33,7 @@ INSERT INTO ex_coll SELECT 'n' || g FROM generate_series(1, 400) g;
 ALTER TABLE ex CLUSTER ON ex_pkey;
 
 -- one row per statement and subcommand; nothing runs
-SELECT statement_no, command, relation, lock_mode, rewrite, scan, index_build, fk_validation, verdict
+SELECT statement_no, command, relation, lock_mode, rewrite, scan, index_build, fk_validation, verdict, rule
   FROM explain_ddl($sql$
     ALTER TABLE ex ADD COLUMN token uuid DEFAULT gen_random_uuid(), ADD COLUMN memo text;
     ALTER TABLE ex ALTER COLUMN id TYPE bigint;

@@ -24,7 +24,9 @@ using pg_backfill::pg::GuardAnalysis;
 using pg_backfill::pg::GuardedStatement;
 using pg_backfill::pg::GuardFinding;
 
-constexpr int kColumns = 13;
+// The columns of version 0.2; a database still at 0.1 declares the first 13
+// (no rule), and tuplestore_putvalues reads only the declared ones.
+constexpr int kColumns = 14;
 
 // Text datum or NULL for an empty string.
 void
@@ -79,6 +81,7 @@ PutFindingRow(ReturnSetInfo *rsinfo, int no, const GuardFinding *g) {
 	SetText(values, nulls, 10, t.reason);
 	SetText(values, nulls, 11, t.hint);
 	SetText(values, nulls, 12, t.message);
+	SetText(values, nulls, 13, pg_backfill::core::RuleName(g->verdict.rule));
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
