@@ -1,6 +1,6 @@
 // The DDL guard's decision table: DecideDdl, which dispatches to one rule
-// function per statement family (ddl_rules_*.cpp) and judges the work it
-// finds, and RuleName. See ddl_rules.hpp.
+// function per statement family (FamilyOf, ddl_rules_*.cpp) and judges the
+// work it finds, and RuleName. See ddl_rules.hpp.
 #include "core/ddl_rules.hpp"
 #include "core/ddl_rules_internal.hpp"
 
@@ -56,18 +56,13 @@ RuleName(DdlRule rule) noexcept {
 	return kNames[i];
 }
 
-DdlVerdict
-DecideDdl(const DdlFacts &f, int64_t min_size_bytes) noexcept {
-	using namespace detail;
-
-	Work w;
-	switch (f.command) {
+DdlFamily
+FamilyOf(DdlCommand command) noexcept {
+	switch (command) {
 	case DdlCommand::kAddColumn:
-		AddColumnWork(f, &w);
-		break;
+		return DdlFamily::kAddColumn;
 	case DdlCommand::kAlterColumnType:
-		AlterTypeWork(f, &w);
-		break;
+		return DdlFamily::kAlterType;
 	case DdlCommand::kSetNotNull:
 	case DdlCommand::kAddCheck:
 	case DdlCommand::kAddForeignKey:
@@ -75,27 +70,55 @@ DecideDdl(const DdlFacts &f, int64_t min_size_bytes) noexcept {
 	case DdlCommand::kAddExclusion:
 	case DdlCommand::kValidateConstraint:
 	case DdlCommand::kForeignKeyReferenced:
-		ConstraintWork(f, &w);
-		break;
+		return DdlFamily::kConstraint;
 	case DdlCommand::kCreateIndex:
 	case DdlCommand::kReindex:
-		IndexWork(f, &w);
-		break;
+		return DdlFamily::kIndex;
 	case DdlCommand::kCluster:
 	case DdlCommand::kVacuumFull:
 	case DdlCommand::kRefreshMatview:
 	case DdlCommand::kSetPersistence:
 	case DdlCommand::kSetTablespace:
 	case DdlCommand::kSetAccessMethod:
+		return DdlFamily::kRewrite;
+	case DdlCommand::kAttachPartition:
+		return DdlFamily::kPartition;
+	case DdlCommand::kAlterDomain:
+		return DdlFamily::kDomain;
+	case DdlCommand::kOther:
+		break;
+	}
+	return DdlFamily::kOther;
+}
+
+DdlVerdict
+DecideDdl(const DdlFacts &f, int64_t min_size_bytes) noexcept {
+	using namespace detail;
+
+	Work w;
+	switch (FamilyOf(f.command)) {
+	case DdlFamily::kAddColumn:
+		AddColumnWork(f, &w);
+		break;
+	case DdlFamily::kAlterType:
+		AlterTypeWork(f, &w);
+		break;
+	case DdlFamily::kConstraint:
+		ConstraintWork(f, &w);
+		break;
+	case DdlFamily::kIndex:
+		IndexWork(f, &w);
+		break;
+	case DdlFamily::kRewrite:
 		RewriteWork(f, &w);
 		break;
-	case DdlCommand::kAttachPartition:
+	case DdlFamily::kPartition:
 		PartitionWork(f, &w);
 		break;
-	case DdlCommand::kAlterDomain:
+	case DdlFamily::kDomain:
 		DomainWork(f, &w);
 		break;
-	case DdlCommand::kOther:
+	case DdlFamily::kOther:
 		break;
 	}
 

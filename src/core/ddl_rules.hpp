@@ -16,8 +16,8 @@
 // of src/pg/guard/ that collect the facts:
 //
 //   src/core/                  family                                                 facts from src/pg/guard/
-//   ddl_rules.cpp              DecideDdl (dispatch on the command, exemptions),       -
-//                              RuleName
+//   ddl_rules.cpp              DecideDdl (dispatch on FamilyOf the command,           -
+//                              exemptions), FamilyOf, RuleName
 //   ddl_rules_add_column.cpp   ALTER TABLE ... ADD COLUMN                             alter_table.cpp
 //   ddl_rules_alter_type.cpp   ALTER TABLE ... ALTER COLUMN ... TYPE                  alter_table.cpp
 //   ddl_rules_constraints.cpp  SET NOT NULL, ADD CONSTRAINT (CHECK, FOREIGN KEY,      alter_table.cpp
@@ -59,6 +59,22 @@ enum class DdlCommand : int {
 	kAlterDomain,          // ALTER DOMAIN ... ADD CONSTRAINT / SET NOT NULL / VALIDATE CONSTRAINT, per table
 	kForeignKeyReferenced, // the referenced table of a foreign key validated on a new table
 };
+
+// The statement families of the rules, one file of src/core each (the table
+// at the top of this file).
+enum class DdlFamily : int {
+	kOther = 0,  // kOther: catalog-only or otherwise brief
+	kAddColumn,  // ddl_rules_add_column.cpp
+	kAlterType,  // ddl_rules_alter_type.cpp
+	kConstraint, // ddl_rules_constraints.cpp
+	kIndex,      // ddl_rules_index.cpp
+	kRewrite,    // ddl_rules_rewrite.cpp
+	kPartition,  // ddl_rules_partitions.cpp
+	kDomain,     // ddl_rules_domain.cpp
+};
+
+// The family of a command. Never throws.
+DdlFamily FamilyOf(DdlCommand command) noexcept;
 
 // PostgreSQL's lock modes by number (storage/lockdefs.h; stable since 8.2).
 constexpr int kShareUpdateExclusiveLock = 4;
@@ -204,21 +220,21 @@ struct DdlFacts {
 
 // Why a finding with growing work is safe (kNone when it is unsafe).
 enum class Exemption : int {
-	kNone = 0,          // unsafe: the work grows with the table under a lock that blocks writes
-	kBrief,             // no growing work (kCatalogOnly)
-	kNoop,              // PostgreSQL skips the work (kAlreadyDone)
-	kWeakLock,          // the work runs under a lock weaker than ShareLock
-	kCreatedInXact,     // the table was created in this transaction
-	kTruncatedInXact,   // the table got new storage in this transaction
-	kEmpty,             // the judged size is 0
-	kBelowMinSize,      // the judged size is below pg_backfill.guard_min_size
+	kNone = 0,        // unsafe: the work grows with the table under a lock that blocks writes
+	kBrief,           // no growing work (kCatalogOnly)
+	kNoop,            // PostgreSQL skips the work (kAlreadyDone)
+	kWeakLock,        // the work runs under a lock weaker than ShareLock
+	kCreatedInXact,   // the table was created in this transaction
+	kTruncatedInXact, // the table got new storage in this transaction
+	kEmpty,           // the judged size is 0
+	kBelowMinSize,    // the judged size is below pg_backfill.guard_min_size
 };
 
 // Which size the lock's duration grows with.
 enum class JudgedSize : int {
-	kTable,             // the table's own size (size_bytes)
-	kDomainTables,      // ALTER DOMAIN: every table using the domain (total_size_bytes)
-	kReferencingTable,  // kForeignKeyReferenced: the new referencing table (total_size_bytes)
+	kTable,            // the table's own size (size_bytes)
+	kDomainTables,     // ALTER DOMAIN: every table using the domain (total_size_bytes)
+	kReferencingTable, // kForeignKeyReferenced: the new referencing table (total_size_bytes)
 };
 
 // What the guard concludes: a structured finding, no text. Trivially

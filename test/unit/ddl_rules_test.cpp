@@ -314,3 +314,11 @@ TEST(ForeignKey, ReferencedTableJudgedOnTheReferencingTable) {
 	f.total_size_bytes = 0;
 	EXPECT_EQ(Decide(f).exemption, Exemption::kEmpty);
 }
+
+TEST(FamilyOf, EveryCommandHasItsFamily) {
+	EXPECT_EQ(core::FamilyOf(DdlCommand::kOther), core::DdlFamily::kOther);
+	for (int c = 1; c <= static_cast<int>(DdlCommand::kForeignKeyReferenced); c++)
+		EXPECT_NE(core::FamilyOf(static_cast<DdlCommand>(c)), core::DdlFamily::kOther) << c;
+	EXPECT_EQ(core::FamilyOf(DdlCommand::kForeignKeyReferenced), core::DdlFamily::kConstraint);
+	EXPECT_EQ(core::FamilyOf(DdlCommand::kSetTablespace), core::DdlFamily::kRewrite);
+}

@@ -197,35 +197,33 @@ ColumnForeignKeyValidated(ColumnDef *def) {
 	return false;
 }
 
-// "a, b" from a list of String nodes, each quoted.
+// The names of a list of String nodes joined by separator, each quoted with
+// quote_identifier when quote. PG regime.
 const char *
-QuotedNameList(List *names) {
+JoinNames(List *names, const char *separator, bool quote) {
 	StringInfoData buf;
 	initStringInfo(&buf);
 	ListCell *lc;
 	foreach (lc, names) {
 		if (buf.len > 0)
-			appendStringInfoString(&buf, ", ");
-		appendStringInfoString(&buf, quote_identifier(strVal(lfirst(lc))));
+			appendStringInfoString(&buf, separator);
+		const char *name = strVal(lfirst(lc));
+		appendStringInfoString(&buf, quote ? quote_identifier(name) : name);
 	}
 	return buf.data;
+}
+
+// "a, b" from a list of String nodes, each quoted.
+const char *
+QuotedNameList(List *names) {
+	return JoinNames(names, ", ", true);
 }
 
 // The column names of a list of String nodes joined by "_", as PostgreSQL
 // adds them to a constraint's or index's name, or nullptr for none.
 const char *
 NameAddition(List *names) {
-	if (names == NIL)
-		return nullptr;
-	StringInfoData buf;
-	initStringInfo(&buf);
-	ListCell *lc;
-	foreach (lc, names) {
-		if (buf.len > 0)
-			appendStringInfoChar(&buf, '_');
-		appendStringInfoString(&buf, strVal(lfirst(lc)));
-	}
-	return buf.data;
+	return names == NIL ? nullptr : JoinNames(names, "_", false);
 }
 
 // Sets the constraint's name, or the one PostgreSQL would give an unnamed

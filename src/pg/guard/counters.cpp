@@ -63,8 +63,7 @@ ShmemStartup() {
 		prev_shmem_startup_hook();
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	bool found;
-	shared = (GuardCountersShared *)ShmemInitStruct("pg_backfill guard counters", sizeof(GuardCountersShared),
-	                                                &found);
+	shared = (GuardCountersShared *)ShmemInitStruct("pg_backfill guard counters", sizeof(GuardCountersShared), &found);
 	if (!found) {
 		SpinLockInit(&shared->mutex);
 		shared->started_at = GetCurrentTimestamp();

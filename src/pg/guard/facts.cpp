@@ -271,8 +271,7 @@ DomainFacts(AlterDomainStmt *stmt, List **findings) {
 		not_valid = c->skip_validation;
 		check = DomainCheckExpr(domainoid, c->raw_expr);
 		// domainAddConstraint names an unnamed one so.
-		conname = c->conname ? c->conname
-		                     : DomainConstraintName(domainoid, "check");
+		conname = c->conname ? c->conname : DomainConstraintName(domainoid, "check");
 	} else if (stmt->subtype == 'O') {
 		tag = "ALTER DOMAIN ... SET NOT NULL";
 		HeapTuple tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(domainoid));

@@ -23,7 +23,6 @@ namespace pg_backfill::pg {
 
 namespace {
 
-using core::DdlCommand;
 using core::DdlRule;
 using core::Exemption;
 using core::JudgedSize;
@@ -162,14 +161,14 @@ UnsafeMessage(const GuardFinding *g) {
 		return psprintf(_("%s \"%s\" of domain type %s with constraints rewrites table \"%s\" (%s) under %s"), tag,
 		                f->column_raw, f->type_name, rel, size, lock);
 	case DdlRule::kAddColumnVolatileDefault:
-		return psprintf(_("%s \"%s\" with a volatile default rewrites table \"%s\" (%s) under %s"), tag,
-		                f->column_raw, rel, size, lock);
+		return psprintf(_("%s \"%s\" with a volatile default rewrites table \"%s\" (%s) under %s"), tag, f->column_raw,
+		                rel, size, lock);
 	case DdlRule::kAddColumnNotNullWithoutDefault:
-		return psprintf(_("%s \"%s\" NOT NULL without a default scans table \"%s\" (%s) under %s"), tag,
-		                f->column_raw, rel, size, lock);
+		return psprintf(_("%s \"%s\" NOT NULL without a default scans table \"%s\" (%s) under %s"), tag, f->column_raw,
+		                rel, size, lock);
 	case DdlRule::kAddColumnInlineUnique:
-		return psprintf(_("%s \"%s\" with an inline %s constraint builds an index on table \"%s\" (%s) under %s"),
-		                tag, f->column_raw, KeyKind(f), rel, size, lock);
+		return psprintf(_("%s \"%s\" with an inline %s constraint builds an index on table \"%s\" (%s) under %s"), tag,
+		                f->column_raw, KeyKind(f), rel, size, lock);
 	case DdlRule::kAddColumnInlineCheck:
 		return psprintf(_("%s \"%s\" with an inline CHECK constraint scans table \"%s\" (%s) under %s"), tag,
 		                f->column_raw, rel, size, lock);
@@ -181,8 +180,8 @@ UnsafeMessage(const GuardFinding *g) {
 		return psprintf(_("%s \"%s\" TYPE %s rewrites table \"%s\" (%s) under %s"), tag, f->column_raw, f->type_name,
 		                rel, size, lock);
 	case DdlRule::kAlterTypeRecheckConstraints:
-		return psprintf(_("%s \"%s\" TYPE %s scans table \"%s\" (%s) under %s"), tag, f->column_raw, f->type_name,
-		                rel, size, lock);
+		return psprintf(_("%s \"%s\" TYPE %s scans table \"%s\" (%s) under %s"), tag, f->column_raw, f->type_name, rel,
+		                size, lock);
 	case DdlRule::kAlterTypeIndexRebuild:
 		return psprintf(_("%s \"%s\" TYPE %s builds an index on table \"%s\" (%s) under %s"), tag, f->column_raw,
 		                f->type_name, rel, size, lock);
@@ -198,11 +197,11 @@ UnsafeMessage(const GuardFinding *g) {
 		return psprintf(_("%s \"%s\" PRIMARY KEY USING INDEX on nullable columns scans table \"%s\" (%s) under %s"),
 		                tag, f->object_raw, rel, size, lock);
 	case DdlRule::kAddUnique:
-		return psprintf(_("%s \"%s\" %s builds an index on table \"%s\" (%s) under %s"), tag, f->object_raw,
-		                KeyKind(f), rel, size, lock);
-	case DdlRule::kAddExclusion:
-		return psprintf(_("%s \"%s\" EXCLUDE builds an index on table \"%s\" (%s) under %s"), tag, f->object_raw,
+		return psprintf(_("%s \"%s\" %s builds an index on table \"%s\" (%s) under %s"), tag, f->object_raw, KeyKind(f),
 		                rel, size, lock);
+	case DdlRule::kAddExclusion:
+		return psprintf(_("%s \"%s\" EXCLUDE builds an index on table \"%s\" (%s) under %s"), tag, f->object_raw, rel,
+		                size, lock);
 	case DdlRule::kForeignKeyReferencedTable:
 		if (f->column[0] != '\0')
 			return psprintf(_("%s \"%s\" with a REFERENCES constraint holds %s on table \"%s\" while it validates "
@@ -238,12 +237,12 @@ UnsafeMessage(const GuardFinding *g) {
 		return psprintf(_("%s \"%s\" builds an index on table \"%s\" (%s) under %s"), tag, f->object_raw, rel, size,
 		                lock);
 	case DdlRule::kDefaultPartitionScan:
-		return psprintf(_("%s \"%s\" scans DEFAULT partition \"%s\" (%s) under %s"), tag, f->other_relation, rel,
-		                size, lock);
+		return psprintf(_("%s \"%s\" scans DEFAULT partition \"%s\" (%s) under %s"), tag, f->other_relation, rel, size,
+		                lock);
 	case DdlRule::kDomainAddCheck:
 	case DdlRule::kDomainValidateConstraint:
-		return psprintf(_("%s \"%s\" on domain %s scans table \"%s\" (%s) under %s"), tag, f->object_raw,
-		                f->type_name, rel, size, lock);
+		return psprintf(_("%s \"%s\" on domain %s scans table \"%s\" (%s) under %s"), tag, f->object_raw, f->type_name,
+		                rel, size, lock);
 	case DdlRule::kDomainSetNotNull:
 		return psprintf(_("%s on domain %s scans table \"%s\" (%s) under %s"), tag, f->type_name, rel, size, lock);
 	default:
@@ -430,8 +429,7 @@ ExemptionSentence(const GuardFinding *g, int64 min_size_bytes) {
 			return psprintf(_("Exempt: the referencing table (%s) is smaller than pg_backfill.guard_min_size (%s)."),
 			                judged, min);
 		default:
-			return psprintf(_("Exempt: the table (%s) is smaller than pg_backfill.guard_min_size (%s)."), judged,
-			                min);
+			return psprintf(_("Exempt: the table (%s) is smaller than pg_backfill.guard_min_size (%s)."), judged, min);
 		}
 	}
 	default:
@@ -449,9 +447,10 @@ LockSentence(const GuardFinding *g) {
 	switch (g->verdict.judged) {
 	case JudgedSize::kDomainTables:
 		if (f->table_count > 1)
-			return reads ? psprintf(_("%s blocks every read and write of each table while the statement works, "
-			                          "for a time that grows with the total size of the %d tables using the domain (%s)."),
-			                        lock, f->table_count, judged)
+			return reads ? psprintf(
+			                   _("%s blocks every read and write of each table while the statement works, "
+			                     "for a time that grows with the total size of the %d tables using the domain (%s)."),
+			                   lock, f->table_count, judged)
 			             : psprintf(_("%s blocks every write to each table while the statement works, for a time "
 			                          "that grows with the total size of the %d tables using the domain (%s)."),
 			                        lock, f->table_count, judged);
@@ -466,12 +465,14 @@ LockSentence(const GuardFinding *g) {
 	default:
 		break;
 	}
-	return reads ? psprintf(_("%s blocks every read and write of the table while the statement works, for a time that grows "
-	                          "with the table's size (%s)."),
-	                        lock, judged)
-	             : psprintf(_("%s blocks every write to the table while the statement works, for a time that grows with the "
-	                          "table's size (%s)."),
-	                        lock, judged);
+	return reads ? psprintf(
+	                   _("%s blocks every read and write of the table while the statement works, for a time that grows "
+	                     "with the table's size (%s)."),
+	                   lock, judged)
+	             : psprintf(
+	                   _("%s blocks every write to the table while the statement works, for a time that grows with the "
+	                     "table's size (%s)."),
+	                   lock, judged);
 }
 
 // ADD COLUMN hints: the safe sequence for each rewriting or scanning kind.
@@ -487,9 +488,9 @@ AddColumnHint(const GuardFinding *g) {
 	switch (g->verdict.rule) {
 	case DdlRule::kAddColumnSerial: {
 		const char *nextval = psprintf("nextval(%s)", quote_literal_cstr(f->sequence_name));
-		const char *sql = psprintf("%s CREATE SEQUENCE %s OWNED BY %s.%s; %sALTER COLUMN %s SET DEFAULT %s; %s",
-		                           add_plain, f->sequence_name, f->relation, col, a, col, nextval,
-		                           StartBackfill(f, f->column_raw, nextval));
+		const char *sql =
+		    psprintf("%s CREATE SEQUENCE %s OWNED BY %s.%s; %sALTER COLUMN %s SET DEFAULT %s; %s", add_plain,
+		             f->sequence_name, f->relation, col, a, col, nextval, StartBackfill(f, f->column_raw, nextval));
 		return Sentences(
 		    psprintf(_("Add a plain column, attach a sequence, and fill existing rows with a backfill: %s"), sql),
 		    not_null);
@@ -504,9 +505,9 @@ AddColumnHint(const GuardFinding *g) {
 		    "%s CREATE SEQUENCE %s; %sALTER COLUMN %s SET DEFAULT %s; %s %s BEGIN; SET LOCAL lock_timeout = '2s'; "
 		    "%sALTER COLUMN %s DROP DEFAULT; %sALTER COLUMN %s ADD GENERATED %s AS IDENTITY; SELECT "
 		    "setval(pg_get_serial_sequence(%s, %s), %s); COMMIT; DROP SEQUENCE %s;",
-		    add_plain, seq, a, col, nextval, StartBackfill(f, f->column_raw, nextval), NotNullRoute(g, col, f->column_raw),
-		    a, col, a, col, f->identity_always ? "ALWAYS" : "BY DEFAULT", quote_literal_cstr(f->relation),
-		    quote_literal_cstr(f->column_raw), nextval, seq);
+		    add_plain, seq, a, col, nextval, StartBackfill(f, f->column_raw, nextval),
+		    NotNullRoute(g, col, f->column_raw), a, col, a, col, f->identity_always ? "ALWAYS" : "BY DEFAULT",
+		    quote_literal_cstr(f->relation), quote_literal_cstr(f->column_raw), nextval, seq);
 		return psprintf(_("Add a plain column fed by a helper sequence, fill existing rows with a backfill, make it "
 		                  "NOT NULL through a validated CHECK, then switch to identity in one short transaction, "
 		                  "starting the identity sequence after the helper's last value (nextval of the helper is "
@@ -534,9 +535,8 @@ AddColumnHint(const GuardFinding *g) {
 	}
 	case DdlRule::kAddColumnVolatileDefault: {
 		if (f->domain_default) {
-			const char *sql =
-			    psprintf("%sADD COLUMN %s %s DEFAULT NULL; %sALTER COLUMN %s DROP DEFAULT; %s", a, col, f->type_name, a,
-			             col, StartBackfill(f, f->column_raw, f->expression));
+			const char *sql = psprintf("%sADD COLUMN %s %s DEFAULT NULL; %sALTER COLUMN %s DROP DEFAULT; %s", a, col,
+			                           f->type_name, a, col, StartBackfill(f, f->column_raw, f->expression));
 			return Sentences(psprintf(_("Add the column with an explicit NULL default, drop that default so new rows "
 			                            "get the domain's, and fill existing rows with a backfill: %s"),
 			                          sql),
@@ -553,9 +553,9 @@ AddColumnHint(const GuardFinding *g) {
 		return psprintf(_("Add the column nullable, fill it with a backfill, then make it NOT NULL: %s %s %s"),
 		                add_plain, StartBackfill(f, f->column_raw, "<value>"), NotNullRoute(g, col, f->column_raw));
 	case DdlRule::kAddColumnInlineUnique: {
-		const char *index = quote_identifier(ChooseRelationName(
-		    RelName(g), f->inline_primary_key ? nullptr : f->column_raw, f->inline_primary_key ? "pkey" : "key",
-		    RelNamespace(g), true));
+		const char *index =
+		    quote_identifier(ChooseRelationName(RelName(g), f->inline_primary_key ? nullptr : f->column_raw,
+		                                        f->inline_primary_key ? "pkey" : "key", RelNamespace(g), true));
 		return psprintf(_("Add the column, build the index concurrently, then attach it: %s CREATE UNIQUE INDEX "
 		                  "CONCURRENTLY %s ON %s (%s); %sADD %s USING INDEX %s;"),
 		                add_plain, index, f->relation, col, a, KeyKind(f), index);
@@ -589,10 +589,10 @@ AlterTypeHint(const GuardFinding *g) {
 		const char *shadow = quote_identifier(shadow_raw);
 		const char *fn = quote_identifier(makeObjectName(RelName(g), shadow_raw, "sync"));
 		// The backfill writes the shadow column, not the old one.
-		const char *fill = psprintf("%sADD COLUMN %s %s; %s %s%s%s", a, shadow, f->type_name,
-		                            SetColumnTrigger(f, fn, shadow, TriggerExpression(f)),
-		                            StartBackfill(f, shadow_raw, f->expression), f->old_not_null ? " " : "",
-		                            f->old_not_null ? NotNullRoute(g, shadow, shadow_raw) : "");
+		const char *fill =
+		    psprintf("%sADD COLUMN %s %s; %s %s%s%s", a, shadow, f->type_name,
+		             SetColumnTrigger(f, fn, shadow, TriggerExpression(f)), StartBackfill(f, shadow_raw, f->expression),
+		             f->old_not_null ? " " : "", f->old_not_null ? NotNullRoute(g, shadow, shadow_raw) : "");
 		const char *swap = psprintf("BEGIN; SET LOCAL lock_timeout = '2s'; DROP TRIGGER %s ON %s; %sDROP COLUMN %s; "
 		                            "%sRENAME COLUMN %s TO %s; COMMIT; DROP FUNCTION %s();",
 		                            fn, f->relation, a, col, a, shadow, col, fn);
@@ -626,9 +626,8 @@ ConstraintHint(const GuardFinding *g) {
 	const char *a = Alter(f);
 	switch (g->verdict.rule) {
 	case DdlRule::kSetNotNullUnproven: {
-		const char *route =
-		    psprintf(_("Prove it first with a constraint validated under a weaker lock: %s"),
-		             NotNullRoute(g, f->column, f->column_raw));
+		const char *route = psprintf(_("Prove it first with a constraint validated under a weaker lock: %s"),
+		                             NotNullRoute(g, f->column, f->column_raw));
 		return Sentences(route, f->partitioned ? _("On a partitioned table the CHECK added to the parent is added to "
 		                                           "and validated on every partition, which is what proves NOT NULL "
 		                                           "there.")
@@ -736,8 +735,9 @@ OtherHint(const GuardFinding *g) {
 	case DdlRule::kDomainSetNotNull:
 	case DdlRule::kDomainAddCheck: {
 		const char *find =
-		    f->check_sql[0] ? psprintf(_("Find the existing values it rejects without a blocking lock: %s"), f->check_sql)
-		                    : "";
+		    f->check_sql[0]
+		        ? psprintf(_("Find the existing values it rejects without a blocking lock: %s"), f->check_sql)
+		        : "";
 		if (g->verdict.rule == DdlRule::kDomainValidateConstraint)
 			return Sentences(psprintf(_("PostgreSQL 15 has no lock-free way to validate a domain constraint. A NOT "
 			                            "VALID domain constraint already checks every new and updated value; leave it "
@@ -769,18 +769,12 @@ OtherHint(const GuardFinding *g) {
 // The safe sequence of an unsafe finding, or "".
 const char *
 Hint(const GuardFinding *g) {
-	switch (g->facts.command) {
-	case DdlCommand::kAddColumn:
+	switch (core::FamilyOf(g->facts.command)) {
+	case core::DdlFamily::kAddColumn:
 		return AddColumnHint(g);
-	case DdlCommand::kAlterColumnType:
+	case core::DdlFamily::kAlterType:
 		return AlterTypeHint(g);
-	case DdlCommand::kSetNotNull:
-	case DdlCommand::kAddCheck:
-	case DdlCommand::kAddForeignKey:
-	case DdlCommand::kAddUnique:
-	case DdlCommand::kAddExclusion:
-	case DdlCommand::kValidateConstraint:
-	case DdlCommand::kForeignKeyReferenced:
+	case core::DdlFamily::kConstraint:
 		return ConstraintHint(g);
 	default:
 		return OtherHint(g);
