@@ -608,6 +608,7 @@ ReferencedTableFacts(const GuardFinding *g, Relation rel, AlterTableCmd *cmd, Li
 	if (cmd->subtype == AT_AddColumn) {
 		r->facts.column = f->column;
 		r->facts.column_raw = f->column_raw;
+		r->facts.type_name = f->type_name;
 	}
 	*findings = lappend(*findings, r);
 }

@@ -657,11 +657,11 @@ ConstraintHint(const GuardFinding *g) {
 		const char *add = psprintf("%sADD CONSTRAINT %s %s NOT VALID;", ra, f->object_name, f->object_def);
 		const char *validate = psprintf("%sVALIDATE CONSTRAINT %s;", ra, f->object_name);
 		if (f->column[0] != '\0')
-			return psprintf(_("Add column %s without its REFERENCES clause, then the foreign key NOT VALID in this "
+			return psprintf(_("Add the column without its REFERENCES clause, then the foreign key NOT VALID in this "
 			                  "transaction, and validate it after committing (VALIDATE CONSTRAINT takes "
 			                  "ShareUpdateExclusiveLock on the referencing table and RowShareLock on the referenced "
-			                  "one): %s -- COMMIT, then: %s"),
-			                f->column, add, validate);
+			                  "one): %sADD COLUMN %s %s; %s -- COMMIT, then: %s"),
+			                ra, f->column, f->type_name, add, validate);
 		return psprintf(_("Add the foreign key NOT VALID in this transaction and validate it after committing "
 		                  "(VALIDATE CONSTRAINT takes ShareUpdateExclusiveLock on the referencing table and "
 		                  "RowShareLock on the referenced one): %s -- COMMIT, then: %s"),
