@@ -51,6 +51,13 @@ SELECT statement_no, command, relation, lock_mode, rewrite, scan, index_build, f
   $sql$);
 SELECT count(*) AS token_columns FROM information_schema.columns WHERE table_name = 'ex' AND column_name = 'token';
 
+-- the message of safe rows names the column or object, and the rule says why
+SELECT verdict, rule, message FROM explain_ddl($sql$
+    ALTER TABLE ex ADD COLUMN memo2 text;
+    CREATE INDEX CONCURRENTLY ex_qty ON ex (qty);
+    VACUUM ex;
+  $sql$);
+
 -- reason and hint of one case in full
 \x on
 SELECT * FROM explain_ddl('ALTER TABLE ex ADD COLUMN token uuid DEFAULT gen_random_uuid()');

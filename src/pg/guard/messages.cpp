@@ -251,15 +251,14 @@ UnsafeMessage(const GuardFinding *g) {
 	}
 }
 
-// errmsg of a safe finding (explain_ddl's message column).
+// errmsg of a safe finding (explain_ddl's message column): the column or
+// object the subcommand names, if any.
 const char *
 SafeMessage(const GuardFinding *g) {
 	const core::DdlFacts *f = &g->facts;
-	if (f->column_raw[0] != '\0')
-		return psprintf(_("%s of column \"%s\" is safe on table \"%s\""), f->command_tag, f->column_raw,
-		                f->relation_name);
-	if (f->object_raw[0] != '\0')
-		return psprintf(_("%s \"%s\" is safe on table \"%s\""), f->command_tag, f->object_raw, f->relation_name);
+	const char *name = f->column_raw[0] != '\0' ? f->column_raw : f->object_raw;
+	if (name[0] != '\0')
+		return psprintf(_("%s \"%s\" is safe on table \"%s\""), f->command_tag, name, f->relation_name);
 	return psprintf(_("%s is safe on table \"%s\""), f->command_tag, f->relation_name);
 }
 
