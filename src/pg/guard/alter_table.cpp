@@ -265,9 +265,11 @@ AddColumnFacts(GuardFinding *g, Relation rel, ColumnDef *def) {
 	} else
 		typenameTypeIdAndMod(nullptr, def->typeName, &typid, &typmod);
 	f->type_name = format_type_with_typemod(typid, typmod);
-	// The sequence's name as PostgreSQL chooses it for a serial column.
-	f->sequence_name = quote_identifier(
-	    ChooseRelationName(RelationGetRelationName(rel), def->colname, "seq", RelationGetNamespace(rel), false));
+	// The sequence's name as PostgreSQL chooses it for a serial column, in
+	// the table's schema (OWNED BY needs it there).
+	f->sequence_name =
+	    QuotedNewRelationName(RelationGetNamespace(rel), ChooseRelationName(RelationGetRelationName(rel), def->colname,
+	                                                                        "seq", RelationGetNamespace(rel), false));
 
 	Node *raw_default = def->raw_default;
 	Node *raw_generated = nullptr;

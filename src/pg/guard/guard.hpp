@@ -168,6 +168,7 @@ const char *GuardLockModeName(int lock_mode);
 // transaction, partitioned.
 GuardFinding *NewFinding(core::DdlCommand command, const char *command_tag, Oid relid, int lock_mode);
 const char *QuotedRelationName(Oid relid);
+const char *QuotedNewRelationName(Oid nsp, const char *name);
 int64 RelationSizeBytes(Oid relid);
 const char *PStrOrEmpty(const char *s);
 

@@ -497,8 +497,8 @@ AddColumnHint(const GuardFinding *g) {
 	case DdlRule::kAddColumnIdentity: {
 		// The helper is not OWNED BY the column: pg_get_serial_sequence must
 		// find the identity's own sequence, not the helper.
-		const char *seq =
-		    quote_identifier(ChooseRelationName(RelName(g), f->column_raw, "backfill_seq", RelNamespace(g), false));
+		const char *seq = QuotedNewRelationName(
+		    RelNamespace(g), ChooseRelationName(RelName(g), f->column_raw, "backfill_seq", RelNamespace(g), false));
 		const char *nextval = psprintf("nextval(%s)", quote_literal_cstr(seq));
 		const char *sql = psprintf(
 		    "%s CREATE SEQUENCE %s; %sALTER COLUMN %s SET DEFAULT %s; %s %s BEGIN; SET LOCAL lock_timeout = '2s'; "
