@@ -311,3 +311,27 @@ COMMENT ON FUNCTION backfill_monitor() IS
 'every backfill job of this database for monitoring (pg_monitor): progress and counters, no expressions or messages';
 REVOKE ALL ON FUNCTION backfill_monitor() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION backfill_monitor() TO pg_monitor;
+
+-- The DDL guard's counters per rule since server start, for pg_monitor (and
+-- exporters): how often each rule warned, blocked or was acknowledged in this
+-- database; one query per database.
+CREATE FUNCTION guard_counters()
+RETURNS TABLE (rule text, warned bigint, blocked bigint, acknowledged bigint, stats_reset timestamptz)
+LANGUAGE C VOLATILE STRICT
+AS 'MODULE_PATHNAME', 'pg_backfill_guard_counters';
+COMMENT ON FUNCTION guard_counters() IS
+'the DDL guard''s warnings, blocks and acknowledgements per rule in this database since server start (pg_monitor)';
+REVOKE ALL ON FUNCTION guard_counters() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION guard_counters() TO pg_monitor;
+
+-- explain_ddl gains a last column, rule: the guard's rule for the row, named
+-- as guard_counters() names it (NULL for a statement without a finding).
+DROP FUNCTION explain_ddl(text);
+CREATE FUNCTION explain_ddl(sql text)
+RETURNS TABLE(statement_no int, command text, relation regclass, lock_mode text,
+              rewrite bool, scan bool, index_build bool, fk_validation bool,
+              size_bytes bigint, verdict text, reason text, hint text, message text, rule text)
+AS 'MODULE_PATHNAME', 'pg_backfill_explain_ddl'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION explain_ddl(text) IS
+  'The DDL guard''s analysis of each statement in sql (lock, rewrite, scan, index build, size, verdict, reason, hint, rule), without executing it';

@@ -58,3 +58,30 @@ ALTER TABLE orders ADD COLUMN token2 uuid DEFAULT gen_random_uuid();
 ALTER TABLE orders ADD COLUMN token2 uuid;
 SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'token2';
 RESET pg_backfill.guard;
+
+-- Names and literals in hints are quoted as PostgreSQL quotes them
+-- (quote_identifier, quote_literal), and names the hint makes up are chosen
+-- as PostgreSQL would, avoiding ones in use.
+CREATE SCHEMA "Sales";
+CREATE TABLE "Sales"."O'Brien Orders" (id int);
+INSERT INTO "Sales"."O'Brien Orders" SELECT generate_series(1, 400);
+ALTER TABLE "Sales"."O'Brien Orders" ADD COLUMN "it's" text DEFAULT md5(random()::text) || E'a\\b' NOT NULL;
+CREATE SEQUENCE "Sales"."O'Brien Orders_Ident_backfill_seq";
+ALTER TABLE "Sales"."O'Brien Orders" ADD COLUMN "Ident" int GENERATED ALWAYS AS IDENTITY;
+ALTER TABLE "Sales"."O'Brien Orders" ADD COLUMN n serial;
+SET pg_backfill.guard = block;
+ALTER TABLE "Sales"."O'Brien Orders" ALTER COLUMN id SET NOT NULL;
+SET pg_backfill.guard = warn;
+-- the SET NOT NULL hint's statements run as given, each in a transaction of
+-- its own as the hint says, without a warning
+DO $$
+DECLARE h text; stmt text;
+BEGIN
+  SELECT hint INTO h FROM explain_ddl($sql$ALTER TABLE "Sales"."O'Brien Orders" ALTER COLUMN id SET NOT NULL$sql$);
+  FOREACH stmt IN ARRAY regexp_split_to_array(substring(h FROM ': (.*);'), ';\s*') LOOP
+    EXECUTE stmt;
+    COMMIT;
+  END LOOP;
+END$$;
+SELECT attnotnull FROM pg_attribute WHERE attrelid = '"Sales"."O''Brien Orders"'::regclass AND attname = 'id';
+DROP SCHEMA "Sales" CASCADE;

@@ -33,7 +33,7 @@ INSERT INTO ex_coll SELECT 'n' || g FROM generate_series(1, 400) g;
 ALTER TABLE ex CLUSTER ON ex_pkey;
 
 -- one row per statement and subcommand; nothing runs
-SELECT statement_no, command, relation, lock_mode, rewrite, scan, index_build, fk_validation, verdict
+SELECT statement_no, command, relation, lock_mode, rewrite, scan, index_build, fk_validation, verdict, rule
   FROM explain_ddl($sql$
     ALTER TABLE ex ADD COLUMN token uuid DEFAULT gen_random_uuid(), ADD COLUMN memo text;
     ALTER TABLE ex ALTER COLUMN id TYPE bigint;
@@ -50,6 +50,13 @@ SELECT statement_no, command, relation, lock_mode, rewrite, scan, index_build, f
     ALTER TABLE no_such_table ADD COLUMN c int;
   $sql$);
 SELECT count(*) AS token_columns FROM information_schema.columns WHERE table_name = 'ex' AND column_name = 'token';
+
+-- the message of safe rows names the column or object, and the rule says why
+SELECT verdict, rule, message FROM explain_ddl($sql$
+    ALTER TABLE ex ADD COLUMN memo2 text;
+    CREATE INDEX CONCURRENTLY ex_qty ON ex (qty);
+    VACUUM ex;
+  $sql$);
 
 -- reason and hint of one case in full
 \x on

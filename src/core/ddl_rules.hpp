@@ -3,18 +3,21 @@
 // The PostgreSQL layer (src/pg/guard/) extracts *facts* about one DDL
 // subcommand from the live catalog, mirroring PostgreSQL 15's own decisions
 // (ATExecAddColumn, ATColumnChangeRequiresRewrite,
-// NotNullImpliedByRelConstraints, ...). DecideDdl turns those facts into the
-// work the statement does (rewrite, scan, index build, foreign-key
-// validation), a verdict, and the message, reason and safe-alternative hint
-// the guard reports. The hook and explain_ddl() both present this one
-// result, so they agree by construction.
+// NotNullImpliedByRelConstraints, ...). DecideDdl turns those facts into a
+// structured finding: the rule that fired (DdlRule, with a stable snake_case
+// name for SQL), the work the statement does (rewrite, scan, index build,
+// foreign-key validation), the lock, and the verdict with the exemption that
+// made it safe. It returns no text: the PostgreSQL layer
+// (src/pg/guard/messages.cpp) words each rule's message, detail and hint with
+// PostgreSQL's own quoting, sizes and lock names. The hook and explain_ddl()
+// both present this one result, so they agree by construction.
 //
 // The rules are split by statement family, one file each, matching the files
 // of src/pg/guard/ that collect the facts:
 //
 //   src/core/                  family                                                 facts from src/pg/guard/
-//   ddl_rules.cpp              DecideDdl (dispatch on the command, exemptions, message), LockModeName,
-//                              FormatSize, and the helpers the families share (ddl_rules_internal.hpp)
+//   ddl_rules.cpp              DecideDdl (dispatch on FamilyOf the command,           -
+//                              exemptions), FamilyOf, RuleName
 //   ddl_rules_add_column.cpp   ALTER TABLE ... ADD COLUMN                             alter_table.cpp
 //   ddl_rules_alter_type.cpp   ALTER TABLE ... ALTER COLUMN ... TYPE                  alter_table.cpp
 //   ddl_rules_constraints.cpp  SET NOT NULL, ADD CONSTRAINT (CHECK, FOREIGN KEY,      alter_table.cpp
@@ -57,19 +60,85 @@ enum class DdlCommand : int {
 	kForeignKeyReferenced, // the referenced table of a foreign key validated on a new table
 };
 
+// The statement families of the rules, one file of src/core each (the table
+// at the top of this file).
+enum class DdlFamily : int {
+	kOther = 0,  // kOther: catalog-only or otherwise brief
+	kAddColumn,  // ddl_rules_add_column.cpp
+	kAlterType,  // ddl_rules_alter_type.cpp
+	kConstraint, // ddl_rules_constraints.cpp
+	kIndex,      // ddl_rules_index.cpp
+	kRewrite,    // ddl_rules_rewrite.cpp
+	kPartition,  // ddl_rules_partitions.cpp
+	kDomain,     // ddl_rules_domain.cpp
+};
+
+// The family of a command. Never throws.
+DdlFamily FamilyOf(DdlCommand command) noexcept;
+
 // PostgreSQL's lock modes by number (storage/lockdefs.h; stable since 8.2).
 constexpr int kShareUpdateExclusiveLock = 4;
 constexpr int kShareLock = 5;
 constexpr int kShareRowExclusiveLock = 6;
 constexpr int kAccessExclusiveLock = 8;
 
-// Name of a lock mode as PostgreSQL spells it ("AccessExclusiveLock").
-// Never throws.
-const char *LockModeName(int lock_mode) noexcept;
+// The rule that fired for one subcommand. Each value has a stable
+// snake_case name (RuleName) that SQL shows (guard_counters(),
+// explain_ddl()'s rule column); new rules go before kLockQueue, names never
+// change meaning.
+enum class DdlRule : int {
+	kCatalogOnly = 0,                 // no growing work: the change is in the catalog, its lock is brief
+	kAlreadyDone,                     // PostgreSQL skips the work: already in that state or exists
+	kAddColumnSerial,                 // ADD COLUMN of a serial type
+	kAddColumnIdentity,               // ADD COLUMN ... GENERATED AS IDENTITY
+	kAddColumnGeneratedStored,        // ADD COLUMN ... GENERATED ALWAYS AS (...) STORED
+	kAddColumnDomainConstraints,      // ADD COLUMN of a domain type with constraints
+	kAddColumnVolatileDefault,        // ADD COLUMN with a volatile default
+	kAddColumnNotNullWithoutDefault,  // ADD COLUMN ... NOT NULL without a default
+	kAddColumnInlineUnique,           // ADD COLUMN ... UNIQUE / PRIMARY KEY
+	kAddColumnInlineCheck,            // ADD COLUMN ... CHECK (...)
+	kAddColumnForeignKey,             // ADD COLUMN ... REFERENCES with a DEFAULT clause
+	kAlterTypeRewrite,                // ALTER COLUMN TYPE that is not binary-coercible
+	kAlterTypeRecheckConstraints,     // ... binary-coercible, re-validates CHECK constraints
+	kAlterTypeIndexRebuild,           // ... binary-coercible, rebuilds an index on the column
+	kSetNotNullUnproven,              // SET NOT NULL no validated CHECK proves
+	kAddCheck,                        // ADD CONSTRAINT ... CHECK without NOT VALID
+	kAddForeignKey,                   // ADD CONSTRAINT ... FOREIGN KEY without NOT VALID
+	kAddPrimaryKeyUsingIndexNullable, // ADD PRIMARY KEY USING INDEX on nullable columns
+	kAddUnique,                       // ADD CONSTRAINT ... UNIQUE / PRIMARY KEY (index build)
+	kAddExclusion,                    // ADD CONSTRAINT ... EXCLUDE
+	kValidateConstraint,              // ALTER TABLE ... VALIDATE CONSTRAINT
+	kForeignKeyReferencedTable,       // the referenced table of a foreign key validated on a new table
+	kCreateIndex,                     // CREATE INDEX without CONCURRENTLY
+	kCreateIndexConcurrently,         // CREATE INDEX CONCURRENTLY
+	kReindex,                         // REINDEX without CONCURRENTLY
+	kReindexConcurrently,             // REINDEX CONCURRENTLY
+	kCluster,                         // CLUSTER
+	kVacuumFull,                      // VACUUM FULL
+	kRefreshMaterializedView,         // REFRESH MATERIALIZED VIEW without CONCURRENTLY
+	kSetPersistence,                  // SET LOGGED / UNLOGGED
+	kSetTablespace,                   // SET TABLESPACE
+	kSetAccessMethod,                 // SET ACCESS METHOD
+	kAttachPartitionScan,             // ATTACH PARTITION: no validated CHECK implies the bound
+	kAttachPartitionIndexBuild,       // ATTACH PARTITION: the partition lacks the parent's indexes
+	kDefaultPartitionScan,            // the DEFAULT partition's re-check for a new partition
+	kDomainAddCheck,                  // ALTER DOMAIN ... ADD CONSTRAINT ... CHECK without NOT VALID
+	kDomainSetNotNull,                // ALTER DOMAIN ... SET NOT NULL
+	kDomainValidateConstraint,        // ALTER DOMAIN ... VALIDATE CONSTRAINT
+	kLockQueue,                       // not from DecideDdl: the hook's lock-queue check (lock_timeout = 0)
+};
+constexpr int kDdlRuleCount = static_cast<int>(DdlRule::kLockQueue) + 1;
 
-// Facts about one subcommand. Strings are NUL-terminated, owned by the
-// caller, never null (empty when not applicable); identifiers arrive already
-// quoted by quote_identifier / quote_qualified_identifier.
+// The rule's stable snake_case name ("add_column_volatile_default"), or
+// "unknown" for a value outside the enum. Never throws.
+const char *RuleName(DdlRule rule) noexcept;
+
+// Facts about one subcommand. DecideDdl reads the command, flags, sizes and
+// lock mode; the strings are carried for the PostgreSQL layer's messages
+// (src/pg/guard/messages.cpp) and never read by the core. Strings are
+// NUL-terminated, owned by the caller, never null (empty when not
+// applicable); identifiers arrive already quoted by quote_identifier /
+// quote_qualified_identifier.
 struct DdlFacts {
 	DdlCommand command;
 	const char *command_tag;        // e.g. "ALTER TABLE ... ADD COLUMN"
@@ -152,26 +221,45 @@ struct DdlFacts {
 	int64_t total_size_bytes;
 };
 
-// What the guard concludes. Trivially destructible (it crosses CallCpp).
+// Why a finding with growing work is safe (kNone when it is unsafe).
+enum class Exemption : int {
+	kNone = 0,        // unsafe: the work grows with the table under a lock that blocks writes
+	kBrief,           // no growing work (kCatalogOnly)
+	kNoop,            // PostgreSQL skips the work (kAlreadyDone)
+	kWeakLock,        // the work runs under a lock weaker than ShareLock
+	kCreatedInXact,   // the table was created in this transaction
+	kTruncatedInXact, // the table got new storage in this transaction
+	kEmpty,           // the judged size is 0
+	kBelowMinSize,    // the judged size is below pg_backfill.guard_min_size
+};
+
+// Which size the lock's duration grows with.
+enum class JudgedSize : int {
+	kTable,            // the table's own size (size_bytes)
+	kDomainTables,     // ALTER DOMAIN: every table using the domain (total_size_bytes)
+	kReferencingTable, // kForeignKeyReferenced: the new referencing table (total_size_bytes)
+};
+
+// What the guard concludes: a structured finding, no text. Trivially
+// destructible.
 struct DdlVerdict {
-	const char *lock_mode; // static string
+	DdlRule rule;
+	Exemption exemption;
+	JudgedSize judged;
+	int64_t judged_bytes; // the size judged against the minimum
+	int lock_mode;        // the lock the work runs under, PostgreSQL's LOCKMODE number: facts.lock_mode, or
+	                      // facts.held_lock_mode when that is stronger
+	bool under_held_lock; // the work runs under a stronger lock an earlier statement of the transaction took
 	bool rewrite;
-	bool scan;
+	bool scan; // also set when rewrite
 	bool index_build;
 	bool fk_validation;
 	bool unsafe;
-	char message[512]; // errmsg: lower case, no trailing period
-	char reason[1024]; // full sentences: why PostgreSQL does the work, or why it is exempt
-	char detail[1536]; // errdetail: reason plus the lock and the growing work
-	char hint[2048];   // errhint: the safe sequence; empty when safe
 };
 
 // Decides one subcommand. min_size_bytes is pg_backfill.guard_min_size.
-// C++ regime: may throw std::bad_alloc only.
-DdlVerdict DecideDdl(const DdlFacts &facts, int64_t min_size_bytes);
-
-// Writes pg_size_pretty-style text ("8192 bytes", "16 kB", "2148 MB") into buf
-// and returns buf. Never throws.
-const char *FormatSize(int64_t bytes, char *buf, int buflen) noexcept;
+// Reads only the flags, sizes and lock mode of facts, never its strings.
+// Never throws.
+DdlVerdict DecideDdl(const DdlFacts &facts, int64_t min_size_bytes) noexcept;
 
 } // namespace pg_backfill::core

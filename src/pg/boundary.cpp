@@ -58,9 +58,11 @@ FinishCpp(sigjmp_buf *exception_stack, ErrorContextCallback *context_stack, bool
 	if (!failed)
 		return;
 	const char *s = error->sqlstate;
-	ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])), errmsg_internal("%s", error->message),
-	                error->detail[0] ? errdetail_internal("%s", error->detail) : 0,
-	                error->hint[0] ? errhint("%s", error->hint) : 0, errcontext_msg("pg_backfill: %s", site)));
+	// The core's texts are complete messages of their own (core::Error);
+	// site names the step of pg_backfill that raised it.
+	ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])), errmsg("%s", error->message),
+	                error->detail[0] ? errdetail("%s", error->detail) : 0,
+	                error->hint[0] ? errhint("%s", error->hint) : 0, errcontext("pg_backfill: %s", site)));
 }
 
 } // namespace pg_backfill::pg

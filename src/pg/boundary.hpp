@@ -16,7 +16,7 @@
 //
 // The one exception: a core function declared noexcept whose arguments and
 // result are trivially destructible (core::StateName, core::IsActive,
-// core::LockModeName, ...) may be called directly. It cannot throw, and
+// core::DecideDdl, core::RuleName, ...) may be called directly. It cannot throw, and
 // nothing it leaves on the stack needs a destructor, so there is nothing for
 // CallCpp to catch or copy. Anything that builds a std::string, a vector or
 // may throw goes through CallCpp.

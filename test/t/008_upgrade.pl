@@ -41,6 +41,14 @@ like($log, qr/LOG:  pg_backfill: extension pg_backfill in database "postgres" is
 like($log, qr/HINT:  Run ALTER EXTENSION pg_backfill UPDATE in database "postgres"\.$/m,
 	'and that it needs ALTER EXTENSION UPDATE');
 
+# explain_ddl at 0.1 returns its 13 columns (the library's rule column is
+# left out); at 0.2 it has the rule column, and guard_counters() exists.
+my $explain = q{SET pg_backfill.guard_min_size = 0; SELECT verdict, message FROM explain_ddl('ALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid()')};
+like($node->safe_psql('postgres', $explain), qr/^unsafe\|ALTER TABLE \.\.\. ADD COLUMN "u" with a volatile default/,
+	'explain_ddl works at 0.1');
+is($node->safe_psql('postgres',
+		"SELECT count(*) FROM pg_proc WHERE proname = 'guard_counters'"), '0', 'guard_counters() is new in 0.2');
+
 # Job 2 is running while the extension is updated.
 my $job2 = $node->safe_psql('postgres', q{SELECT start_backfill('t', 'd', 'a',
 	batch_size => 200, batch_delay => '20 ms')});
@@ -57,6 +65,10 @@ is($node->safe_psql('postgres', "SELECT checkpoint, rows_done FROM backfill.jobs
 is($node->safe_psql('postgres', "SELECT worker_starts, restarts FROM backfill.jobs WHERE job_id = $job"),
 	'0|0', "0.2's columns read their defaults");
 
+is($node->safe_psql('postgres',
+		q{SELECT rule FROM explain_ddl('ALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid()')}),
+	'add_column_volatile_default', 'explain_ddl has the rule column at 0.2');
+is($node->safe_psql('postgres', "SELECT count(*) > 0 FROM guard_counters()"), 't', 'and guard_counters() exists');
 is($node->safe_psql('postgres', "SELECT resume_backfill($job)"), 'queued', 'job 1 resumes at 0.2');
 is($node->safe_psql('postgres', "SELECT wait_backfill($job)"), 'succeeded', 'job 1 finishes');
 is($node->safe_psql('postgres', "SELECT wait_backfill($job2)"), 'succeeded',

@@ -197,25 +197,46 @@ ColumnForeignKeyValidated(ColumnDef *def) {
 	return false;
 }
 
-// "a, b" from a list of String nodes, each quoted.
+// The names of a list of String nodes joined by separator, each quoted with
+// quote_identifier when quote. PG regime.
 const char *
-QuotedNameList(List *names) {
+JoinNames(List *names, const char *separator, bool quote) {
 	StringInfoData buf;
 	initStringInfo(&buf);
 	ListCell *lc;
 	foreach (lc, names) {
 		if (buf.len > 0)
-			appendStringInfoString(&buf, ", ");
-		appendStringInfoString(&buf, quote_identifier(strVal(lfirst(lc))));
+			appendStringInfoString(&buf, separator);
+		const char *name = strVal(lfirst(lc));
+		appendStringInfoString(&buf, quote ? quote_identifier(name) : name);
 	}
 	return buf.data;
 }
 
+// "a, b" from a list of String nodes, each quoted.
+const char *
+QuotedNameList(List *names) {
+	return JoinNames(names, ", ", true);
+}
+
+// The column names of a list of String nodes joined by "_", as PostgreSQL
+// adds them to a constraint's or index's name, or nullptr for none.
+const char *
+NameAddition(List *names) {
+	return names == NIL ? nullptr : JoinNames(names, "_", false);
+}
+
 // Sets the constraint's name, or the one PostgreSQL would give an unnamed
-// constraint (close enough for a hint), quoted and raw.
+// constraint, quoted and raw: ChooseConstraintName for CHECK and FOREIGN
+// KEY, ChooseRelationName (the index's name) for PRIMARY KEY, UNIQUE and
+// EXCLUDE; name2 is the column part (nullptr for none).
 void
-SetConstraintName(core::DdlFacts *f, Constraint *c, Relation rel, const char *suffix) {
-	const char *name = c->conname ? c->conname : psprintf("%s_%s", RelationGetRelationName(rel), suffix);
+SetConstraintName(core::DdlFacts *f, Constraint *c, Relation rel, const char *name2, const char *label) {
+	const char *name = c->conname;
+	if (name == nullptr && (c->contype == CONSTR_CHECK || c->contype == CONSTR_FOREIGN))
+		name = ChooseConstraintName(RelationGetRelationName(rel), name2, label, RelationGetNamespace(rel), NIL);
+	else if (name == nullptr)
+		name = ChooseRelationName(RelationGetRelationName(rel), name2, label, RelationGetNamespace(rel), true);
 	f->object_raw = pstrdup(name);
 	f->object_name = quote_identifier(name);
 }
@@ -241,12 +262,14 @@ AddColumnFacts(GuardFinding *g, Relation rel, ColumnDef *def) {
 		f->serial = true;
 		typid = serial_type;
 		typmod = -1;
-		f->sequence_name = quote_identifier(psprintf("%s_%s_seq", RelationGetRelationName(rel), def->colname));
 	} else
 		typenameTypeIdAndMod(nullptr, def->typeName, &typid, &typmod);
 	f->type_name = format_type_with_typemod(typid, typmod);
-	if (!f->serial)
-		f->sequence_name = quote_identifier(psprintf("%s_%s_seq", RelationGetRelationName(rel), def->colname));
+	// The sequence's name as PostgreSQL chooses it for a serial column, in
+	// the table's schema (OWNED BY needs it there).
+	f->sequence_name =
+	    QuotedNewRelationName(RelationGetNamespace(rel), ChooseRelationName(RelationGetRelationName(rel), def->colname,
+	                                                                        "seq", RelationGetNamespace(rel), false));
 
 	Node *raw_default = def->raw_default;
 	Node *raw_generated = nullptr;
@@ -495,7 +518,7 @@ AddConstraintFacts(GuardFinding *g, Relation rel, Constraint *c) {
 	switch (c->contype) {
 	case CONSTR_CHECK:
 		f->command = DdlCommand::kAddCheck;
-		SetConstraintName(f, c, rel, "check");
+		SetConstraintName(f, c, rel, nullptr, "check");
 		// The expression may use a column the same statement adds; deparse
 		// it for the hint only when every column it names exists already.
 		f->object_def = "<condition>";
@@ -506,7 +529,7 @@ AddConstraintFacts(GuardFinding *g, Relation rel, Constraint *c) {
 		break;
 	case CONSTR_FOREIGN:
 		f->command = DdlCommand::kAddForeignKey;
-		SetConstraintName(f, c, rel, "fkey");
+		SetConstraintName(f, c, rel, NameAddition(c->fk_attrs), "fkey");
 		f->object_def = psprintf("FOREIGN KEY (%s) REFERENCES %s%s%s%s", QuotedNameList(c->fk_attrs),
 		                         quote_identifier(c->pktable->relname), c->pk_attrs ? " (" : "",
 		                         c->pk_attrs ? QuotedNameList(c->pk_attrs) : "", c->pk_attrs ? ")" : "");
@@ -515,7 +538,7 @@ AddConstraintFacts(GuardFinding *g, Relation rel, Constraint *c) {
 	case CONSTR_UNIQUE: {
 		f->command = DdlCommand::kAddUnique;
 		f->primary_key = c->contype == CONSTR_PRIMARY;
-		SetConstraintName(f, c, rel, f->primary_key ? "pkey" : "key");
+		SetConstraintName(f, c, rel, f->primary_key ? nullptr : NameAddition(c->keys), f->primary_key ? "pkey" : "key");
 		f->object_def = QuotedNameList(c->keys);
 		f->using_index = c->indexname != nullptr;
 		if (!f->using_index || !f->primary_key)
@@ -534,7 +557,7 @@ AddConstraintFacts(GuardFinding *g, Relation rel, Constraint *c) {
 	}
 	case CONSTR_EXCLUSION:
 		f->command = DdlCommand::kAddExclusion;
-		SetConstraintName(f, c, rel, "excl");
+		SetConstraintName(f, c, rel, nullptr, "excl");
 		break;
 	default:
 		break;
@@ -567,7 +590,9 @@ ReferencedTableFacts(const GuardFinding *g, Relation rel, AlterTableCmd *cmd, Li
 		}
 		if (fk != nullptr) {
 			def = psprintf("FOREIGN KEY (%s) REFERENCES %s", f->column, f->object_def);
-			name = fk->conname ? fk->conname : psprintf("%s_%s_fkey", RelationGetRelationName(rel), f->column_raw);
+			name = fk->conname ? fk->conname
+			                   : ChooseConstraintName(RelationGetRelationName(rel), f->column_raw, "fkey",
+			                                          RelationGetNamespace(rel), NIL);
 		}
 	}
 	if (fk == nullptr || fk->pktable == nullptr)
@@ -582,8 +607,11 @@ ReferencedTableFacts(const GuardFinding *g, Relation rel, AlterTableCmd *cmd, Li
 	r->facts.object_raw = pstrdup(name);
 	r->facts.object_name = quote_identifier(name);
 	r->facts.total_size_bytes = f->size_bytes;
-	if (cmd->subtype == AT_AddColumn)
+	if (cmd->subtype == AT_AddColumn) {
 		r->facts.column = f->column;
+		r->facts.column_raw = f->column_raw;
+		r->facts.type_name = f->type_name;
+	}
 	*findings = lappend(*findings, r);
 }
 

@@ -10,8 +10,6 @@ extern "C" {
 #include "utils/resowner.h"
 }
 
-#include "pg/boundary.hpp"
-
 namespace pg_backfill::pg {
 
 namespace {
@@ -89,7 +87,9 @@ AnalyzeStatement(GuardedStatement *guarded) {
 	ListCell *lc;
 	foreach (lc, result.findings) {
 		GuardFinding *g = (GuardFinding *)lfirst(lc);
-		g->verdict = CallCpp<&core::DecideDdl>("DecideDdl", g->facts, min_size);
+		// noexcept, and its arguments and result are trivially destructible:
+		// no boundary needed (boundary.hpp).
+		g->verdict = core::DecideDdl(g->facts, min_size);
 	}
 	return result;
 }

@@ -24,7 +24,9 @@ using pg_backfill::pg::GuardAnalysis;
 using pg_backfill::pg::GuardedStatement;
 using pg_backfill::pg::GuardFinding;
 
-constexpr int kColumns = 13;
+// The columns of version 0.2; a database still at 0.1 declares the first 13
+// (no rule), and tuplestore_putvalues reads only the declared ones.
+constexpr int kColumns = 14;
 
 // Text datum or NULL for an empty string.
 void
@@ -64,20 +66,22 @@ void
 PutFindingRow(ReturnSetInfo *rsinfo, int no, const GuardFinding *g) {
 	Datum values[kColumns] = {0};
 	bool nulls[kColumns] = {false};
+	pg_backfill::pg::FindingText t = pg_backfill::pg::FormatFinding(g);
 	values[0] = Int32GetDatum(no);
 	SetText(values, nulls, 1, g->facts.command_tag);
 	values[2] = ObjectIdGetDatum(g->relid);
 	nulls[2] = !OidIsValid(g->relid);
-	SetText(values, nulls, 3, g->verdict.lock_mode);
+	SetText(values, nulls, 3, pg_backfill::pg::GuardLockModeName(g->verdict.lock_mode));
 	values[4] = BoolGetDatum(g->verdict.rewrite);
 	values[5] = BoolGetDatum(g->verdict.scan);
 	values[6] = BoolGetDatum(g->verdict.index_build);
 	values[7] = BoolGetDatum(g->verdict.fk_validation);
 	values[8] = Int64GetDatum(g->facts.size_bytes);
 	SetText(values, nulls, 9, g->verdict.unsafe ? "unsafe" : "safe");
-	SetText(values, nulls, 10, g->verdict.reason);
-	SetText(values, nulls, 11, g->verdict.hint);
-	SetText(values, nulls, 12, g->verdict.message);
+	SetText(values, nulls, 10, t.reason);
+	SetText(values, nulls, 11, t.hint);
+	SetText(values, nulls, 12, t.message);
+	SetText(values, nulls, 13, pg_backfill::core::RuleName(g->verdict.rule));
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 

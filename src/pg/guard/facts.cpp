@@ -230,6 +230,20 @@ DomainViolationsQuery(Oid relid, Oid domainoid, Node *check) {
 		return "";
 	return psprintf("SELECT count(*) FROM %s WHERE %s;", QuotedRelationName(relid), where.data);
 }
+
+// A new constraint's name on domain domainoid, chosen as domainAddConstraint
+// chooses one (<domain>_<label>, made unique in the domain's schema).
+// PG regime: may ereport(ERROR).
+const char *
+DomainConstraintName(Oid domainoid, const char *label) {
+	HeapTuple tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(domainoid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for type %u", domainoid);
+	Form_pg_type type = (Form_pg_type)GETSTRUCT(tup);
+	const char *name = ChooseConstraintName(NameStr(type->typname), nullptr, label, type->typnamespace, NIL);
+	ReleaseSysCache(tup);
+	return name;
+}
 } // namespace
 
 // ALTER DOMAIN ... ADD CONSTRAINT CHECK, SET NOT NULL, VALIDATE CONSTRAINT:
@@ -256,8 +270,8 @@ DomainFacts(AlterDomainStmt *stmt, List **findings) {
 		tag = "ALTER DOMAIN ... ADD CONSTRAINT";
 		not_valid = c->skip_validation;
 		check = DomainCheckExpr(domainoid, c->raw_expr);
-		// domainAddConstraint names an unnamed one <domain>_check.
-		conname = c->conname ? c->conname : psprintf("%s_check", strVal(llast(stmt->typeName)));
+		// domainAddConstraint names an unnamed one so.
+		conname = c->conname ? c->conname : DomainConstraintName(domainoid, "check");
 	} else if (stmt->subtype == 'O') {
 		tag = "ALTER DOMAIN ... SET NOT NULL";
 		HeapTuple tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(domainoid));
@@ -265,7 +279,8 @@ DomainFacts(AlterDomainStmt *stmt, List **findings) {
 			noop = ((Form_pg_type)GETSTRUCT(tup))->typnotnull;
 			ReleaseSysCache(tup);
 		}
-		conname = psprintf("%s_not_null", strVal(llast(stmt->typeName)));
+		// The name of the NOT VALID CHECK the hint suggests instead.
+		conname = DomainConstraintName(domainoid, "not_null");
 	} else {
 		tag = "ALTER DOMAIN ... VALIDATE CONSTRAINT";
 		// AlterDomainValidateConstraint: the stored CHECK expression.

@@ -27,6 +27,14 @@ struct GuardFinding {
 	List *more_relids; // other tables the same work rewrites (VACUUM FULL / CLUSTER without a table)
 };
 
+// The texts of one finding (messages.cpp), palloc'd; "" when absent.
+struct FindingText {
+	const char *message; // errmsg: lower case, no trailing period
+	const char *reason;  // why PostgreSQL does the work, or why it is exempt (explain_ddl's reason)
+	const char *detail;  // errdetail: the reason, and for an unsafe finding what its lock blocks for how long
+	const char *hint;    // errhint: the safe sequence; "" unless unsafe
+};
+
 // Result of analysing one statement.
 struct GuardAnalysis {
 	List *findings; // of GuardFinding *
@@ -141,6 +149,18 @@ void DefaultPartitionFacts(const char *tag, Relation parent, PartitionBoundSpec 
 // A transformed expression over rel, deparsed (alter_table.cpp). PG regime.
 const char *Deparse(Node *expr, Relation rel, bool show_implicit = false);
 
+// The guard's texts (messages.cpp): FormatFinding words a decided finding
+// (g->verdict set by AnalyzeStatement) from its rule, with names quoted by
+// quote_identifier, sizes from pg_size_pretty and lock modes from
+// GetLockmodeName (the below-minimum exemption names
+// pg_backfill.guard_min_size's current value). Looks up names for the hints it makes up
+// (ChooseConstraintName, ChooseRelationName). PG regime: may ereport(ERROR).
+FindingText FormatFinding(const GuardFinding *g);
+
+// The lock mode's name as PostgreSQL spells it ("AccessExclusiveLock").
+// PG regime.
+const char *GuardLockModeName(int lock_mode);
+
 // Relation facts (relation.cpp). PG regime: may ereport(ERROR).
 // NewFinding allocates a finding for relid with every string empty and the
 // relation's facts filled in: quoted names, size (heap + TOAST from the
@@ -148,6 +168,7 @@ const char *Deparse(Node *expr, Relation rel, bool show_implicit = false);
 // transaction, partitioned.
 GuardFinding *NewFinding(core::DdlCommand command, const char *command_tag, Oid relid, int lock_mode);
 const char *QuotedRelationName(Oid relid);
+const char *QuotedNewRelationName(Oid nsp, const char *name);
 int64 RelationSizeBytes(Oid relid);
 const char *PStrOrEmpty(const char *s);
 
@@ -192,5 +213,17 @@ void CheckRunningBackfills(GuardedStatement *stmt, const GuardAnalysis *analysis
 
 // Installs the hook (hook.cpp). PG regime.
 void InstallGuardHook();
+
+// The guard's counters (counters.cpp): per database, rule and action, since
+// the server started, read by guard_counters().
+enum GuardAction { kGuardWarned = 0, kGuardBlocked = 1, kGuardAcknowledged = 2 };
+
+// Requests and initialises their shared memory; call from _PG_init while
+// preloading. PG regime.
+void InstallGuardCounters();
+
+// Adds one to this database's count of action for rule. Does nothing when
+// not preloaded or when every database slot is taken. Never errors.
+void CountGuardAction(core::DdlRule rule, GuardAction action);
 
 } // namespace pg_backfill::pg

@@ -61,8 +61,8 @@ const char *
 UnhonouredNote(bool honoured) {
 	if (!guc_allow_unsafe_ddl || honoured)
 		return "";
-	return psprintf(" pg_backfill.allow_unsafe_ddl is on but not honoured for role \"%s\": only superusers and "
-	                "members of the role named by pg_backfill.unsafe_ddl_role may acknowledge unsafe DDL.",
+	return psprintf(_(" pg_backfill.allow_unsafe_ddl is on but not honoured for role \"%s\": only superusers and "
+	                  "members of the role named by pg_backfill.unsafe_ddl_role may acknowledge unsafe DDL."),
 	                GetUserNameFromId(GetUserId(), false));
 }
 
@@ -74,20 +74,23 @@ LogAcknowledgement(const char *what, const char *query) {
 	              errdetail("Statement: %s", query), errhidestmt(true)));
 }
 
-// WARNING (warn mode) or ERROR 55000 (block mode) for one unsafe finding.
+// WARNING (warn mode) or ERROR 55000 (block mode) for one unsafe finding,
+// counted under its rule. The texts come translated from FormatFinding.
 // PG regime: may ereport(ERROR).
 void
-ReportUnsafe(const GuardFinding *g, const char *note) {
-	const core::DdlVerdict *v = &g->verdict;
+ReportUnsafe(const GuardFinding *g, const FindingText *t, const char *note) {
 	int level = EffectiveGuardMode() == kGuardBlock ? ERROR : WARNING;
-	ereport(level,
-	        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
-	         errmsg("%s", v->message), errdetail("%s%s", v->detail, note), v->hint[0] ? errhint("%s", v->hint) : 0));
+	CountGuardAction(g->verdict.rule, level == ERROR ? kGuardBlocked : kGuardWarned);
+	// The texts are translated already (FormatFinding), so _internal.
+	ereport(level, (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
+	                errmsg_internal("%s", t->message), errdetail_internal("%s%s", t->detail, note),
+	                t->hint[0] ? errhint("%s", t->hint) : 0));
 }
 
 // Warns or blocks when the statement would queue behind a conflicting lock
 // with lock_timeout = 0. Runs before the analysis, which itself queues for
-// an AccessShareLock. PG regime: may ereport(ERROR).
+// an AccessShareLock. The other session (pid, transaction age, query) is
+// named in the DETAIL only. PG regime: may ereport(ERROR).
 void
 CheckLockQueue(GuardedStatement *guarded, bool honoured, const char *query) {
 	if (LockTimeout != 0)
@@ -107,21 +110,32 @@ CheckLockQueue(GuardedStatement *guarded, bool honoured, const char *query) {
 		char *holder = nullptr;
 		if (seen || !FindLockQueueHazard(t->relid, t->lock_mode, &holder))
 			continue;
-		const char *msg = psprintf("%s on table \"%s\" waits behind %s with lock_timeout = 0",
-		                           core::LockModeName(t->lock_mode), get_rel_name(t->relid), holder);
+		const char *lock = GuardLockModeName(t->lock_mode);
+		const char *relname = get_rel_name(t->relid);
 		if (honoured) {
-			LogAcknowledgement(msg, query);
+			CountGuardAction(core::DdlRule::kLockQueue, kGuardAcknowledged);
+			LogAcknowledgement(psprintf(_("%s on table \"%s\" would wait behind another session's lock with "
+			                              "lock_timeout = 0"),
+			                            lock, relname),
+			                   query);
 			continue;
 		}
 		int level = EffectiveGuardMode() == kGuardBlock ? ERROR : WARNING;
-		ereport(level,
-		        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
-		         errmsg("%s", msg),
-		         errdetail("While it waits, every later %s the table queues behind it.%s",
-		                   t->lock_mode == AccessExclusiveLock ? "query on" : "write to", UnhonouredNote(honoured)),
-		         errhint("Run it with run_with_lock_retries(sql), which tries it under a short lock_timeout and "
-		                 "retries with backoff, or set lock_timeout (for example SET lock_timeout = '2s') and retry "
-		                 "it until it gets the lock.")));
+		CountGuardAction(core::DdlRule::kLockQueue, level == ERROR ? kGuardBlocked : kGuardWarned);
+		ereport(
+		    level,
+		    (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
+		     errmsg("%s on table \"%s\" would wait behind another session's lock with lock_timeout = 0", lock, relname),
+		     t->lock_mode == AccessExclusiveLock
+		         ? errdetail("The statement would wait behind %s. While it waits, every later query on the table "
+		                     "queues behind it.%s",
+		                     holder, UnhonouredNote(honoured))
+		         : errdetail("The statement would wait behind %s. While it waits, every later write to the "
+		                     "table queues behind it.%s",
+		                     holder, UnhonouredNote(honoured)),
+		     errhint("Run it with run_with_lock_retries(sql), which tries it under a short lock_timeout and "
+		             "retries with backoff, or set lock_timeout (for example SET lock_timeout = '2s') and retry "
+		             "it until it gets the lock.")));
 	}
 }
 
@@ -131,9 +145,10 @@ void
 LogFinding(const GuardFinding *g) {
 	const core::DdlVerdict *v = &g->verdict;
 	ereport(DEBUG1, (errmsg_internal("pg_backfill guard: relation=%s command=%s lock=%s rewrite=%d scan=%d "
-	                                 "index_build=%d fk_validation=%d verdict=%s",
-	                                 g->facts.relation, g->facts.command_tag, v->lock_mode, v->rewrite, v->scan,
-	                                 v->index_build, v->fk_validation, v->unsafe ? "unsafe" : "safe")));
+	                                 "index_build=%d fk_validation=%d verdict=%s rule=%s",
+	                                 g->facts.relation, g->facts.command_tag, GuardLockModeName(v->lock_mode),
+	                                 v->rewrite, v->scan, v->index_build, v->fk_validation,
+	                                 v->unsafe ? "unsafe" : "safe", core::RuleName(v->rule))));
 }
 
 // The guard proper, in the PG regime with only trivially destructible
@@ -156,10 +171,12 @@ GuardStatement(Node *parsetree, const char *query) {
 		LogFinding(g);
 		if (!g->verdict.unsafe)
 			continue;
-		if (honoured)
-			LogAcknowledgement(g->verdict.message, query);
-		else
-			ReportUnsafe(g, note);
+		FindingText t = FormatFinding(g);
+		if (honoured) {
+			CountGuardAction(g->verdict.rule, kGuardAcknowledged);
+			LogAcknowledgement(t.message, query);
+		} else
+			ReportUnsafe(g, &t, note);
 	}
 }
 

@@ -99,6 +99,17 @@ QuotedRelationName(Oid relid) {
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name);
 }
 
+// name (a relation the guard's hint creates in schema nsp) quoted, and
+// qualified unless nsp is where an unqualified CREATE puts it: the first
+// schema of the search_path. PG regime.
+const char *
+QuotedNewRelationName(Oid nsp, const char *name) {
+	List *path = fetch_search_path(false);
+	if (path != NIL && linitial_oid(path) == nsp)
+		return quote_identifier(name);
+	return quote_qualified_identifier(get_namespace_name(nsp), name);
+}
+
 // A palloc'd copy of s, or "" for nullptr. PG regime.
 const char *
 PStrOrEmpty(const char *s) {

@@ -59,46 +59,63 @@ ReachesJobTable(GuardedStatement *guarded, Oid relid, const ActiveJob *job) {
 	return recurses && list_member_oid(find_all_inheritors(relid, NoLock, nullptr), job->relid);
 }
 
-// "rewrites the table" if the analysis predicts a rewrite of job's table.
-const char *
+// What a statement does to a job's table that breaks the job.
+enum class Breaking {
+	kNone,
+	kDropsTable,
+	kDropsColumn,
+	kDropsKeyConstraint,
+	kDropsKeyIndex,
+	kRetypesColumn,
+	kRewritesTable,
+};
+
+// kRewritesTable if the analysis predicts a rewrite of job's table.
+Breaking
 RewritesTable(GuardedStatement *guarded, const GuardAnalysis *analysis, const ActiveJob *job) {
 	ListCell *lc;
 	foreach (lc, analysis->findings) {
 		const GuardFinding *g = (const GuardFinding *)lfirst(lc);
 		if (g->verdict.rewrite &&
 		    (ReachesJobTable(guarded, g->relid, job) || list_member_oid(g->more_relids, job->relid)))
-			return "rewrites the table";
+			return Breaking::kRewritesTable;
 	}
-	return nullptr;
+	return Breaking::kNone;
 }
 
-// "drops the table" when `what` was dropped as itself, else "drops the table
-// (by dropping schema s)": the object the statement names that takes it
-// along. PG regime.
+// The description of the object the statement names whose drop takes
+// *self along, or nullptr when self is dropped as itself. PG regime.
 const char *
-Dropping(const char *what, const ObjectAddress *self, const ObjectAddress *by) {
+DroppedBy(const ObjectAddress *self, const ObjectAddress *by) {
 	if (by->classId == self->classId && by->objectId == self->objectId && by->objectSubId == self->objectSubId)
-		return what;
-	return psprintf("%s (by dropping %s)", what, getObjectDescription(by, false));
+		return nullptr;
+	return getObjectDescription(by, false);
 }
 
-// What the statement does to job's table that breaks it, or nullptr.
-// PG regime: may ereport(ERROR) from catalog lookups.
-const char *
+// What the statement does to job's table that breaks it (kNone if
+// nothing); *by gets what DroppedBy says for a drop. PG regime: may
+// ereport(ERROR) from catalog lookups.
+Breaking
 BreakingAction(GuardedStatement *guarded, const GuardAnalysis *analysis, const DroppedObjects *dropped,
-               const ActiveJob *job) {
+               const ActiveJob *job, const char **by_name) {
 	ObjectAddress by;
 	ObjectAddress self = {RelationRelationId, job->relid, 0};
-	if (IsDropped(dropped, RelationRelationId, job->relid, 0, &by))
-		return Dropping("drops the table", &self, &by);
+	*by_name = nullptr;
+	if (IsDropped(dropped, RelationRelationId, job->relid, 0, &by)) {
+		*by_name = DroppedBy(&self, &by);
+		return Breaking::kDropsTable;
+	}
 	self.objectSubId = job->attnum;
-	if (IsDropped(dropped, RelationRelationId, job->relid, job->attnum, &by))
-		return Dropping("drops the job's target column", &self, &by);
+	if (IsDropped(dropped, RelationRelationId, job->relid, job->attnum, &by)) {
+		*by_name = DroppedBy(&self, &by);
+		return Breaking::kDropsColumn;
+	}
 	self = {RelationRelationId, job->key_index, 0};
 	if (IsDropped(dropped, RelationRelationId, job->key_index, 0, &by)) {
 		if (by.classId == ConstraintRelationId && get_constraint_index(by.objectId) == job->key_index)
-			return "drops the constraint whose index the job walks";
-		return Dropping("drops the index the job walks", &self, &by);
+			return Breaking::kDropsKeyConstraint;
+		*by_name = DroppedBy(&self, &by);
+		return Breaking::kDropsKeyIndex;
 	}
 	// ALTER COLUMN TYPE recurses to every partition and inheritance child.
 	Node *parsetree = guarded->parsetree;
@@ -108,9 +125,37 @@ BreakingAction(GuardedStatement *guarded, const GuardAnalysis *analysis, const D
 	foreach (lc, ((AlterTableStmt *)parsetree)->cmds) {
 		AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
 		if (cmd->subtype == AT_AlterColumnType && get_attnum(job->relid, cmd->name) == job->attnum)
-			return "changes the type of the job's target column";
+			return Breaking::kRetypesColumn;
 	}
 	return RewritesTable(guarded, analysis, job);
+}
+
+// errdetail for a breaking action: one complete sentence per action, and
+// per whether the statement names the dropped object itself or something
+// whose drop takes it along (by). Call inside ereport.
+int
+BreakingDetail(Breaking action, const char *by) {
+	switch (action) {
+	case Breaking::kDropsTable:
+		return by ? errdetail("The statement drops the table (by dropping %s), which would break the job.", by)
+		          : errdetail("The statement drops the table, which would break the job.");
+	case Breaking::kDropsColumn:
+		return by ? errdetail("The statement drops the job's target column (by dropping %s), which would break the "
+		                      "job.",
+		                      by)
+		          : errdetail("The statement drops the job's target column, which would break the job.");
+	case Breaking::kDropsKeyConstraint:
+		return errdetail("The statement drops the constraint whose index the job walks, which would break the job.");
+	case Breaking::kDropsKeyIndex:
+		return by ? errdetail("The statement drops the index the job walks (by dropping %s), which would break the "
+		                      "job.",
+		                      by)
+		          : errdetail("The statement drops the index the job walks, which would break the job.");
+	case Breaking::kRetypesColumn:
+		return errdetail("The statement changes the type of the job's target column, which would break the job.");
+	default:
+		return errdetail("The statement rewrites the table, which would break the job.");
+	}
 }
 
 // Finds the columns of backfill.jobs (defined by the install script) by
@@ -189,13 +234,14 @@ CheckRunningBackfills(GuardedStatement *guarded, const GuardAnalysis *analysis) 
 	ListCell *lc;
 	foreach (lc, active) {
 		job = (const ActiveJob *)lfirst(lc);
-		const char *action = BreakingAction(guarded, analysis, dropped, job);
-		if (action == nullptr)
+		const char *by_name;
+		Breaking action = BreakingAction(guarded, analysis, dropped, job, &by_name);
+		if (action == Breaking::kNone)
 			continue;
 		ereport(ERROR, (errcode(ERRCODE_OBJECT_IN_USE),
 		                errmsg("backfill job %lld is active on table \"%s\"", (long long)job->job_id,
 		                       get_rel_name(job->relid)),
-		                errdetail("The statement %s, which would break the job.", action),
+		                BreakingDetail(action, by_name),
 		                errhint("Wait for the job to finish with wait_backfill(%lld), or cancel it with "
 		                        "cancel_backfill(%lld), then retry.",
 		                        (long long)job->job_id, (long long)job->job_id)));
