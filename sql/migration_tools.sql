@@ -124,11 +124,12 @@ INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('shop', '0006
 COMMIT;
 SELECT count(*) AS rows, count(DISTINCT token) AS distinct_tokens FROM orders;
 ALTER TABLE orders DROP COLUMN token;
--- The fix: AddField(UUIDField(null=True)) and RunSQL, atomic: the database's
--- default for new rows, a backfill with one value per row (the NOT NULL
--- sequence then follows as in 0005, atomic = False).
+-- The fix (README, Migration tools): RunSQL with state_operations=[AddField(
+-- UUIDField(null=True, default=uuid.uuid4))], atomic: the database's default
+-- for new rows, a backfill with one value per row (the NOT NULL sequence then
+-- follows as in 0005, atomic = False).
 BEGIN;
-ALTER TABLE "orders" ADD COLUMN "token" uuid NULL;
+SELECT run_with_lock_retries('ALTER TABLE orders ADD COLUMN token uuid');
 ALTER TABLE orders ALTER COLUMN token SET DEFAULT gen_random_uuid();
 SELECT start_backfill('orders', 'token', 'gen_random_uuid()') \gset
 COMMIT;
