@@ -164,20 +164,11 @@ SELECT count(*) AS wrong FROM orders
  WHERE amount_cents IS DISTINCT FROM total::bigint * 100 + quantity
     OR shipping_cents IS DISTINCT FROM quantity::bigint;
 
--- sqitch: deploy/orders_amount_not_null.sql in the template's one
--- transaction: refused at VALIDATE (as Django's atomic 0005), and psql with
--- ON_ERROR_STOP ends there, so sqitch rolls the change back.
-BEGIN;
-
-SELECT wait_column_backfill('orders', 'amount_cents');
-ALTER TABLE orders ADD CONSTRAINT orders_amount_cents_nn CHECK (amount_cents IS NOT NULL) NOT VALID;
-ALTER TABLE orders VALIDATE CONSTRAINT orders_amount_cents_nn;
-ALTER TABLE orders ALTER COLUMN amount_cents SET NOT NULL;
-ALTER TABLE orders DROP CONSTRAINT orders_amount_cents_nn;
-
-COMMIT;
-SELECT count(*) AS constraints FROM pg_constraint WHERE conname = 'orders_amount_cents_nn';
--- ... and the script without BEGIN/COMMIT: psql commits each statement.
+-- sqitch: deploy/orders_amount_not_null.sql. In the template's BEGIN/COMMIT
+-- it sends the statements of Django's atomic 0005 above in one transaction,
+-- refused at VALIDATE the same way (psql with ON_ERROR_STOP ends there and
+-- sqitch rolls the change back). Without BEGIN/COMMIT psql commits each
+-- statement:
 SELECT wait_column_backfill('orders', 'amount_cents');
 SELECT run_with_lock_retries('ALTER TABLE orders ADD CONSTRAINT orders_amount_cents_nn CHECK (amount_cents IS NOT NULL) NOT VALID');
 ALTER TABLE orders VALIDATE CONSTRAINT orders_amount_cents_nn;
