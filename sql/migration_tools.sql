@@ -20,7 +20,7 @@
 -- The Django table "orders" is created in schema migtools, found through the
 -- search_path as Django finds it in public.
 \i sql/helpers/wait_for.sql
-CREATE EXTENSION pg_backfill;
+CREATE EXTENSION IF NOT EXISTS pg_backfill;
 CREATE ROLE regress_migrator LOGIN;
 CREATE SCHEMA migtools AUTHORIZATION regress_migrator;
 SET search_path = migtools, public;
@@ -141,12 +141,13 @@ DELETE FROM orders WHERE id > 3000;
 -- sqitch: deploy/orders_amount.sql as `sqitch add` templates it (BEGIN;
 -- COMMIT;), with the guard's own safe sequence: add the column, its default
 -- for new rows, the backfill. Without lock_timeout, then with it (PGOPTIONS=
--- '-c lock_timeout=5s' for sqitch's psql).
+-- '-c lock_timeout=5s' for sqitch's psql). psql prints the job id, which here
+-- depends on the tests before (\gset).
 BEGIN;
 
 ALTER TABLE orders ADD COLUMN amount_cents bigint;
 ALTER TABLE orders ALTER COLUMN amount_cents SET DEFAULT 0;
-SELECT start_backfill('orders', 'amount_cents', 'total::bigint * 100 + quantity');
+SELECT start_backfill('orders', 'amount_cents', 'total::bigint * 100 + quantity') \gset
 
 COMMIT;
 SELECT wait_column_backfill('orders', 'amount_cents');
@@ -155,7 +156,7 @@ BEGIN;
 
 ALTER TABLE orders ADD COLUMN shipping_cents bigint;
 ALTER TABLE orders ALTER COLUMN shipping_cents SET DEFAULT 0;
-SELECT start_backfill('orders', 'shipping_cents', 'quantity::bigint');
+SELECT start_backfill('orders', 'shipping_cents', 'quantity::bigint') \gset
 
 COMMIT;
 RESET lock_timeout;
