@@ -20,7 +20,10 @@
 -- The Django table "orders" is created in schema migtools, found through the
 -- search_path as Django finds it in public.
 \i sql/helpers/wait_for.sql
+-- The guard files before this one may leave the extension installed.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_backfill;
+RESET client_min_messages;
 CREATE ROLE regress_migrator LOGIN;
 CREATE SCHEMA migtools AUTHORIZATION regress_migrator;
 SET search_path = migtools, public;
