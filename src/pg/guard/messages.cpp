@@ -248,7 +248,7 @@ UnsafeMessage(const GuardFinding *g) {
 	case DdlRule::kDomainSetNotNull:
 		return psprintf(_("%s on domain %s scans table \"%s\" (%s) under %s"), tag, f->type_name, rel, size, lock);
 	case DdlRule::kValidateConstraint: // only under a stronger lock the transaction holds
-		return psprintf(_("%s %s scans table \"%s\" (%s) under %s"), tag, f->object_name, rel, size, lock);
+		return psprintf(_("%s \"%s\" scans table \"%s\" (%s) under %s"), tag, f->object_raw, rel, size, lock);
 	default:
 		// The other weak-lock rules and catalog_only / already_done are never
 		// unsafe.
