@@ -104,6 +104,48 @@ DROP TYPE app.mood;
 DROP FUNCTION app.positive(integer) CASCADE;
 SELECT count(*) FROM backfill.jobs WHERE state = 'paused';
 -- once the jobs are cancelled, everything goes
+-- A job's batch holds its table lock: with lock_timeout = 0, DDL that would
+-- break the job is refused as such (55006, with the cancel hint), not as a
+-- lock-queue hazard about the batch; other DDL gets the lock-queue report,
+-- which names the holder's backend type. The batch is held in the
+-- expression by a gate this session opens.
+\i sql/helpers/wait_for.sql
+CREATE TABLE gate (open boolean NOT NULL);
+INSERT INTO gate VALUES (false);
+CREATE FUNCTION gated(v int) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  WHILE NOT (SELECT open FROM public.gate) LOOP
+    PERFORM pg_sleep(0.01);
+  END LOOP;
+  RETURN v;
+END$$;
+CREATE TABLE held (id int PRIMARY KEY, a int, c int);
+INSERT INTO held SELECT g, g FROM generate_series(1, 100) g;
+SELECT start_backfill('held', 'c', 'gated(a)') AS held_job \gset
+SELECT wait_for($$(SELECT count(*) > 0 FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+                   WHERE a.backend_type = 'pg_backfill worker' AND l.relation = 'held'::regclass AND l.granted)$$);
+CREATE FUNCTION try_ddl(stmt text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE d text;
+BEGIN
+  EXECUTE stmt;
+  RAISE NOTICE 'ran: %', stmt;
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+  RAISE NOTICE '% %: % | %', SQLSTATE, stmt, regexp_replace(SQLERRM, 'job [0-9]+', 'job N'),
+    regexp_replace(regexp_replace(d, 'pid [0-9]+', 'pid N'), 'open for [0-9.]+ s', 'open for N s');
+END$$;
+SET pg_backfill.guard = block;
+SET lock_timeout = 0;
+SELECT try_ddl('ALTER TABLE held DROP COLUMN c');
+SELECT try_ddl('ALTER TABLE held ADD COLUMN z int');
+RESET lock_timeout;
+RESET pg_backfill.guard;
+UPDATE gate SET open = true;
+SELECT wait_backfill(:held_job);
+SELECT count(*) FILTER (WHERE c = a) AS filled FROM held;
+DROP TABLE held, gate;
+DROP FUNCTION gated(int), try_ddl(text), wait_for(text);
+
 SELECT count(cancel_backfill(job_id)) FROM backfill.jobs WHERE state = 'paused';
 DROP SCHEMA app CASCADE;
 DROP TABLE parent CASCADE;

@@ -176,7 +176,7 @@ const char *PStrOrEmpty(const char *s);
 // relid blocks writes, lock_timeout is 0 and another backend holds a
 // conflicting lock, returns a palloc'd description of the first holder in
 // *holder and true. PG regime.
-bool FindLockQueueHazard(Oid relid, int lock_mode, char **holder);
+bool FindLockQueueHazard(Oid relid, int lock_mode, char **holder, int *holder_pid = nullptr);
 
 // What a statement drops (dropped_objects.cpp): for DROP of any object kind,
 // DROP OWNED and ALTER TABLE ... DROP COLUMN / DROP CONSTRAINT, the objects
@@ -202,7 +202,11 @@ bool IsDropped(const DroppedObjects *dropped, Oid classid, Oid objid, int32 subi
 // there is none, or when this transaction already holds a lock on *tag that
 // makes a request for lock_mode granted at once. A prepared transaction is
 // named as such. PG regime.
-bool FindLockConflict(const LOCKTAG *tag, int lock_mode, char **holder);
+bool FindLockConflict(const LOCKTAG *tag, int lock_mode, char **holder, int *holder_pid = nullptr);
+
+// True when pid is a pg_backfill job worker (its batches hold their table
+// lock for one batch). Never errors.
+bool IsBackfillJobWorker(int pid);
 
 // Running backfill jobs (running_jobs.cpp): raises ERROR 55006 if the
 // statement would break an active job: it drops the job's table, column or

@@ -87,14 +87,23 @@ ReportUnsafe(const GuardFinding *g, const FindingText *t, const char *note) {
 	                t->hint[0] ? errhint("%s", t->hint) : 0));
 }
 
-// Warns or blocks when the statement would queue behind a conflicting lock
-// with lock_timeout = 0. Runs before the analysis, which itself queues for
-// an AccessShareLock. The other session (pid, transaction age, query) is
-// named in the DETAIL only. PG regime: may ereport(ERROR).
-void
-CheckLockQueue(GuardedStatement *guarded, bool honoured, const char *query) {
+// A lock-queue hazard: the statement's lock on a table would queue behind
+// another session's.
+struct LockQueueHazard {
+	const char *relname;
+	int lock_mode;
+	const char *holder;      // the other session, for the DETAIL
+	bool held_by_job_worker; // a pg_backfill job worker, reported after the running-jobs check
+};
+
+// The lock-queue hazards of the statement with lock_timeout = 0, at most one
+// per table. Runs before the analysis, which itself queues for an
+// AccessShareLock. PG regime.
+List *
+FindLockQueueHazards(GuardedStatement *guarded) {
 	if (LockTimeout != 0)
-		return;
+		return NIL;
+	List *hazards = NIL;
 	List *targets = StatementLockTargets(guarded);
 	ListCell *lc;
 	foreach (lc, targets) {
@@ -108,34 +117,54 @@ CheckLockQueue(GuardedStatement *guarded, bool honoured, const char *query) {
 			seen = seen || (p->relid == t->relid && p->lock_mode >= t->lock_mode);
 		}
 		char *holder = nullptr;
-		if (seen || !FindLockQueueHazard(t->relid, t->lock_mode, &holder))
+		int holder_pid = 0;
+		if (seen || !FindLockQueueHazard(t->relid, t->lock_mode, &holder, &holder_pid))
 			continue;
-		const char *lock = GuardLockModeName(t->lock_mode);
-		const char *relname = get_rel_name(t->relid);
+		LockQueueHazard *h = (LockQueueHazard *)palloc(sizeof(LockQueueHazard));
+		*h = {get_rel_name(t->relid), t->lock_mode, holder, IsBackfillJobWorker(holder_pid)};
+		hazards = lappend(hazards, h);
+	}
+	return hazards;
+}
+
+// Warns or blocks for the hazards whose holder is (held_by_job_worker) or is
+// not a pg_backfill job worker: a job's batch is reported after the
+// running-jobs check, so DDL that would break the job gets that error (55006,
+// with its cancel hint) rather than one about the job's current batch. The
+// other session (pid, transaction age, query) is named in the DETAIL only.
+// PG regime: may ereport(ERROR).
+void
+ReportLockQueueHazards(List *hazards, bool held_by_job_worker, bool honoured, const char *query) {
+	ListCell *lc;
+	foreach (lc, hazards) {
+		const LockQueueHazard *h = (const LockQueueHazard *)lfirst(lc);
+		if (h->held_by_job_worker != held_by_job_worker)
+			continue;
+		const char *lock = GuardLockModeName(h->lock_mode);
 		if (honoured) {
 			CountGuardAction(core::DdlRule::kLockQueue, kGuardAcknowledged);
 			LogAcknowledgement(psprintf(_("%s on table \"%s\" would wait behind another session's lock with "
 			                              "lock_timeout = 0"),
-			                            lock, relname),
+			                            lock, h->relname),
 			                   query);
 			continue;
 		}
 		int level = EffectiveGuardMode() == kGuardBlock ? ERROR : WARNING;
 		CountGuardAction(core::DdlRule::kLockQueue, level == ERROR ? kGuardBlocked : kGuardWarned);
-		ereport(
-		    level,
-		    (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
-		     errmsg("%s on table \"%s\" would wait behind another session's lock with lock_timeout = 0", lock, relname),
-		     t->lock_mode == AccessExclusiveLock
-		         ? errdetail("The statement would wait behind %s. While it waits, every later query on the table "
-		                     "queues behind it.%s",
-		                     holder, UnhonouredNote(honoured))
-		         : errdetail("The statement would wait behind %s. While it waits, every later write to the "
-		                     "table queues behind it.%s",
-		                     holder, UnhonouredNote(honoured)),
-		     errhint("Run it with run_with_lock_retries(sql), which tries it under a short lock_timeout and "
-		             "retries with backoff, or set lock_timeout (for example SET lock_timeout = '2s') and retry "
-		             "it until it gets the lock.")));
+		ereport(level,
+		        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
+		         errmsg("%s on table \"%s\" would wait behind another session's lock with lock_timeout = 0", lock,
+		                h->relname),
+		         h->lock_mode == AccessExclusiveLock
+		             ? errdetail("The statement would wait behind %s. While it waits, every later query on the "
+		                         "table queues behind it.%s",
+		                         h->holder, UnhonouredNote(honoured))
+		             : errdetail("The statement would wait behind %s. While it waits, every later write to the "
+		                         "table queues behind it.%s",
+		                         h->holder, UnhonouredNote(honoured)),
+		         errhint("Run it with run_with_lock_retries(sql), which tries it under a short lock_timeout and "
+		                 "retries with backoff, or set lock_timeout (for example SET lock_timeout = '2s') and "
+		                 "retry it until it gets the lock.")));
 	}
 }
 
@@ -159,11 +188,13 @@ GuardStatement(Node *parsetree, const char *query) {
 	// (StatementRelid), and passed down with the statement.
 	GuardedStatement guarded = {parsetree, InvalidOid, false};
 	bool honoured = AcknowledgementHonoured();
-	CheckLockQueue(&guarded, honoured, query);
+	List *hazards = FindLockQueueHazards(&guarded);
+	ReportLockQueueHazards(hazards, false, honoured, query);
 	GuardAnalysis analysis = AnalyzeStatement(&guarded);
 	if (analysis.failed)
 		ereport(DEBUG1, (errmsg_internal("pg_backfill guard: analysis failed: %s", analysis.error)));
 	CheckRunningBackfills(&guarded, &analysis);
+	ReportLockQueueHazards(hazards, true, honoured, query);
 	const char *note = UnhonouredNote(honoured);
 	ListCell *lc;
 	foreach (lc, analysis.findings) {

@@ -3,6 +3,7 @@
 // and every later query on the table queues behind it. Finds such a
 // session through the lock manager and describes it from its backend status.
 #include "pg/guard/guard.hpp"
+#include "pg/jobs/worker_launch.hpp"
 
 extern "C" {
 #include "catalog/pg_authid.h"
@@ -86,7 +87,7 @@ IsCancellableAutovacuum(int pid) {
 } // namespace
 
 bool
-FindLockConflict(const LOCKTAG *tag, int lock_mode, char **holder) {
+FindLockConflict(const LOCKTAG *tag, int lock_mode, char **holder, int *holder_pid) {
 	if (CoveredByHeldLock(tag, lock_mode))
 		return false;
 	LOCKMASK conflicts = GetLockTagsMethodTable(tag)->conflictTab[lock_mode];
@@ -104,6 +105,8 @@ FindLockConflict(const LOCKTAG *tag, int lock_mode, char **holder) {
 		bool awaits = inst->waitLockMode != NoLock && (conflicts & LOCKBIT_ON(inst->waitLockMode)) != 0;
 		if ((!holds && !awaits) || IsCancellableAutovacuum(inst->pid))
 			continue;
+		if (holder_pid != nullptr)
+			*holder_pid = inst->pid;
 		*holder = inst->pid == 0
 		              ? pstrdup("a lock held by a prepared transaction (see pg_prepared_xacts)")
 		              : psprintf("%s %s", awaits ? "a lock request of" : "a lock held by", DescribeBackend(inst->pid));
@@ -113,10 +116,16 @@ FindLockConflict(const LOCKTAG *tag, int lock_mode, char **holder) {
 }
 
 bool
-FindLockQueueHazard(Oid relid, int lock_mode, char **holder) {
+FindLockQueueHazard(Oid relid, int lock_mode, char **holder, int *holder_pid) {
 	LOCKTAG tag;
 	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
-	return FindLockConflict(&tag, lock_mode, holder);
+	return FindLockConflict(&tag, lock_mode, holder, holder_pid);
+}
+
+bool
+IsBackfillJobWorker(int pid) {
+	const char *type = pid != 0 ? GetBackgroundWorkerTypeByPid(pid) : nullptr;
+	return type != nullptr && strcmp(type, kJobWorkerType) == 0;
 }
 
 } // namespace pg_backfill::pg

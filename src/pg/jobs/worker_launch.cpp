@@ -92,7 +92,7 @@ CheckJobCanRun(int64 job_id, Oid login_role, Oid owner) {
 bool
 RegisterJobWorker(int64 job_id, Oid login_role, Oid owner) {
 	BackgroundWorker worker;
-	InitDynamicWorker(&worker, "pg_backfill_job_worker_main", "pg_backfill worker",
+	InitDynamicWorker(&worker, "pg_backfill_job_worker_main", kJobWorkerType,
 	                  "pg_backfill worker for job " INT64_FORMAT, job_id);
 	JobWorkerParams params = {MyDatabaseId, login_role, owner, job_id};
 	memcpy(worker.bgw_extra, &params, sizeof(params));

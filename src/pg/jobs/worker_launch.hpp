@@ -8,6 +8,9 @@ extern "C" {
 
 namespace pg_backfill::pg {
 
+// pg_stat_activity.backend_type of the job workers.
+constexpr const char *kJobWorkerType = "pg_backfill worker";
+
 // What a job worker needs before it can read its job row; copied into
 // bgw_extra (a POD of at most BGW_EXTRALEN bytes).
 struct JobWorkerParams {
