@@ -275,12 +275,29 @@ AS $$ SELECT @extschema@.wait_backfill(@extschema@.column_backfill_job(relation,
 COMMENT ON FUNCTION wait_column_backfill(regclass, name, interval) IS
 'wait_backfill for the job on a column, found by column_backfill_job';
 
+-- A revert script cancels whatever the migration started: a job that has
+-- already ended (succeeded or cancelled) is left as it is, with a NOTICE, as
+-- DROP ... IF EXISTS skips what is not there.
 CREATE FUNCTION cancel_column_backfill(relation regclass, column_name name) RETURNS text
-LANGUAGE sql VOLATILE STRICT
+LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT @extschema@.cancel_backfill(@extschema@.column_backfill_job(relation, column_name)) $$;
+AS $$
+DECLARE
+	job bigint := @extschema@.column_backfill_job(relation, column_name);
+	ended text;
+BEGIN
+	SELECT j.state INTO ended FROM backfill.jobs j
+	 WHERE j.job_id OPERATOR(pg_catalog.=) job AND j.state IN ('succeeded', 'cancelled');
+	IF ended IS NOT NULL THEN
+		RAISE NOTICE 'backfill job % on column "%" of relation % has already ended (%), skipping', job, column_name,
+			relation, ended;
+		RETURN ended;
+	END IF;
+	RETURN @extschema@.cancel_backfill(job);
+END
+$$;
 COMMENT ON FUNCTION cancel_column_backfill(regclass, name) IS
-'cancel_backfill for the job on a column, found by column_backfill_job';
+'cancel_backfill for the job on a column, found by column_backfill_job; a job that has already ended is left as it is';
 
 -- A monitoring surface for pg_monitor (and exporters): every job of this
 -- database, whoever owns it, without its expression or error message (they

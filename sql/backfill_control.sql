@@ -154,6 +154,14 @@ SELECT column_backfill_job('bycol', 'c');
 SELECT start_backfill('bycol', 'c', '0 / (a - 50)', batch_size => 10) AS job \gset
 SELECT wait_column_backfill('bycol', 'c');
 SELECT cancel_column_backfill('bycol', 'c');
+-- a revert script that cancels again, or cancels a job that succeeded, is
+-- not stopped: the ended job is left as it is
+SELECT cancel_column_backfill('bycol', 'c');
+UPDATE bycol SET c = NULL;
+SELECT start_backfill('bycol', 'c', 'a') AS job \gset
+SELECT wait_column_backfill('bycol', 'c');
+SELECT cancel_column_backfill('bycol', 'c');
+SELECT state FROM backfill_status(:job);
 SELECT wait_column_backfill('bycol', 'nosuch');
 DROP TABLE bycol;
 
