@@ -78,6 +78,19 @@ StartBackfill(const core::DdlFacts *f, const char *column_raw, const char *expre
 	                quote_literal_cstr(column_raw), quote_literal_cstr(expression));
 }
 
+// "SELECT add_column_backfill('<relation>', '<column>', '<type>',
+// '<expression>'[, not_null => true][, default_value => '<default>'][,
+// drop_sync => false]);": the whole column change as one job. default_value
+// NULL: none.
+const char *
+AddColumnBackfill(const core::DdlFacts *f, const char *type, const char *expression, bool not_null,
+                  const char *default_value, bool keep_sync) {
+	return psprintf("SELECT add_column_backfill(%s, %s, %s, %s%s%s%s%s);", quote_literal_cstr(f->relation),
+	                quote_literal_cstr(f->column_raw), quote_literal_cstr(type), quote_literal_cstr(expression),
+	                not_null ? ", not_null => true" : "", default_value ? ", default_value => " : "",
+	                default_value ? quote_literal_cstr(default_value) : "", keep_sync ? ", drop_sync => false" : "");
+}
+
 // The CHECK route to NOT NULL without a long AccessExclusiveLock scan, for
 // column (quoted) / column_raw of the finding's table.
 const char *
@@ -494,12 +507,23 @@ AddColumnHint(const GuardFinding *g) {
 	switch (g->verdict.rule) {
 	case DdlRule::kAddColumnSerial: {
 		const char *nextval = psprintf("nextval(%s)", quote_literal_cstr(f->sequence_name));
+		const char *one_job =
+		    psprintf("CREATE SEQUENCE %s; %s ALTER SEQUENCE %s OWNED BY %s.%s;", f->sequence_name,
+		             AddColumnBackfill(f, f->type_name, nextval, true, nextval, false), f->sequence_name,
+		             f->relation, col);
 		const char *sql =
 		    psprintf("%s CREATE SEQUENCE %s OWNED BY %s.%s; %sALTER COLUMN %s SET DEFAULT %s; %s", add_plain,
 		             f->sequence_name, f->relation, col, a, col, nextval, StartBackfill(f, f->column_raw, nextval));
-		return Sentences(
-		    psprintf(_("Add a plain column, attach a sequence, and fill existing rows with a backfill: %s"), sql),
-		    not_null);
+		// A serial column is NOT NULL.
+		return Sentences(psprintf(_("Fill it from a sequence in one backfill job, which adds the column nullable "
+		                            "with lock retries, fills existing rows in batches while a trigger fills rows "
+		                            "written meanwhile, then sets the default and NOT NULL without a long lock: "
+		                            "%s"),
+		                          one_job),
+		                 Sentences(psprintf(_("Step by step: add a plain column, attach a sequence, and fill "
+		                                      "existing rows with a backfill: %s"),
+		                                    sql),
+		                           not_null));
 	}
 	case DdlRule::kAddColumnIdentity: {
 		// The helper is not OWNED BY the column: pg_get_serial_sequence must
@@ -514,25 +538,41 @@ AddColumnHint(const GuardFinding *g) {
 		    add_plain, seq, a, col, nextval, StartBackfill(f, f->column_raw, nextval),
 		    NotNullRoute(g, col, f->column_raw), a, col, a, col, f->identity_always ? "ALWAYS" : "BY DEFAULT",
 		    quote_literal_cstr(f->relation), quote_literal_cstr(f->column_raw), nextval, seq);
-		return psprintf(_("Add a plain column fed by a helper sequence, fill existing rows with a backfill, make it "
-		                  "NOT NULL through a validated CHECK, then switch to identity in one short transaction, "
-		                  "starting the identity sequence after the helper's last value (nextval of the helper is "
-		                  "above every value it gave out): %s"),
-		                sql);
+		const char *to_identity = psprintf(
+		    "BEGIN; SET LOCAL lock_timeout = '2s'; %sALTER COLUMN %s DROP DEFAULT; %sALTER COLUMN %s ADD GENERATED "
+		    "%s AS IDENTITY; SELECT setval(pg_get_serial_sequence(%s, %s), %s); COMMIT; DROP SEQUENCE %s;",
+		    a, col, a, col, f->identity_always ? "ALWAYS" : "BY DEFAULT", quote_literal_cstr(f->relation),
+		    quote_literal_cstr(f->column_raw), nextval, seq);
+		return Sentences(
+		    psprintf(_("Fill it from a helper sequence in one backfill job (the column added nullable with lock "
+		               "retries, rows written meanwhile filled by a trigger, NOT NULL set without a long lock), "
+		               "and once the job has succeeded switch to identity in one short transaction, starting the "
+		               "identity sequence after the helper's last value (nextval of the helper is above every "
+		               "value it gave out): CREATE SEQUENCE %s; %s Then: %s"),
+		             seq, AddColumnBackfill(f, f->type_name, nextval, true, nextval, false), to_identity),
+		    psprintf(_("Step by step: %s"), sql));
 	}
 	case DdlRule::kAddColumnGeneratedStored: {
 		const char *fn = quote_identifier(makeObjectName(RelName(g), f->column_raw, "generated"));
 		const char *sql = psprintf("%s %s %s", add_plain, SetColumnTrigger(f, fn, col, TriggerExpression(f)),
 		                           StartBackfill(f, f->column_raw, f->expression));
-		return psprintf(_("Add a plain column, keep it current for new and updated rows with a trigger, and compute "
-		                  "existing rows with a backfill (PostgreSQL 15 cannot turn a plain column into a generated "
-		                  "one, so the trigger stays): %s"),
-		                sql);
+		return Sentences(
+		    psprintf(_("Compute it in one backfill job whose trigger stays to keep new and updated rows current "
+		               "(PostgreSQL 15 cannot turn a plain column into a generated one): %s"),
+		             AddColumnBackfill(f, f->type_name, f->expression, false, nullptr, true)),
+		    psprintf(_("Step by step, with a PL/pgSQL trigger: add a plain column, keep it current for new and "
+		               "updated rows with the trigger, and compute existing rows with a backfill: %s"),
+		             sql));
 	}
 	case DdlRule::kAddColumnDomainConstraints: {
 		const char *steps = _("Add the column with the domain's base type, fill it with a backfill, add the domain's "
 		                      "checks as a CHECK constraint NOT VALID, then VALIDATE CONSTRAINT in a separate "
 		                      "transaction.");
+		const char *one_job = psprintf(
+		    _("The column and its fill as one backfill job: %s"),
+		    AddColumnBackfill(f, "<base type>", f->has_default ? f->expression : "<value>", f->not_null,
+		                      f->has_default ? f->expression : nullptr, false));
+		steps = Sentences(steps, one_job);
 		if (!f->has_default)
 			return steps;
 		const char *sql = psprintf("%sADD COLUMN %s <base type>; %sALTER COLUMN %s SET DEFAULT %s; %s", a, col, a, col,
@@ -550,14 +590,24 @@ AddColumnHint(const GuardFinding *g) {
 		}
 		const char *sql = psprintf("%s %sALTER COLUMN %s SET DEFAULT %s; %s", add_plain, a, col, f->expression,
 		                           StartBackfill(f, f->column_raw, f->expression));
-		return Sentences(psprintf(_("Add the column without the default, set the default for new rows, and fill "
-		                            "existing rows with a backfill: %s"),
-		                          sql),
-		                 not_null);
+		return Sentences(psprintf(_("Run it as one backfill job, which adds the column nullable with lock retries, "
+		                            "fills existing rows in batches while a trigger fills rows written meanwhile, "
+		                            "then sets the default (and NOT NULL) without a long lock: %s"),
+		                          AddColumnBackfill(f, f->type_name, f->expression, f->not_null, f->expression,
+		                                            false)),
+		                 Sentences(psprintf(_("Step by step: add the column without the default, set the default "
+		                                      "for new rows, and fill existing rows with a backfill: %s"),
+		                                    sql),
+		                           not_null));
 	}
 	case DdlRule::kAddColumnNotNullWithoutDefault:
-		return psprintf(_("Add the column nullable, fill it with a backfill, then make it NOT NULL: %s %s %s"),
-		                add_plain, StartBackfill(f, f->column_raw, "<value>"), NotNullRoute(g, col, f->column_raw));
+		return Sentences(
+		    psprintf(_("Run it as one backfill job, which adds the column nullable with lock retries, fills every "
+		               "row with the value you choose, then makes it NOT NULL without a long lock: %s"),
+		             AddColumnBackfill(f, f->type_name, "<value>", true, nullptr, false)),
+		    psprintf(_("Step by step: add the column nullable, fill it with a backfill, then make it NOT NULL: %s "
+		               "%s %s"),
+		             add_plain, StartBackfill(f, f->column_raw, "<value>"), NotNullRoute(g, col, f->column_raw)));
 	case DdlRule::kAddColumnInlineUnique: {
 		const char *index =
 		    quote_identifier(ChooseRelationName(RelName(g), f->inline_primary_key ? nullptr : f->column_raw,
