@@ -44,7 +44,7 @@ ISOLATION_OPTS = --inputdir=test/isolation
 # The temp-instance targets (regresscheck, isolationcheck) start their own
 # server with these settings.
 TEMP_INSTANCE_CONF = test/regress.conf
-PROVE_TESTS = $(wildcard test/t/*.pl)
+PROVE_TESTS ?= $(wildcard test/t/*.pl)
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
