@@ -5,10 +5,20 @@ namespace pg_backfill::core {
 namespace {
 
 constexpr JobPhase kAllPhases[] = {
-    JobPhase::Walk,          JobPhase::Sweep,         JobPhase::FinalSweep,       JobPhase::SetDefault,
-    JobPhase::AddNotNullCheck, JobPhase::ValidateNotNullCheck, JobPhase::SetNotNull, JobPhase::DropNotNullCheck,
-    JobPhase::AddCheck,      JobPhase::ValidateCheck, JobPhase::AddForeignKey,    JobPhase::ValidateForeignKey,
-    JobPhase::CreateIndex,   JobPhase::DropSyncTrigger,
+    JobPhase::Walk,
+    JobPhase::Sweep,
+    JobPhase::FinalSweep,
+    JobPhase::SetDefault,
+    JobPhase::AddNotNullCheck,
+    JobPhase::ValidateNotNullCheck,
+    JobPhase::SetNotNull,
+    JobPhase::DropNotNullCheck,
+    JobPhase::AddCheck,
+    JobPhase::ValidateCheck,
+    JobPhase::AddForeignKey,
+    JobPhase::ValidateForeignKey,
+    JobPhase::CreateIndex,
+    JobPhase::DropSyncTrigger,
 };
 
 // Whether the plan runs the step of finishing phase `phase`.

@@ -31,10 +31,10 @@ TEST(JobPhase, SkippingSweepsThenOneThatWaits) {
 }
 
 TEST(JobPhase, FinishingNamesRoundTrip) {
-	for (JobPhase phase : {JobPhase::SetDefault, JobPhase::AddNotNullCheck, JobPhase::ValidateNotNullCheck,
-	                       JobPhase::SetNotNull, JobPhase::DropNotNullCheck, JobPhase::AddCheck, JobPhase::ValidateCheck,
-	                       JobPhase::AddForeignKey, JobPhase::ValidateForeignKey, JobPhase::CreateIndex,
-	                       JobPhase::DropSyncTrigger}) {
+	for (JobPhase phase :
+	     {JobPhase::SetDefault, JobPhase::AddNotNullCheck, JobPhase::ValidateNotNullCheck, JobPhase::SetNotNull,
+	      JobPhase::DropNotNullCheck, JobPhase::AddCheck, JobPhase::ValidateCheck, JobPhase::AddForeignKey,
+	      JobPhase::ValidateForeignKey, JobPhase::CreateIndex, JobPhase::DropSyncTrigger}) {
 		EXPECT_EQ(ParsePhase(PhaseName(phase)), phase);
 		EXPECT_TRUE(IsFinishingPhase(phase));
 		EXPECT_FALSE(SkipsLockedRows(phase));
@@ -67,10 +67,11 @@ TEST(JobPhase, EveryStepInItsPlace) {
 	std::vector<JobPhase> order;
 	for (std::optional<JobPhase> p = FirstFinishingPhase(plan); p; p = NextFinishingPhase(plan, *p))
 		order.push_back(*p);
-	std::vector<JobPhase> expected = {JobPhase::SetDefault,     JobPhase::AddNotNullCheck, JobPhase::ValidateNotNullCheck,
-	                                  JobPhase::SetNotNull,     JobPhase::DropNotNullCheck, JobPhase::AddCheck,
-	                                  JobPhase::ValidateCheck,  JobPhase::AddForeignKey,   JobPhase::ValidateForeignKey,
-	                                  JobPhase::CreateIndex,    JobPhase::DropSyncTrigger};
+	std::vector<JobPhase> expected = {
+	    JobPhase::SetDefault,    JobPhase::AddNotNullCheck,  JobPhase::ValidateNotNullCheck,
+	    JobPhase::SetNotNull,    JobPhase::DropNotNullCheck, JobPhase::AddCheck,
+	    JobPhase::ValidateCheck, JobPhase::AddForeignKey,    JobPhase::ValidateForeignKey,
+	    JobPhase::CreateIndex,   JobPhase::DropSyncTrigger};
 	EXPECT_EQ(order, expected);
 }
 

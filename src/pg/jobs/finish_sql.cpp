@@ -100,8 +100,8 @@ ParseForeignKey(const char *text, Oid *relid, AttrNumber *attnum) {
 	*attnum = get_attnum(*relid, column_name);
 	if (*attnum <= 0)
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN), errmsg("column \"%s\" referenced in foreign key constraint "
-		                                                         "does not exist",
-		                                                         column_name)));
+		                                                          "does not exist",
+		                                                          column_name)));
 	AclResult acl = pg_attribute_aclcheck(*relid, *attnum, GetUserId(), ACL_REFERENCES);
 	if (acl != ACLCHECK_OK && pg_class_aclcheck(*relid, GetUserId(), ACL_REFERENCES) != ACLCHECK_OK)
 		aclcheck_error(acl, OBJECT_TABLE, get_rel_name(*relid));
@@ -119,9 +119,9 @@ ParseForeignKey(const char *text, Oid *relid, AttrNumber *attnum) {
 void
 RequireNoConstraint(Relation rel, const char *name) {
 	if (OidIsValid(get_relation_constraint_oid(RelationGetRelid(rel), name, true)))
-		ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
-		                errmsg("constraint \"%s\" for relation \"%s\" already exists", name,
-		                       RelationGetRelationName(rel))));
+		ereport(ERROR,
+		        (errcode(ERRCODE_DUPLICATE_OBJECT),
+		         errmsg("constraint \"%s\" for relation \"%s\" already exists", name, RelationGetRelationName(rel))));
 }
 
 // The finishing steps of the arguments, checked against the job's table.
@@ -157,9 +157,9 @@ FinishSpecFromArguments(FunctionCallInfo fcinfo, const bf::JobRow *row, Relation
 		if (name != nullptr)
 			RequireNoConstraint(rel, name);
 	if (index_name != nullptr && !create_index && !unique)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("index_name is given but no index is asked for"),
-		                errhint("Pass create_index => true or unique_index => true.")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("index_name is given but no index is asked for"),
+		         errhint("Pass create_index => true or unique_index => true.")));
 	if (create_index || unique) {
 		f.index_unique = unique;
 		if (index_name != nullptr && OidIsValid(get_relname_relid(index_name, nsp)))
@@ -183,17 +183,17 @@ pg_backfill_finish_backfill(PG_FUNCTION_ARGS) {
 	bf::LoadVisibleJob(job_id, &row);
 	(void)bf::LoadJob(job_id, bf::JobAccess::AsExtensionOwner, true, &row);
 	if (row.state == core::JobState::Cancelled || (core::IsFinishingPhase(row.phase) && core::IsActive(row.state)))
-		ereport(ERROR,
-		        (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-		         errmsg("cannot change the finishing steps of backfill job " INT64_FORMAT ": %s", job_id,
-		                row.state == core::JobState::Cancelled ? "it has been cancelled" : "they are running"),
-		         row.state == core::JobState::Cancelled ? 0 : errdetail("The job is in its %s phase.",
-		                                                                 core::PhaseName(row.phase))));
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("cannot change the finishing steps of backfill job " INT64_FORMAT ": %s", job_id,
+		                       row.state == core::JobState::Cancelled ? "it has been cancelled" : "they are running"),
+		                row.state == core::JobState::Cancelled
+		                    ? 0
+		                    : errdetail("The job is in its %s phase.", core::PhaseName(row.phase))));
 	Relation rel = try_relation_open(row.relid, AccessShareLock);
 	if (rel == nullptr)
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-		                errmsg("relation with OID %u of backfill job " INT64_FORMAT " no longer exists", row.relid,
-		                       job_id)));
+		ereport(ERROR,
+		        (errcode(ERRCODE_UNDEFINED_TABLE),
+		         errmsg("relation with OID %u of backfill job " INT64_FORMAT " no longer exists", row.relid, job_id)));
 	// The steps are DDL that the worker runs as the job's owner: the caller
 	// and the owner must both own the table, as ALTER TABLE requires.
 	if (!pg_class_ownercheck(row.relid, GetUserId()))

@@ -113,7 +113,8 @@ RunTopLevel(const char *sql) {
 	char *saved_lock_timeout = pstrdup(GetConfigOption("lock_timeout", false, false));
 	SetConfigOption("lock_timeout", "0", PGC_USERSET, PGC_S_SESSION);
 	MemoryContext caller_cxt = CurrentMemoryContext;
-	MemoryContext parse_cxt = AllocSetContextCreate(caller_cxt, "pg_backfill top-level statement", ALLOCSET_SMALL_SIZES);
+	MemoryContext parse_cxt =
+	    AllocSetContextCreate(caller_cxt, "pg_backfill top-level statement", ALLOCSET_SMALL_SIZES);
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	ShowStatement(sql);
@@ -360,9 +361,10 @@ CreateIndexStep(const JobRow *row) {
 	char *create = nullptr;
 	InOwnTransaction([&] {
 		state = IndexStateOf(row, &qualified, cxt);
-		create = MemoryContextStrdup(
-		    cxt, psprintf("CREATE %sINDEX CONCURRENTLY %s ON %s (%s)", row->finish.index_unique ? "UNIQUE " : "",
-		                  quote_identifier(row->finish.index_name), TableName(row), ColumnName(row->relid, row->attnum)));
+		create = MemoryContextStrdup(cxt, psprintf("CREATE %sINDEX CONCURRENTLY %s ON %s (%s)",
+		                                           row->finish.index_unique ? "UNIQUE " : "",
+		                                           quote_identifier(row->finish.index_name), TableName(row),
+		                                           ColumnName(row->relid, row->attnum)));
 	});
 	if (state == IndexState::Valid)
 		return;
@@ -371,9 +373,7 @@ CreateIndexStep(const JobRow *row) {
 		RunTopLevel(drop);
 	ErrorData *volatile edata = nullptr;
 	PG_TRY();
-	{
-		RunTopLevel(create);
-	}
+	{ RunTopLevel(create); }
 	PG_CATCH();
 	{
 		MemoryContextSwitchTo(cxt);

@@ -34,7 +34,6 @@ MayControlJob(Oid owner, Oid relid) {
 	return has_privs_of_role(user, relowner);
 }
 
-
 // ereports 42710 when another job is active on relid.attnum. Serialises
 // callers on the column until the transaction ends (a transaction-level
 // advisory lock), so two concurrent starts cannot both pass.

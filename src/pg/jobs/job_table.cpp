@@ -529,9 +529,10 @@ InsertJob(const NewJob *job) {
 	set(kInsStrategy, TEXTOID, CStringGetTextDatum(job->tid_walk ? "tid" : "key"));
 	JobTableVersion version = InstalledJobTable();
 	if (version < kJobTable02 && (job->tid_walk || !OidIsValid(job->key_index)))
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("walking a table by TID ranges or leaf by leaf needs version 0.2 of extension pg_backfill"),
-		                errhint("Run ALTER EXTENSION pg_backfill UPDATE.")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		         errmsg("walking a table by TID ranges or leaf by leaf needs version 0.2 of extension pg_backfill"),
+		         errhint("Run ALTER EXTENSION pg_backfill UPDATE.")));
 	static SPIPlanPtr plans[kJobTableVersions];
 	Execute(&plans[version],
 	        psprintf(kInsertJob, Since(kJobTable02, version, ", strategy"), Since(kJobTable02, version, ", $16")),

@@ -30,8 +30,8 @@ struct FinishSpec {
 	char *not_null_check; // SET NOT NULL through this NOT VALID check
 	char *check_sql;      // CHECK constraint
 	char *check_name;
-	Oid foreign_key;                 // FOREIGN KEY REFERENCES this table's
-	AttrNumber foreign_key_column;   // column
+	Oid foreign_key;               // FOREIGN KEY REFERENCES this table's
+	AttrNumber foreign_key_column; // column
 	char *foreign_key_name;
 	char *index_name; // CREATE [UNIQUE] INDEX CONCURRENTLY, in the table's schema
 	bool index_unique;

@@ -1131,10 +1131,10 @@ pg_backfill_job_worker_main(Datum) {
 				sleep_ms = bf::CallCpp<&core::BackoffDelayMs>(
 				    "retry backoff", lock_retries++, (int64_t)bf::guc_retry_backoff_initial_ms,
 				    (int64_t)bf::guc_retry_backoff_max_ms, pg_prng_double(&pg_global_prng_state));
-				ereport(LOG, (errmsg("backfill job " INT64_FORMAT " %s %s hit its lock timeout; retrying in " INT64_FORMAT
-				                     " ms",
-				                     ctx.job_id, ctx.finishing ? "finishing step" : "batch",
-				                     ctx.range ? ctx.range : "", sleep_ms)));
+				ereport(LOG, (errmsg("backfill job " INT64_FORMAT
+				                     " %s %s hit its lock timeout; retrying in " INT64_FORMAT " ms",
+				                     ctx.job_id, ctx.finishing ? "finishing step" : "batch", ctx.range ? ctx.range : "",
+				                     sleep_ms)));
 				ctx.finishing = false;
 				FreeErrorData(edata);
 				continue;
