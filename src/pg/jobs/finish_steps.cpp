@@ -248,6 +248,36 @@ NotNullDone(const JobRow *row, ConstraintKind kind) {
 	return kind == ConstraintKind::NotNull && ColumnIsNotNull(row);
 }
 
+// The key of a row that violates the job's constraint of `kind`, for the
+// DETAIL of a failed validation, in `cxt`; NULL when none is found, for a
+// foreign key, or when looking fails (the job's error is the validation's,
+// whatever the lookup meets). Call outside any transaction.
+char *
+ViolatingKey(const JobRow *row, ConstraintKind kind, MemoryContext cxt) {
+	char *volatile key = nullptr;
+	PG_TRY();
+	{
+		InOwnTransaction([&] {
+			char *violation = Violation(row, kind);
+			if (violation != nullptr)
+				key = KeyWhere(row, violation, cxt);
+		});
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		ErrorData *edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(cxt);
+		ereport(LOG, (errmsg("backfill job " INT64_FORMAT " could not look up a row that violates its constraint: %s",
+		                     row->job_id, edata->message)));
+		key = nullptr;
+	}
+	PG_END_TRY();
+	return key;
+}
+
 // ADD CONSTRAINT <name> <definition> NOT VALID, unless the constraint is
 // there (or, for the NOT NULL check, the column is already NOT NULL).
 void
@@ -295,18 +325,15 @@ ValidateConstraintStep(const JobRow *row, core::JobPhase phase, ConstraintKind k
 		return;
 	if (!UndoesStep(edata))
 		ReThrowError(edata);
-	char *key = nullptr;
 	char *column = nullptr;
 	char *table = nullptr;
 	InOwnTransaction([&] {
 		table = MemoryContextStrdup(cxt, get_rel_name(row->relid));
 		column = MemoryContextStrdup(cxt, get_attname(row->relid, row->attnum, false));
-		char *violation = Violation(row, kind);
-		if (violation != nullptr)
-			key = KeyWhere(row, violation, cxt);
 		RunDdl(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", TableName(row), quote_identifier(name)));
 		SetJobPhase(row->job_id, core::PhaseThatMadeIt(phase));
 	});
+	char *key = ViolatingKey(row, kind, cxt);
 	switch (kind) {
 	case ConstraintKind::NotNull:
 		ereport(ERROR, (errcode(ERRCODE_NOT_NULL_VIOLATION),
