@@ -94,6 +94,20 @@ SELECT failed_key_range ~ '^Key \(dup\)=\(\d\) is duplicated\.$' AS names_the_ke
 SELECT count(*) AS indexes_on_dup FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid
 WHERE i.indrelid = 'orders'::regclass AND a.attname = 'dup' AND a.attnum = ANY (i.indkey);
 
+-- The steps run as the job's owner in a security-restricted operation: a
+-- CHECK whose function tries RESET ROLE fails its VALIDATE (42501), and the
+-- constraint is dropped again.
+CREATE FUNCTION reset_role_ok(v integer) RETURNS boolean LANGUAGE plpgsql AS
+$$ BEGIN RESET ROLE; RETURN true; END $$;
+ALTER TABLE orders ADD COLUMN sro integer;
+BEGIN;
+SELECT start_backfill('orders', 'sro', 'id', batch_size => 1000) AS job7 \gset
+SELECT finish_backfill(:job7, check_constraint => 'reset_role_ok(sro)');
+COMMIT;
+SELECT wait_backfill(:job7);
+SELECT state, phase FROM backfill_status(:job7);
+SELECT count(*) AS checks_left FROM pg_constraint WHERE conrelid = 'orders'::regclass AND conname LIKE '%sro%';
+
 -- Bad inputs.
 ALTER TABLE orders ADD COLUMN bad integer, ADD CONSTRAINT orders_bad_not_null CHECK (bad > 0) NOT VALID;
 -- (paused before its worker starts, so it stays where it is)
@@ -145,6 +159,6 @@ SELECT count(*) AS no_x FROM pg_attribute WHERE attrelid = 'orders'::regclass AN
 DROP TABLE orders;
 DROP TABLE customers;
 DROP ROLE finish_writer;
-DROP FUNCTION wait_for(text);
+DROP FUNCTION wait_for(text), reset_role_ok(integer);
 DROP PROCEDURE wait_job(bigint);
 DROP EXTENSION pg_backfill;

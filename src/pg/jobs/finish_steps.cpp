@@ -333,6 +333,11 @@ ValidateConstraintStep(const JobRow *row, core::JobPhase phase, ConstraintKind k
 		RunDdl(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", TableName(row), quote_identifier(name)));
 		SetJobPhase(row->job_id, core::PhaseThatMadeIt(phase));
 	});
+	// A row violates the constraint: say which (VALIDATE of a CHECK says
+	// "some row"). Any other error (one a function of the CHECK raised, a
+	// foreign key's own) is the job's as it is.
+	if (edata->sqlerrcode != ERRCODE_CHECK_VIOLATION || kind == ConstraintKind::ForeignKey)
+		ReThrowError(edata);
 	char *key = ViolatingKey(row, kind, cxt);
 	switch (kind) {
 	case ConstraintKind::NotNull:
@@ -486,7 +491,23 @@ RunFinishingStep(int64 job_id, MemoryContext cxt) {
 	});
 	if (!runs)
 		return false;
-	RunStep(&row, row.phase);
+	// User code runs in these statements (a default, a CHECK, index
+	// expressions of the table): as the job's owner in a security-restricted
+	// operation, like the batches, so SET ROLE or RESET ROLE cannot reach
+	// the login role.
+	Oid saved_user;
+	int saved_sec_context;
+	GetUserIdAndSecContext(&saved_user, &saved_sec_context);
+	SetUserIdAndSecContext(row.owner, saved_sec_context | SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		RunStep(&row, row.phase);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(saved_user, saved_sec_context);
+	}
+	PG_END_TRY();
 	std::optional<core::JobPhase> next = core::NextFinishingPhase(PlanOf(&row.finish), row.phase);
 	InOwnTransaction([&] { RecordFinishingStep(job_id, next ? &*next : nullptr); });
 	debug_query_string = nullptr;

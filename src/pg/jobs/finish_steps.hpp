@@ -11,7 +11,8 @@
 // build its invalid index, before the job fails: nothing is left half done.
 // Statements name the table, column and referenced table by OID and number
 // as they are named now (quote_identifier, schema-qualified); they run as
-// the worker's current user, the job's owner. PG regime throughout.
+// the job's owner in a security-restricted operation, as the batches do.
+// PG regime throughout.
 #pragma once
 
 extern "C" {
