@@ -123,11 +123,6 @@ IsFinishingPhase(JobPhase phase) noexcept {
 	return phase != JobPhase::Walk && phase != JobPhase::Sweep && phase != JobPhase::FinalSweep;
 }
 
-bool
-HasFinishingSteps(const FinishPlan &plan) noexcept {
-	return FirstFinishingPhase(plan).has_value();
-}
-
 std::optional<JobPhase>
 FirstFinishingPhase(const FinishPlan &plan) noexcept {
 	return PlannedFrom(plan, 0);

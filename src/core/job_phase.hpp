@@ -68,9 +68,6 @@ struct FinishPlan {
 // True for the finishing phases (the fill is done). Never throws.
 bool IsFinishingPhase(JobPhase phase) noexcept;
 
-// True when the plan has at least one step. Never throws.
-bool HasFinishingSteps(const FinishPlan &plan) noexcept;
-
 // The first finishing phase of the plan after the fill, or nullopt (no
 // steps: the job succeeds when the fill ends). Never throws.
 std::optional<JobPhase> FirstFinishingPhase(const FinishPlan &plan) noexcept;

@@ -46,7 +46,6 @@ TEST(JobPhase, FinishingNamesRoundTrip) {
 
 TEST(JobPhase, NoFinishingStepsEndsAtTheFill) {
 	FinishPlan plan;
-	EXPECT_FALSE(HasFinishingSteps(plan));
 	EXPECT_FALSE(FirstFinishingPhase(plan).has_value());
 }
 

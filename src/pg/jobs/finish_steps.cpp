@@ -500,13 +500,9 @@ RunFinishingStep(int64 job_id, MemoryContext cxt) {
 	GetUserIdAndSecContext(&saved_user, &saved_sec_context);
 	SetUserIdAndSecContext(row.owner, saved_sec_context | SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
-	{
-		RunStep(&row, row.phase);
-	}
+	{ RunStep(&row, row.phase); }
 	PG_FINALLY();
-	{
-		SetUserIdAndSecContext(saved_user, saved_sec_context);
-	}
+	{ SetUserIdAndSecContext(saved_user, saved_sec_context); }
 	PG_END_TRY();
 	std::optional<core::JobPhase> next = core::NextFinishingPhase(PlanOf(&row.finish), row.phase);
 	InOwnTransaction([&] { RecordFinishingStep(job_id, next ? &*next : nullptr); });
