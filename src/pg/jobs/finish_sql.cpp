@@ -185,10 +185,10 @@ pg_backfill_finish_backfill(PG_FUNCTION_ARGS) {
 	if (row.state == core::JobState::Cancelled || (core::IsFinishingPhase(row.phase) && core::IsActive(row.state)))
 		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 		                errmsg("cannot change the finishing steps of backfill job " INT64_FORMAT ": %s", job_id,
-		                       row.state == core::JobState::Cancelled ? "it has been cancelled" : "they are running"),
+		                       row.state == core::JobState::Cancelled ? "it has been cancelled" : "they have started"),
 		                row.state == core::JobState::Cancelled
 		                    ? 0
-		                    : errdetail("The job is in its %s phase.", core::PhaseName(row.phase))));
+		                    : errdetail("The job is in its \"%s\" phase.", core::PhaseName(row.phase))));
 	Relation rel = try_relation_open(row.relid, AccessShareLock);
 	if (rel == nullptr)
 		ereport(ERROR,

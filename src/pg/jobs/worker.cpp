@@ -714,10 +714,15 @@ BuildStatementsIfRenamed(JobContext *ctx, Relation rel, const bf::JobRow *row) {
 
 // The fill is done (rec is its last batch's record): the job goes on to its
 // first finishing phase, or, without finishing steps, succeeds (*finished,
-// rec->final_state).
+// rec->final_state). The steps are read again with the job row locked until
+// the batch commits: a finish_backfill that committed since the batch read
+// the row is seen, one still running waits for the batch.
 void
 EndFill(const JobContext *ctx, const bf::JobRow *row, bf::BatchRecord *rec, core::JobState *finished) {
-	std::optional<core::JobPhase> first = core::FirstFinishingPhase(bf::PlanOf(&row->finish));
+	bf::JobRow locked;
+	if (!bf::LoadJob(ctx->job_id, bf::JobAccess::AsExtensionOwner, true, &locked))
+		locked = *row;
+	std::optional<core::JobPhase> first = core::FirstFinishingPhase(bf::PlanOf(&locked.finish));
 	if (first) {
 		rec->phase = *first;
 		return;
