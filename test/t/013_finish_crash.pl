@@ -63,6 +63,18 @@ $job = (split /\n/, $job)[-1];
 my $pid = worker_when($job, q{j.phase = 'validate check' AND a.query LIKE 'ALTER TABLE public.t VALIDATE CONSTRAINT t_c2_check'});
 is($node->safe_psql('postgres', q{
 SELECT convalidated FROM pg_constraint WHERE conname = 't_c2_check'}), 'f', 'killed while the CHECK is not yet valid');
+# Meanwhile wait_backfill's notices name the step, and the steps cannot be
+# changed any more.
+($ret, $out, $err) = $node->psql('postgres',
+	"SET pg_backfill.progress_interval = '100ms'; SELECT wait_backfill($job, '1 s')");
+like($err, qr/NOTICE:  backfill job $job running: 2000 rows filled, finishing step "validate check"/,
+	'wait_backfill names the finishing step');
+like($err, qr/timed out waiting for backfill job $job/, '... until its timeout');
+($ret, $out, $err) = $node->psql('postgres', "SELECT finish_backfill($job, set_default => '1')");
+like($err, qr/cannot change the finishing steps of backfill job $job: they have started/,
+	'finish_backfill refuses once the steps started');
+like($err, qr/DETAIL:  The job is in its "validate check" phase/, '... naming the phase');
+$pid = worker_when($job, q{j.phase = 'validate check' AND a.query LIKE 'ALTER TABLE public.t VALIDATE CONSTRAINT t_c2_check'});
 kill 'KILL', $pid;
 $node->poll_query_until('postgres', "SELECT state = 'succeeded' FROM backfill.jobs WHERE job_id = $job")
   or die "the job did not finish after the crash during VALIDATE";
