@@ -352,3 +352,73 @@ AS 'MODULE_PATHNAME', 'pg_backfill_explain_ddl'
 LANGUAGE C STRICT VOLATILE;
 COMMENT ON FUNCTION explain_ddl(text) IS
   'The DDL guard''s analysis of each statement in sql (lock, rewrite, scan, index build, size, verdict, reason, hint, rule), without executing it';
+
+------------------------------------------------------------------------------
+-- Finishing steps (README.md, "finish_backfill"): what the worker does after
+-- the fill, one step per phase, each recorded in phase once it committed.
+------------------------------------------------------------------------------
+
+-- The steps asked for. Expressions are stored deparsed fully qualified (as
+-- expression_sql), objects by OID and number; the names of the constraints
+-- and the index are chosen when the steps are asked for, so a resumed step
+-- finds what an earlier try made.
+ALTER TABLE backfill.jobs
+	ADD COLUMN finish_default text,             -- SET DEFAULT (the expression)
+	ADD COLUMN finish_not_null_check name,      -- SET NOT NULL through this NOT VALID check
+	ADD COLUMN finish_check text,               -- CHECK (the expression) NOT VALID, then VALIDATE
+	ADD COLUMN finish_check_name name,
+	ADD COLUMN finish_foreign_key oid,          -- FOREIGN KEY REFERENCES this table's
+	ADD COLUMN finish_foreign_key_column smallint, -- column, NOT VALID, then VALIDATE
+	ADD COLUMN finish_foreign_key_name name,
+	ADD COLUMN finish_index name,               -- CREATE [UNIQUE] INDEX CONCURRENTLY (in the table's schema)
+	ADD COLUMN finish_index_unique boolean NOT NULL DEFAULT false,
+	ADD COLUMN finish_drop_sync boolean NOT NULL DEFAULT false, -- DROP TRIGGER of the sync trigger
+	ADD CONSTRAINT jobs_finish_check_check CHECK ((finish_check IS NULL) = (finish_check_name IS NULL)),
+	ADD CONSTRAINT jobs_finish_foreign_key_check
+		CHECK ((finish_foreign_key IS NULL) = (finish_foreign_key_name IS NULL)
+		       AND (finish_foreign_key IS NULL) = (finish_foreign_key_column IS NULL));
+ALTER TABLE backfill.jobs DROP CONSTRAINT jobs_phase_check,
+	ADD CONSTRAINT jobs_phase_check CHECK (phase OPERATOR(pg_catalog.=) ANY (
+		'{walk,sweep,final sweep,set default,add not null check,validate not null check,set not null,'
+		'drop not null check,add check,validate check,add foreign key,validate foreign key,create index,'
+		'drop sync trigger}'::text[]));
+
+CREATE FUNCTION finish_backfill(job_id bigint, set_not_null boolean DEFAULT false, set_default text DEFAULT NULL,
+                                create_index boolean DEFAULT false, unique_index boolean DEFAULT false,
+                                index_name name DEFAULT NULL, check_constraint text DEFAULT NULL,
+                                foreign_key text DEFAULT NULL, drop_sync boolean DEFAULT true)
+RETURNS text LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_backfill_finish_backfill';
+COMMENT ON FUNCTION finish_backfill(bigint, boolean, text, boolean, boolean, name, text, text, boolean) IS
+'have a backfill job''s worker finish the column after the fill: NOT NULL, default, CHECK, FOREIGN KEY, index, drop the sync trigger';
+
+-- One call for a new column: ADD COLUMN with lock retries, a job with a sync
+-- trigger, and its finishing steps. Runs as the caller; every name in the
+-- body is schema-qualified, and column_type is the caller's to resolve (a
+-- regtype cast admits one type name and nothing else).
+CREATE FUNCTION add_column_backfill(relation regclass, column_name name, column_type text, expression text,
+                                    not_null boolean DEFAULT false, default_value text DEFAULT NULL,
+                                    create_index boolean DEFAULT false, unique_index boolean DEFAULT false,
+                                    index_name name DEFAULT NULL, batch_size integer DEFAULT NULL,
+                                    drop_sync boolean DEFAULT true)
+RETURNS bigint LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+	job bigint;
+BEGIN
+	IF relation IS NULL OR column_name IS NULL OR column_type IS NULL OR expression IS NULL THEN
+		RAISE EXCEPTION 'relation, column_name, column_type and expression must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	PERFORM column_type::pg_catalog.regtype;
+	PERFORM @extschema@.run_with_lock_retries(
+		pg_catalog.format('ALTER TABLE %s ADD COLUMN %I %s', relation, column_name, column_type));
+	job := @extschema@.start_backfill(relation, column_name, expression, batch_size => batch_size, sync => true);
+	PERFORM @extschema@.finish_backfill(job, set_not_null => not_null, set_default => default_value,
+	                                    create_index => create_index, unique_index => unique_index,
+	                                    index_name => index_name, drop_sync => drop_sync);
+	RETURN job;
+END
+$$;
+COMMENT ON FUNCTION add_column_backfill(regclass, name, text, text, boolean, text, boolean, boolean, name, integer, boolean) IS
+'add a column with lock retries, fill it from expression with a sync trigger, then finish it (NOT NULL, default, index) as one job';

@@ -3,6 +3,7 @@
 extern "C" {
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
+#include "catalog/heap.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_collate.h"
 #include "parser/parse_expr.h"
@@ -20,25 +21,31 @@ namespace pg_backfill::pg {
 
 namespace {
 
+// The expression being analysed and what it is, for the error context.
+struct ExpressionContext {
+	const char *wrapped; // "SELECT (<expression>\n)"
+	const char *what;    // "backfill expression", "default expression", ...
+};
+
 // Error context for parse and analysis errors: the position PostgreSQL
 // reports points into our wrapped statement, not into the caller's query, so
 // report it as an internal query position and name the expression.
 void
 ExpressionErrorContext(void *arg) {
-	const char *wrapped = (const char *)arg;
+	const ExpressionContext *context = (const ExpressionContext *)arg;
 	int position = geterrposition();
 	if (position > 0) {
 		errposition(0);
 		internalerrposition(position);
-		internalerrquery(wrapped);
+		internalerrquery(context->wrapped);
 	}
-	errcontext("backfill expression");
+	errcontext("%s", context->what);
 }
 
 // The one expression of "SELECT (<expression>)", or an error when the text
 // smuggles in anything else (more statements, targets or clauses).
 Node *
-ParseSingleExpression(const char *wrapped) {
+ParseSingleExpression(const char *wrapped, const char *what) {
 	List *stmts = raw_parser(wrapped, RAW_PARSE_DEFAULT);
 	SelectStmt *select = nullptr;
 	if (list_length(stmts) == 1) {
@@ -54,10 +61,25 @@ ParseSingleExpression(const char *wrapped) {
 	              select->op == SETOP_NONE;
 	ResTarget *target = single ? linitial_node(ResTarget, select->targetList) : nullptr;
 	if (target == nullptr || target->name != nullptr || target->indirection != NIL)
-		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("backfill expression must be a single expression"),
-		                errdetail("The expression is used as \"SET column = (expression)\" and may not contain "
-		                          "other clauses or statements.")));
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("%s must be a single expression", what),
+		                errdetail("It may not contain other clauses or statements.")));
 	return target->val;
+}
+
+// Pushes ExpressionErrorContext for `expression` (as *context says) and
+// returns the raw expression of "SELECT (<expression>)". The caller pops
+// *callback.
+Node *
+ParseExpressionText(const char *expression, const char *what, ExpressionContext *context,
+                    ErrorContextCallback *callback) {
+	// The newline ends a trailing "--" comment inside the parentheses.
+	context->wrapped = psprintf("SELECT (%s\n)", expression);
+	context->what = what;
+	callback->callback = ExpressionErrorContext;
+	callback->arg = context;
+	callback->previous = error_context_stack;
+	error_context_stack = callback;
+	return ParseSingleExpression(context->wrapped, what);
 }
 
 // The deparse of the analysed expression `expr` over `rel`'s columns, made
@@ -87,17 +109,11 @@ DeparseQualified(Node *expr, Relation rel) {
 
 char *
 AnalyzeBackfillExpression(Relation rel, AttrNumber attnum, const char *expression, Node **analysed) {
-	// The newline ends a trailing "--" comment inside the parentheses.
-	char *wrapped = psprintf("SELECT (%s\n)", expression);
+	ExpressionContext context;
 	ErrorContextCallback callback;
-	callback.callback = ExpressionErrorContext;
-	callback.arg = wrapped;
-	callback.previous = error_context_stack;
-	error_context_stack = &callback;
-
-	Node *raw = ParseSingleExpression(wrapped);
+	Node *raw = ParseExpressionText(expression, "backfill expression", &context, &callback);
 	ParseState *pstate = make_parsestate(nullptr);
-	pstate->p_sourcetext = wrapped;
+	pstate->p_sourcetext = context.wrapped;
 	ParseNamespaceItem *nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, nullptr, false, false);
 	addNSItemToQuery(pstate, nsitem, false, true, true);
 	Node *expr = transformExpr(pstate, raw, EXPR_KIND_UPDATE_SOURCE);
@@ -120,6 +136,39 @@ AnalyzeBackfillExpression(Relation rel, AttrNumber attnum, const char *expressio
 	free_parsestate(pstate);
 	if (analysed != nullptr)
 		*analysed = coerced;
+	return deparsed;
+}
+
+char *
+AnalyzeDefaultExpression(Relation rel, AttrNumber attnum, const char *expression) {
+	ExpressionContext context;
+	ErrorContextCallback callback;
+	Node *raw = ParseExpressionText(expression, "default expression", &context, &callback);
+	ParseState *pstate = make_parsestate(nullptr);
+	pstate->p_sourcetext = context.wrapped;
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	Node *cooked = cookDefault(pstate, raw, att->atttypid, att->atttypmod, NameStr(att->attname), '\0');
+	char *deparsed = DeparseQualified(cooked, rel);
+	error_context_stack = callback.previous;
+	free_parsestate(pstate);
+	return deparsed;
+}
+
+char *
+AnalyzeCheckExpression(Relation rel, const char *expression) {
+	ExpressionContext context;
+	ErrorContextCallback callback;
+	Node *raw = ParseExpressionText(expression, "check constraint expression", &context, &callback);
+	ParseState *pstate = make_parsestate(nullptr);
+	pstate->p_sourcetext = context.wrapped;
+	ParseNamespaceItem *nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, nullptr, false, true);
+	addNSItemToQuery(pstate, nsitem, true, true, true);
+	Node *expr = transformExpr(pstate, raw, EXPR_KIND_CHECK_CONSTRAINT);
+	expr = coerce_to_boolean(pstate, expr, "CHECK");
+	assign_expr_collations(pstate, expr);
+	char *deparsed = DeparseQualified(expr, rel);
+	error_context_stack = callback.previous;
+	free_parsestate(pstate);
 	return deparsed;
 }
 

@@ -1,5 +1,6 @@
-// Validation of a backfill expression: SQL over the target row's own columns,
-// assignment-castable to the target column.
+// Validation of a backfill expression (SQL over the target row's own
+// columns, assignment-castable to the target column), and of the default and
+// CHECK expressions of the finishing steps.
 #pragma once
 
 extern "C" {
@@ -33,5 +34,17 @@ constexpr const char *kJobSearchPath = "pg_catalog, pg_temp";
 // analysed, coerced expression itself (Vars of varno 1 over rel), the tree
 // the sync trigger stores.
 char *AnalyzeBackfillExpression(Relation rel, AttrNumber attnum, const char *expression, Node **analysed = nullptr);
+
+// A default for column `attnum` of rel, analysed as ALTER COLUMN SET DEFAULT
+// does (PostgreSQL's cookDefault: no column references, subqueries,
+// aggregates or set-returning functions; coerced to the column's type) and
+// deparsed as AnalyzeBackfillExpression deparses. ereports on invalid input.
+char *AnalyzeDefaultExpression(Relation rel, AttrNumber attnum, const char *expression);
+
+// A CHECK constraint's expression over rel's columns, analysed as ADD
+// CONSTRAINT CHECK does (no subqueries, aggregates, window or set-returning
+// functions; coerced to boolean, 42804 otherwise) and deparsed as
+// AnalyzeBackfillExpression deparses. ereports on invalid input.
+char *AnalyzeCheckExpression(Relation rel, const char *expression);
 
 } // namespace pg_backfill::pg

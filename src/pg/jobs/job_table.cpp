@@ -66,6 +66,16 @@ enum SelectedColumn {
 	kColPartitionsDone,
 	kColPace,
 	kColTargetLatencyRatio,
+	kColFinishDefault,
+	kColFinishNotNullCheck,
+	kColFinishCheck,
+	kColFinishCheckName,
+	kColFinishForeignKey,
+	kColFinishForeignKeyColumn,
+	kColFinishForeignKeyName,
+	kColFinishIndex,
+	kColFinishIndexUnique,
+	kColFinishDropSync,
 };
 
 // %s: the columns 0.2 added (kSelect02), or their defaults at 0.1.
@@ -77,10 +87,13 @@ constexpr const char *kSelectJob =
     " FROM backfill.jobs WHERE job_id = $1";
 constexpr const char *kSelect02 =
     "strategy, end_key, phase, sweeps, table_generation, worker_starts, partition, partitions_done, pace,"
-    " target_latency_ratio";
+    " target_latency_ratio, finish_default, finish_not_null_check, finish_check, finish_check_name,"
+    " finish_foreign_key, finish_foreign_key_column, finish_foreign_key_name, finish_index, finish_index_unique,"
+    " finish_drop_sync";
 constexpr const char *kSelect02Defaults =
     "'key', NULL::text[], 'walk', 0, NULL::bigint, 0, NULL::oid, '{}'::oid[], NULL::text,"
-    " NULL::float8";
+    " NULL::float8, NULL::text, NULL::name, NULL::text, NULL::name, NULL::oid, NULL::int2, NULL::name, NULL::name,"
+    " false, false";
 
 // The parameters of InsertJob's statement, $1 first.
 enum InsertParam {
@@ -467,6 +480,17 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		Datum ratio = SPI_getbinval(t, d, kColTargetLatencyRatio, &isnull);
 		if (!isnull)
 			row->options.target_latency_ratio = DatumGetFloat8(ratio);
+		FinishSpec *f = &row->finish;
+		f->default_sql = CopyColumn(t, d, kColFinishDefault, cxt);
+		f->not_null_check = CopyColumn(t, d, kColFinishNotNullCheck, cxt);
+		f->check_sql = CopyColumn(t, d, kColFinishCheck, cxt);
+		f->check_name = CopyColumn(t, d, kColFinishCheckName, cxt);
+		f->foreign_key = (Oid)GetInt64(t, d, kColFinishForeignKey, InvalidOid);
+		f->foreign_key_column = (AttrNumber)GetInt64(t, d, kColFinishForeignKeyColumn, 0);
+		f->foreign_key_name = CopyColumn(t, d, kColFinishForeignKeyName, cxt);
+		f->index_name = CopyColumn(t, d, kColFinishIndex, cxt);
+		f->index_unique = GetInt64(t, d, kColFinishIndexUnique, 0) != 0;
+		f->drop_sync = GetInt64(t, d, kColFinishDropSync, 0) != 0;
 	}
 	LeaveScope(&scope);
 	return found;
@@ -505,9 +529,10 @@ InsertJob(const NewJob *job) {
 	set(kInsStrategy, TEXTOID, CStringGetTextDatum(job->tid_walk ? "tid" : "key"));
 	JobTableVersion version = InstalledJobTable();
 	if (version < kJobTable02 && (job->tid_walk || !OidIsValid(job->key_index)))
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("walking a table by TID ranges or leaf by leaf needs version 0.2 of extension pg_backfill"),
-		                errhint("Run ALTER EXTENSION pg_backfill UPDATE.")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		         errmsg("walking a table by TID ranges or leaf by leaf needs version 0.2 of extension pg_backfill"),
+		         errhint("Run ALTER EXTENSION pg_backfill UPDATE.")));
 	static SPIPlanPtr plans[kJobTableVersions];
 	Execute(&plans[version],
 	        psprintf(kInsertJob, Since(kJobTable02, version, ", strategy"), Since(kJobTable02, version, ", $16")),
@@ -690,6 +715,76 @@ CountSkippedKeys(int64 job_id) {
 	int64 n = GetInt64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0);
 	LeaveScope(&scope);
 	return n;
+}
+
+core::FinishPlan
+PlanOf(const FinishSpec *spec) {
+	core::FinishPlan plan;
+	plan.set_default = spec->default_sql != nullptr;
+	plan.not_null = spec->not_null_check != nullptr;
+	plan.check = spec->check_sql != nullptr;
+	plan.foreign_key = OidIsValid(spec->foreign_key);
+	plan.create_index = spec->index_name != nullptr;
+	plan.drop_sync_trigger = spec->drop_sync;
+	return plan;
+}
+
+void
+SetFinishSpec(int64 job_id, const FinishSpec *f) {
+	Oid types[] = {INT8OID, TEXTOID, NAMEOID, TEXTOID, NAMEOID, OIDOID, INT2OID, NAMEOID, NAMEOID, BOOLOID, BOOLOID};
+	auto text = [](const char *s) { return s ? CStringGetTextDatum(s) : (Datum)0; };
+	auto name = [](const char *s) { return s ? NameDatum(s) : (Datum)0; };
+	Datum values[] = {Int64GetDatum(job_id),
+	                  text(f->default_sql),
+	                  name(f->not_null_check),
+	                  text(f->check_sql),
+	                  name(f->check_name),
+	                  ObjectIdGetDatum(f->foreign_key),
+	                  Int16GetDatum(f->foreign_key_column),
+	                  name(f->foreign_key_name),
+	                  name(f->index_name),
+	                  BoolGetDatum(f->index_unique),
+	                  BoolGetDatum(f->drop_sync)};
+	char nulls[] = "           ";
+	nulls[1] = f->default_sql ? ' ' : 'n';
+	nulls[2] = f->not_null_check ? ' ' : 'n';
+	nulls[3] = f->check_sql ? ' ' : 'n';
+	nulls[4] = f->check_name ? ' ' : 'n';
+	nulls[5] = nulls[6] = OidIsValid(f->foreign_key) ? ' ' : 'n';
+	nulls[7] = f->foreign_key_name ? ' ' : 'n';
+	nulls[8] = f->index_name ? ' ' : 'n';
+	static SPIPlanPtr plan;
+	UpdateJob(&plan,
+	          "UPDATE backfill.jobs SET finish_default = $2, finish_not_null_check = $3, finish_check = $4,"
+	          " finish_check_name = $5, finish_foreign_key = $6, finish_foreign_key_column = $7,"
+	          " finish_foreign_key_name = $8, finish_index = $9, finish_index_unique = $10, finish_drop_sync = $11,"
+	          " updated_at = now() WHERE job_id = $1",
+	          11, types, values, nulls);
+}
+
+void
+SetJobPhase(int64 job_id, core::JobPhase phase) {
+	Oid types[] = {INT8OID, TEXTOID};
+	Datum values[] = {Int64GetDatum(job_id), CStringGetTextDatum(core::PhaseName(phase))};
+	static SPIPlanPtr plan;
+	UpdateJob(&plan, "UPDATE backfill.jobs SET phase = $2, updated_at = now() WHERE job_id = $1", 2, types, values,
+	          nullptr);
+}
+
+void
+RecordFinishingStep(int64 job_id, const core::JobPhase *next) {
+	Oid types[] = {INT8OID, TEXTOID};
+	Datum values[] = {Int64GetDatum(job_id), next ? CStringGetTextDatum(core::PhaseName(*next)) : (Datum)0};
+	char nulls[] = {' ', next ? ' ' : 'n', '\0'};
+	static SPIPlanPtr plan;
+	UpdateJob(&plan,
+	          "UPDATE backfill.jobs SET phase = coalesce($2, phase), updated_at = now(),"
+	          " state = CASE WHEN state = 'running' AND $2 IS NULL THEN 'succeeded' ELSE state END,"
+	          " finished_at = CASE WHEN state = 'running' AND $2 IS NULL THEN now() ELSE finished_at END,"
+	          " worker_pid = CASE WHEN state = 'running' AND $2 IS NOT NULL THEN worker_pid END,"
+	          " worker_starts = CASE WHEN state = 'running' AND $2 IS NOT NULL THEN 1 ELSE 0 END"
+	          " WHERE job_id = $1",
+	          2, types, values, nulls);
 }
 
 void

@@ -22,6 +22,25 @@ namespace pg_backfill::pg {
 
 enum class JobAccess { AsCaller, AsExtensionOwner };
 
+// The finishing steps asked for a job (finish_backfill). NULL / InvalidOid /
+// false: not asked. Expressions are deparsed fully qualified; names are the
+// ones chosen when the steps were asked for.
+struct FinishSpec {
+	char *default_sql;    // SET DEFAULT
+	char *not_null_check; // SET NOT NULL through this NOT VALID check
+	char *check_sql;      // CHECK constraint
+	char *check_name;
+	Oid foreign_key;               // FOREIGN KEY REFERENCES this table's
+	AttrNumber foreign_key_column; // column
+	char *foreign_key_name;
+	char *index_name; // CREATE [UNIQUE] INDEX CONCURRENTLY, in the table's schema
+	bool index_unique;
+	bool drop_sync; // DROP TRIGGER of the job's sync trigger
+};
+
+// The core's plan of the finishing steps of spec. Never errors.
+core::FinishPlan PlanOf(const FinishSpec *spec);
+
 // One job row, allocated in the memory context current at the call.
 struct JobRow {
 	int64 job_id;
@@ -60,7 +79,8 @@ struct JobRow {
 	TimestampTz updated_at;
 	char *last_error_sqlstate; // NULL: none
 	char *last_error_message;
-	char *failed_key_range; // NULL: none
+	char *failed_key_range; // NULL: none; for a failed finishing step, the error's DETAIL
+	FinishSpec finish;      // none at a 0.1 job table
 };
 
 // The values start_backfill inserts.
@@ -144,6 +164,18 @@ void ForgetSkippedKey(int64 job_id, int nkeys, const char *const *key);
 
 // The number of skipped keys the job still has.
 int64 CountSkippedKeys(int64 job_id);
+
+// Replaces the job's finishing steps.
+void SetFinishSpec(int64 job_id, const FinishSpec *spec);
+
+// Sets the job's phase (a finish_backfill of a succeeded job, a failed
+// finishing step that dropped what it made).
+void SetJobPhase(int64 job_id, core::JobPhase phase);
+
+// A finishing step committed (in the step's last transaction): the job goes
+// on at *next, or, with next NULL, succeeds -- unless a user command moved
+// it out of running meanwhile. worker_starts as RecordBatch.
+void RecordFinishingStep(int64 job_id, const core::JobPhase *next);
 
 // Counts one lock timeout.
 void RecordLockTimeout(int64 job_id);

@@ -55,6 +55,7 @@ Datum pg_backfill_job_progress(PG_FUNCTION_ARGS);
 }
 
 #include "core/job_options.hpp"
+#include "core/job_phase.hpp"
 #include "core/job_state.hpp"
 #include "core/progress.hpp"
 #include "pg/boundary.hpp"
@@ -73,6 +74,8 @@ Datum pg_backfill_job_progress(PG_FUNCTION_ARGS);
 using pg_backfill::core::JobState;
 namespace core = pg_backfill::core;
 namespace bf = pg_backfill::pg;
+using bf::CheckColumnFree;
+using bf::LoadVisibleJob;
 
 namespace {
 
@@ -190,32 +193,6 @@ CheckTargetColumn(Relation rel, const char *column) {
 	if (acl != ACLCHECK_OK)
 		aclcheck_error_col(acl, get_relkind_objtype(rel->rd_rel->relkind), relname, column);
 	return attnum;
-}
-
-// ereports 42710 when another job is active on relid.attnum. Serialises
-// callers on the column until the transaction ends (a transaction-level
-// advisory lock), so two concurrent starts cannot both pass.
-void
-CheckColumnFree(Oid relid, AttrNumber attnum, const char *column) {
-	LOCKTAG tag;
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, relid, (uint32)attnum, 6);
-	(void)LockAcquire(&tag, ExclusiveLock, false, false);
-	int64 active = bf::FindActiveJob(relid, attnum);
-	if (active != 0)
-		ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
-		                errmsg("backfill job " INT64_FORMAT " is already active on column \"%s\" of table \"%s\"",
-		                       active, column, get_rel_name(relid)),
-		                errhint("Wait for it with wait_backfill, or cancel it with cancel_backfill.")));
-}
-
-// The job job_id if the caller may see and control it (bf::MayControlJob,
-// the rule the row-level security policy applies too), else 42704: a job
-// the caller may not see does not exist for it.
-void
-LoadVisibleJob(int64 job_id, bf::JobRow *row) {
-	if (!bf::LoadJob(job_id, bf::JobAccess::AsExtensionOwner, false, row) || !bf::MayControlJob(row->owner, row->relid))
-		ereport(ERROR,
-		        (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("backfill job " INT64_FORMAT " does not exist", job_id)));
 }
 
 // Wakes the job's worker, if one is recorded, so its sleep ends and it sees
@@ -344,15 +321,31 @@ CheckNotBlockingJob(const bf::JobRow *row, bool first) {
 	Datum *pids;
 	int n;
 	deconstruct_array(blockers, INT4OID, sizeof(int32), true, TYPALIGN_INT, &pids, nullptr, &n);
-	for (int i = 0; i < n; i++)
-		if (DatumGetInt32(pids[i]) == MyProcPid)
-			ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			                errmsg("backfill job " INT64_FORMAT " needs a lock that the current transaction holds",
-			                       row->job_id),
-			                errdetail("The job's worker (PID %d) waits for a lock held by the current transaction, so "
-			                          "waiting here would never end.",
-			                          row->worker_pid),
-			                errhint("Commit the transaction first, then call wait_backfill.")));
+	for (int i = 0; i < n; i++) {
+		if (DatumGetInt32(pids[i]) != MyProcPid)
+			continue;
+		// CREATE INDEX CONCURRENTLY waits for every transaction whose
+		// snapshot is older than its own (pg_background #64): this wait's.
+		// A wait begun after the build took its snapshot does not hold it up.
+		if (row->phase == core::JobPhase::CreateIndex)
+			ereport(
+			    ERROR,
+			    (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			     errmsg("backfill job " INT64_FORMAT " is building its index and waits for this session", row->job_id),
+			     errdetail("CREATE INDEX CONCURRENTLY in the job's worker (PID %d) waits for the transactions "
+			               "older than its snapshot to end, this one among them, so waiting here would never "
+			               "end.",
+			               row->worker_pid),
+			     errhint("End this transaction and call wait_backfill again: a wait that starts now does not "
+			             "hold up the build.")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		         errmsg("backfill job " INT64_FORMAT " needs a lock that the current transaction holds", row->job_id),
+		         errdetail("The job's worker (PID %d) waits for a lock held by the current transaction, so "
+		                   "waiting here would never end.",
+		                   row->worker_pid),
+		         errhint("Commit the transaction first, then call wait_backfill.")));
+	}
 }
 
 // One progress NOTICE of wait_backfill.
@@ -372,6 +365,12 @@ ReportProgress(const bf::JobRow *row) {
 		snprintf(eta, sizeof(eta), "%.0f s", p.eta_seconds);
 	// The pacing controller's latest decision (pacing_sql.cpp), e.g. "; batch
 	// 250 rows, pause 40 ms, held back by: app p99 2.4x baseline".
+	if (core::IsFinishingPhase(row->phase)) {
+		ereport(NOTICE,
+		        (errmsg("backfill job " INT64_FORMAT " %s: " INT64_FORMAT " rows filled, finishing step \"%s\"",
+		                row->job_id, core::StateName(row->state), row->rows_done, core::PhaseName(row->phase))));
+		return;
+	}
 	const char *pace = bf::PaceNoticeSuffix(row->job_id, row->state == JobState::Running);
 	ereport(NOTICE, (errmsg("backfill job " INT64_FORMAT " %s: %s, " INT64_FORMAT " rows, %s, ETA %s%s", row->job_id,
 	                        core::StateName(row->state), percent, row->rows_done, rate, eta, pace)));
@@ -411,8 +410,7 @@ pg_backfill_start_backfill(PG_FUNCTION_ARGS) {
 	// its own the same way (every leaf by TID ranges with 'tid').
 	const char *strategy = PG_NARGS() > 8 && !PG_ARGISNULL(8) ? text_to_cstring(PG_GETARG_TEXT_PP(8)) : nullptr;
 	if (strategy != nullptr && strcmp(strategy, "key") != 0 && strcmp(strategy, "tid") != 0)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("invalid strategy \"%s\"", strategy),
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid strategy \"%s\"", strategy),
 		                errhint("Use 'key' (walk the key index; the default when the table has one) or 'tid' "
 		                        "(walk the table's blocks in physical order).")));
 	bf::KeyChoice key;
@@ -553,12 +551,19 @@ pg_backfill_wait_backfill(PG_FUNCTION_ARGS) {
 	}
 	if (row.state == JobState::Failed) {
 		const char *s = row.last_error_sqlstate ? row.last_error_sqlstate : "XX000";
-		ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])),
-		                errmsg("backfill job " INT64_FORMAT " failed: %s", job_id,
-		                       row.last_error_message ? row.last_error_message : "unknown error"),
-		                row.failed_key_range ? errdetail("The failing batch covered %s.", row.failed_key_range) : 0,
-		                errhint("Fix the cause, then call resume_backfill to retry from the last checkpoint, or give "
-		                        "the job up with cancel_backfill.")));
+		ereport(ERROR,
+		        (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])),
+		         errmsg("backfill job " INT64_FORMAT " failed: %s", job_id,
+		                row.last_error_message ? row.last_error_message : "unknown error"),
+		         !row.failed_key_range               ? 0
+		         : core::IsFinishingPhase(row.phase) ? errdetail("%s", row.failed_key_range)
+		                                             : errdetail("The failing batch covered %s.", row.failed_key_range),
+		         core::IsFinishingPhase(row.phase)
+		             ? errhint("Fix the cause, then call resume_backfill to run the finishing steps again from "
+		                       "\"%s\", or give the job up with cancel_backfill.",
+		                       core::PhaseName(row.phase))
+		             : errhint("Fix the cause, then call resume_backfill to retry from the last checkpoint, or "
+		                       "give the job up with cancel_backfill.")));
 	}
 	MemoryContextSwitchTo(caller_cxt);
 	text *result = cstring_to_text(core::StateName(row.state));

@@ -55,6 +55,8 @@ PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 #include "pg/jobs/job_locks.hpp"
 #include "pg/jobs/job_table.hpp"
 #include "pg/jobs/kept_plan.hpp"
+#include "pg/jobs/own_transaction.hpp"
+#include "pg/jobs/finish_steps.hpp"
 #include "pg/jobs/key_index.hpp"
 #include "pg/jobs/launcher.hpp"
 #include "pg/jobs/pacing.hpp"
@@ -64,6 +66,7 @@ PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 
 namespace core = pg_backfill::core;
 namespace bf = pg_backfill::pg;
+using bf::InOwnTransaction;
 
 namespace {
 
@@ -120,13 +123,17 @@ struct JobContext {
 
 	// The key range of the batch in progress, for the error report.
 	char *range;
+	// A finishing step is in progress: its error's DETAIL is recorded.
+	bool finishing;
 	// When the statement timeout of the batch in progress was armed (0: not
 	// armed) and for how long.
 	TimestampTz timeout_armed_at;
 	int timeout_ms;
 };
 
-enum class BatchOutcome { More, Finished, Stopped };
+// Finishing: the fill is done and the job is in a finishing phase; the
+// worker runs the phase's step (finish_steps.hpp) outside any transaction.
+enum class BatchOutcome { More, Finished, Stopped, Finishing };
 
 // A job whose workers ended abnormally this many times at the same
 // checkpoint is failed (TimescaleDB's crash backoff plays the same role).
@@ -705,6 +712,25 @@ BuildStatementsIfRenamed(JobContext *ctx, Relation rel, const bf::JobRow *row) {
 	MemoryContextSwitchTo(old);
 }
 
+// The fill is done (rec is its last batch's record): the job goes on to its
+// first finishing phase, or, without finishing steps, succeeds (*finished,
+// rec->final_state). The steps are read again with the job row locked until
+// the batch commits: a finish_backfill that committed since the batch read
+// the row is seen, one still running waits for the batch.
+void
+EndFill(const JobContext *ctx, const bf::JobRow *row, bf::BatchRecord *rec, core::JobState *finished) {
+	bf::JobRow locked;
+	if (!bf::LoadJob(ctx->job_id, bf::JobAccess::AsExtensionOwner, true, &locked))
+		locked = *row;
+	std::optional<core::JobPhase> first = core::FirstFinishingPhase(bf::PlanOf(&locked.finish));
+	if (first) {
+		rec->phase = *first;
+		return;
+	}
+	*finished = bf::CallCpp<&core::ApplyEvent>("finish job", ctx->job_id, row->state, core::WorkerEvent::Finish);
+	rec->final_state = finished;
+}
+
 // One batch in its own transaction: read the job row, lock the table (both
 // under lock_timeout), run a walk or sweep batch as the job's owner in a
 // security-restricted operation, and record the checkpoint and counters in
@@ -727,6 +753,11 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 		CommitTransactionCommand();
 		return BatchOutcome::Stopped;
 	}
+	if (core::IsFinishingPhase(row.phase)) {
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		return BatchOutcome::Finishing;
+	}
 	ctx->table_current = bf::JobTableIsCurrent();
 	core::EffectiveJobOptions options = core::ResolveJobOptions(row.options, bf::CurrentJobOptionSettings());
 	int64 batch_size = bf::PacedBatchSize(options); // the controller's, at most options.batch_size
@@ -747,18 +778,17 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	}
 	Relation walked = OpenWalked(ctx, rel, &row);
 	if (walked == nullptr) {
-		// Every leaf partition is done: the job is.
-		core::JobState finished =
-		    bf::CallCpp<&core::ApplyEvent>("finish job", ctx->job_id, row.state, core::WorkerEvent::Finish);
+		// Every leaf partition is done: the fill is.
+		core::JobState finished;
 		bf::BatchRecord rec;
 		memset(&rec, 0, sizeof(rec));
 		rec.phase = core::JobPhase::Walk;
-		rec.final_state = &finished;
+		EndFill(ctx, &row, &rec, &finished);
 		bf::RecordBatch(ctx->job_id, &rec);
 		relation_close(rel, NoLock);
 		PopActiveSnapshot();
 		CommitTransactionCommand();
-		return BatchOutcome::Finished;
+		return rec.final_state != nullptr ? BatchOutcome::Finished : BatchOutcome::More;
 	}
 	BuildStatementsIfRenamed(ctx, walked, &row);
 	// TRUNCATE, a rewrite, ATTACH or DETACH PARTITION since the checkpoint
@@ -821,10 +851,8 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 			*delay_ms = Max(*delay_ms,
 			                core::BackoffDelayMs(sweeps, bf::guc_retry_backoff_initial_ms, bf::guc_retry_backoff_max_ms,
 			                                     pg_prng_double(&pg_global_prng_state)));
-		} else {
-			finished = bf::CallCpp<&core::ApplyEvent>("finish job", ctx->job_id, row.state, core::WorkerEvent::Finish);
-			rec.final_state = &finished;
-		}
+		} else
+			EndFill(ctx, &row, &rec, &finished);
 	}
 	bf::RecordBatch(ctx->job_id, &rec);
 	SPI_finish();
@@ -835,19 +863,6 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, nullptr);
 	return rec.final_state != nullptr ? BatchOutcome::Finished : BatchOutcome::More;
-}
-
-// Runs `fn` in a short transaction of its own (job-row bookkeeping outside a
-// batch). PG regime.
-template <typename Fn>
-void
-InOwnTransaction(Fn fn) {
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	fn();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
 }
 
 // Loads the job, takes a worker slot and marks the job running. Returns the
@@ -1072,7 +1087,12 @@ pg_backfill_job_worker_main(Datum) {
 			WaitForReplicas(ctx.job_id);
 			bf::PaceBatchStarting();
 			outcome = RunBatch(&ctx, &delay_ms);
-			if (outcome == BatchOutcome::More)
+			if (outcome == BatchOutcome::Finishing) {
+				ctx.finishing = true;
+				outcome = bf::RunFinishingStep(ctx.job_id, batch_cxt) ? BatchOutcome::More : BatchOutcome::Finished;
+				ctx.finishing = false;
+				sleep_ms = 0;
+			} else if (outcome == BatchOutcome::More)
 				sleep_ms = bf::PaceAfterBatch(ctx.job_id, delay_ms);
 			lock_retries = 0;
 		}
@@ -1117,15 +1137,20 @@ pg_backfill_job_worker_main(Datum) {
 				    "retry backoff", lock_retries++, (int64_t)bf::guc_retry_backoff_initial_ms,
 				    (int64_t)bf::guc_retry_backoff_max_ms, pg_prng_double(&pg_global_prng_state));
 				ereport(LOG, (errmsg("backfill job " INT64_FORMAT
-				                     " batch %s hit its lock timeout; retrying in " INT64_FORMAT " ms",
-				                     ctx.job_id, ctx.range ? ctx.range : "", sleep_ms)));
+				                     " %s %s hit its lock timeout; retrying in " INT64_FORMAT " ms",
+				                     ctx.job_id, ctx.finishing ? "finishing step" : "batch", ctx.range ? ctx.range : "",
+				                     sleep_ms)));
+				ctx.finishing = false;
 				FreeErrorData(edata);
 				continue;
 			}
 			bool user_cancel = edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out;
 			const char *message =
 			    user_cancel ? psprintf("%s (pg_cancel_backend); the job is paused", edata->message) : edata->message;
-			const char *range = user_cancel ? nullptr : ctx.range;
+			// A finishing step's DETAIL (e.g. the key of a row a VALIDATE
+			// found NULL) is recorded where a batch records its key range.
+			const char *range = user_cancel ? nullptr : ctx.finishing ? edata->detail : ctx.range;
+			ctx.finishing = false;
 			core::JobState state =
 			    bf::CallCpp<&core::ApplyEvent>("end job", ctx.job_id, core::JobState::Running,
 			                                   user_cancel ? core::WorkerEvent::Interrupt : core::WorkerEvent::Fail);
