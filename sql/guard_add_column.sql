@@ -59,6 +59,23 @@ ALTER TABLE orders ADD COLUMN token2 uuid;
 SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'token2';
 RESET pg_backfill.guard;
 
+-- The one-call hint runs as given, in block mode: the column added, every
+-- existing row filled with its own value, new rows get the default, and no
+-- sync trigger is left.
+SET pg_backfill.guard = block;
+DO $$
+DECLARE h text;
+BEGIN
+  SELECT hint INTO h FROM explain_ddl('ALTER TABLE orders ADD COLUMN token3 uuid NOT NULL DEFAULT gen_random_uuid()');
+  EXECUTE substring(h FROM ': (SELECT add_column_backfill\(.*?\));');
+END$$;
+SELECT wait_column_backfill('orders', 'token3');
+INSERT INTO orders (id, note) VALUES (501, 'new');
+SELECT count(*) AS rows, count(DISTINCT token3) AS distinct_tokens, bool_and(attnotnull) AS not_null
+  FROM orders, pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'token3';
+SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgrelid = 'orders'::regclass AND NOT tgisinternal;
+RESET pg_backfill.guard;
+
 -- Names and literals in hints are quoted as PostgreSQL quotes them
 -- (quote_identifier, quote_literal), and names the hint makes up are chosen
 -- as PostgreSQL would, avoiding ones in use.
