@@ -8,6 +8,7 @@
 // caches its own). The counters are atomics: counting never blocks and never
 // errors, so it can run right before an ereport(ERROR).
 #include "pg/guard/guard.hpp"
+#include "pg/database_slots.hpp"
 
 extern "C" {
 #include "fmgr.h"
@@ -84,24 +85,7 @@ CounterDb *
 FindDb(Oid dboid, bool claim) {
 	if (shared == nullptr || !OidIsValid(dboid))
 		return nullptr;
-	for (auto &db : shared->dbs)
-		if (pg_atomic_read_u32(&db.dboid) == dboid)
-			return &db;
-	if (!claim)
-		return nullptr;
-	CounterDb *found = nullptr;
-	SpinLockAcquire(&shared->mutex);
-	for (auto &db : shared->dbs) {
-		Oid oid = pg_atomic_read_u32(&db.dboid);
-		if (oid == dboid || oid == InvalidOid) {
-			if (oid == InvalidOid)
-				pg_atomic_write_u32(&db.dboid, dboid);
-			found = &db;
-			break;
-		}
-	}
-	SpinLockRelease(&shared->mutex);
-	return found;
+	return DatabaseSlot(shared->dbs, &shared->mutex, dboid, claim);
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 // found lock-free afterwards (a backend caches its own).
 #include "pg/jobs/app_latency.hpp"
 
+#include "pg/database_slots.hpp"
 #include "pg/jobs/settings.hpp"
 
 extern "C" {
@@ -102,20 +103,7 @@ AppLatencyDb *
 MyDb() {
 	if (my_db != nullptr || my_db_missing || shared == nullptr || !OidIsValid(MyDatabaseId))
 		return my_db;
-	for (auto &db : shared->dbs)
-		if (pg_atomic_read_u32(&db.dboid) == MyDatabaseId)
-			return my_db = &db;
-	SpinLockAcquire(&shared->mutex);
-	for (auto &db : shared->dbs) {
-		Oid oid = pg_atomic_read_u32(&db.dboid);
-		if (oid == MyDatabaseId || oid == InvalidOid) {
-			if (oid == InvalidOid)
-				pg_atomic_write_u32(&db.dboid, MyDatabaseId);
-			my_db = &db;
-			break;
-		}
-	}
-	SpinLockRelease(&shared->mutex);
+	my_db = DatabaseSlot(shared->dbs, &shared->mutex, MyDatabaseId, true);
 	my_db_missing = my_db == nullptr;
 	return my_db;
 }

@@ -248,34 +248,47 @@ NotNullDone(const JobRow *row, ConstraintKind kind) {
 	return kind == ConstraintKind::NotNull && ColumnIsNotNull(row);
 }
 
+// Runs fn (which may run transactions of its own); returns nullptr, or the
+// error it raised copied into cxt, with the error state flushed and the
+// failed transaction aborted. fn must keep no C++ object with a destructor
+// alive when it may raise (the longjmp boundary). PG regime.
+template <typename Fn>
+ErrorData *
+CatchError(MemoryContext cxt, Fn fn) {
+	ErrorData *volatile edata = nullptr;
+	PG_TRY();
+	{ fn(); }
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(cxt);
+	}
+	PG_END_TRY();
+	return edata;
+}
+
 // The key of a row that violates the job's constraint of `kind`, for the
 // DETAIL of a failed validation, in `cxt`; NULL when none is found, for a
 // foreign key, or when looking fails (the job's error is the validation's,
 // whatever the lookup meets). Call outside any transaction.
 char *
 ViolatingKey(const JobRow *row, ConstraintKind kind, MemoryContext cxt) {
-	char *volatile key = nullptr;
-	PG_TRY();
-	{
+	char *key = nullptr;
+	ErrorData *edata = CatchError(cxt, [&] {
 		InOwnTransaction([&] {
 			char *violation = Violation(row, kind);
 			if (violation != nullptr)
 				key = KeyWhere(row, violation, cxt);
 		});
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		ErrorData *edata = CopyErrorData();
-		FlushErrorState();
-		AbortCurrentTransaction();
-		MemoryContextSwitchTo(cxt);
-		ereport(LOG, (errmsg("backfill job " INT64_FORMAT " could not look up a row that violates its constraint: %s",
-		                     row->job_id, edata->message)));
-		key = nullptr;
-	}
-	PG_END_TRY();
-	return key;
+	});
+	if (edata == nullptr)
+		return key;
+	ereport(LOG, (errmsg("backfill job " INT64_FORMAT " could not look up a row that violates its constraint: %s",
+	                     row->job_id, edata->message)));
+	return nullptr;
 }
 
 // ADD CONSTRAINT <name> <definition> NOT VALID, unless the constraint is
@@ -302,25 +315,14 @@ void
 ValidateConstraintStep(const JobRow *row, core::JobPhase phase, ConstraintKind kind) {
 	const char *name = ConstraintName(row, kind);
 	MemoryContext cxt = CurrentMemoryContext;
-	ErrorData *volatile edata = nullptr;
-	PG_TRY();
-	{
+	ErrorData *edata = CatchError(cxt, [&] {
 		InOwnTransaction([&] {
 			bool validated;
 			if (NotNullDone(row, kind) || (ConstraintExists(row->relid, name, &validated) && validated))
 				return;
 			RunDdl(psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", TableName(row), quote_identifier(name)));
 		});
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		AbortCurrentTransaction();
-		MemoryContextSwitchTo(cxt);
-	}
-	PG_END_TRY();
+	});
 	if (edata == nullptr)
 		return;
 	if (!UndoesStep(edata))
@@ -403,18 +405,7 @@ CreateIndexStep(const JobRow *row) {
 	char *drop = psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", qualified);
 	if (state == IndexState::Invalid)
 		RunTopLevel(drop);
-	ErrorData *volatile edata = nullptr;
-	PG_TRY();
-	{ RunTopLevel(create); }
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		AbortCurrentTransaction();
-		MemoryContextSwitchTo(cxt);
-	}
-	PG_END_TRY();
+	ErrorData *edata = CatchError(cxt, [&] { RunTopLevel(create); });
 	if (edata == nullptr)
 		return;
 	if (UndoesStep(edata)) {
