@@ -6,31 +6,10 @@ import os
 import statistics
 import sys
 
+from txlog import quantile, read_txlog
+
 out, rate = sys.argv[1], sys.argv[2]
 METHODS = ["update", "plpgsql", "defaults", "unthrottled"]
-
-
-def quantile(values, q):
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
-
-
-def read_txlog(path):
-    """(start time s, latency ms) per transaction of a pgbench -l log: the
-    completion time minus the latency (with -R the latency counts from the
-    scheduled start), so a transaction blocked by the method counts in the
-    window it started in."""
-    txs = []
-    if not os.path.exists(path):
-        return txs
-    for line in open(path):
-        f = line.split()
-        if len(f) < 6:
-            continue
-        txs.append((int(f[4]) + int(f[5]) / 1e6 - int(f[2]) / 1e6, int(f[2]) / 1000.0))
-    return txs
 
 
 runs = []
