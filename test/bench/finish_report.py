@@ -10,7 +10,7 @@ import sys
 from txlog import quantile, read_txlog
 
 out, reps, base_s = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-rows = collections.defaultdict(list)  # step -> [(secs, p50, p99, max, p99 ratio)]
+rows = collections.defaultdict(list)  # step -> [(secs, p50, p99, max, p99 ratio)], steps seen in a repetition
 order = []
 long_waits = []
 for rep in range(1, reps + 1):
@@ -29,6 +29,11 @@ for rep in range(1, reps + 1):
                            quantile(lats, 0.99) / p99_b))
     long_waits.append(int(open(os.path.join(out, "long_waits_%d.txt" % rep)).read().strip() or 0))
 
+# The steps in the order the worker runs them (core/job_phase.cpp), then any other.
+STEPS = ["finish_backfill", "set_default", "add_not_null_check", "validate_not_null_check", "set_not_null",
+         "drop_not_null_check", "add_check", "validate_check", "add_foreign_key", "validate_foreign_key",
+         "create_index", "drop_sync_trigger"]
+order.sort(key=lambda step: STEPS.index(step) if step in STEPS else len(STEPS))
 print("\nMedians of %d repetition(s); application transactions that started in each window." % reps)
 print("%-26s %8s %9s %9s %9s %9s" % ("window", "secs", "p50 ms", "p99 ms", "max ms", "p99 x b"))
 for step in ["baseline"] + order:
