@@ -44,8 +44,9 @@ struct CapturedCppError {
 void CaptureCurrentException(CapturedCppError *out) noexcept;
 
 // Restores PG_exception_stack / error_context_stack if the callee left them
-// changed (a C++ exception thrown from inside a PG_TRY does that), then, when
-// `failed`, raises the captured error. PG regime.
+// changed (a C++ exception thrown from inside a PG_TRY does that; `site`
+// names the call in the WARNING that says so), then, when `failed`, raises
+// the captured error with its own message, detail and hint. PG regime.
 void FinishCpp(sigjmp_buf *exception_stack, ErrorContextCallback *context_stack, bool failed,
                const CapturedCppError *error, const char *site);
 
