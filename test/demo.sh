@@ -80,7 +80,7 @@ long_waits=$(grep -c 'client backend .*still waiting' "$dir/server.log" || true)
 # Application latency from pgbench's per-transaction logs (open loop: from
 # each transaction's scheduled start): before = the 15 s run before the
 # deploy, during = transactions that ended while the job ran.
-window=$(sql -At -c "SELECT extract(epoch FROM started_at), extract(epoch FROM finished_at) FROM backfill.jobs WHERE job_id = $job")
+window=$(sql -At -F ' ' -c "SELECT extract(epoch FROM started_at), extract(epoch FROM finished_at) FROM backfill.jobs WHERE job_id = $job")
 latency() { # files... -> "tps p50 p99 count" of transactions ending in [from, to]
 	local from=$1 to=$2
 	shift 2
@@ -91,6 +91,9 @@ latency() { # files... -> "tps p50 p99 count" of transactions ending in [from, t
 }
 read -r tps_b p50_b p99_b n_b <<<"$(latency 0 9999999999 "$dir"/before_log.*)"
 read -r tps_d p50_d p99_d n_d <<<"$(latency $window "$dir"/during_log.*)"
+# Without transactions in either window there is nothing to compare: the
+# demo is broken, not the backfill.
+[ "$n_b" -gt 0 ] && [ "$n_d" -gt 0 ] || { echo "no application transactions found in a window" >&2; exit 1; }
 echo "backfill: $rows_per_s rows/s"
 printf '%-28s %12s %12s\n' "application (pgbench -R $rate)" "before" "during"
 printf '%-28s %12s %12s\n' "TPS" "$tps_b" "$tps_d"
