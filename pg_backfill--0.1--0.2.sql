@@ -307,7 +307,9 @@ RETURNS TABLE (job_id bigint, relation text, column_name name, owner name, state
                strategy text, rows_done bigint, rows_estimated bigint, percent numeric, rate numeric,
                batches_done bigint, lock_timeouts bigint, rows_skipped bigint, rows_swept bigint,
                restarts integer, last_error_sqlstate text, seconds_since_progress double precision,
-               created_at timestamptz, started_at timestamptz, finished_at timestamptz)
+               created_at timestamptz, started_at timestamptz, finished_at timestamptz,
+               held_back_by text, current_batch_size integer, current_pause interval,
+               app_p99_ms double precision, app_baseline_p99_ms double precision)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -316,16 +318,21 @@ AS $$
 	       round(p.percent::numeric, 1), round(p.rate::numeric, 1), j.batches_done, j.lock_timeouts,
 	       j.rows_skipped, j.rows_swept, j.restarts, j.last_error_sqlstate,
 	       extract(epoch FROM clock_timestamp() - j.updated_at)::double precision,
-	       j.created_at, j.started_at, j.finished_at
+	       j.created_at, j.started_at, j.finished_at,
+	       h.reason, h.batch_size, h.pause_ms * interval '1 ms', h.app_p99_ms, h.app_baseline_p99_ms
 	FROM backfill.jobs j
-	     LEFT JOIN pg_attribute a ON a.attrelid = j.relid AND a.attnum = j.attnum AND NOT a.attisdropped,
+	     LEFT JOIN pg_attribute a ON a.attrelid = j.relid AND a.attnum = j.attnum AND NOT a.attisdropped
+	     -- the pacing controller's latest decision while the job runs (no data in it)
+	     LEFT JOIN LATERAL (SELECT * FROM backfill.pace_history h
+	                        WHERE h.job_id = j.job_id AND j.state = 'running'
+	                        ORDER BY h.at DESC, h.seq DESC LIMIT 1) h ON true,
 	     LATERAL backfill.job_progress(j.rows_done, j.rows_estimated,
 	                                   coalesce(j.finished_at, j.updated_at) - j.started_at,
 	                                   j.state = 'succeeded') p
 	ORDER BY j.job_id
 $$;
 COMMENT ON FUNCTION backfill_monitor() IS
-'every backfill job of this database for monitoring (pg_monitor): progress and counters, no expressions or messages';
+'every backfill job of this database for monitoring (pg_monitor): progress, counters and what holds it back, no expressions or messages';
 REVOKE ALL ON FUNCTION backfill_monitor() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION backfill_monitor() TO pg_monitor;
 

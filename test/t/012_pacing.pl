@@ -59,6 +59,14 @@ ok( $node->poll_query_until('postgres', q{
 SELECT count(*) > 0 FROM pg_stat_activity
  WHERE backend_type = 'pg_backfill worker' AND query LIKE 'pg_backfill: pause % held back by: %'}),
 	'pg_stat_activity shows the pause and its reason');
+# A monitoring role (pg_monitor, not the job's owner) sees the same through
+# backfill_monitor(): what holds the job back, its batch and pause.
+$node->safe_psql('postgres', 'CREATE ROLE pacing_watcher IN ROLE pg_monitor');
+is( $node->safe_psql('postgres', qq{
+SET ROLE pacing_watcher;
+SELECT held_back_by IS NOT NULL AND current_batch_size > 0 AND current_pause IS NOT NULL
+  FROM backfill_monitor() WHERE job_id = $job}),
+	't', 'backfill_monitor shows a pg_monitor role what holds the job back');
 
 # The load stops: the job returns to full pace before it ends.
 $load->kill_kill;
