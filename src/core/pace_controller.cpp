@@ -196,7 +196,7 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 		// Cut only on a signal measured entirely after the last cut; lag
 		// signals are levels that need time to drain, so they cut at most
 		// once per second.
-		bool fresh = worst.reason == PaceReason::AppLatency     ? seen.app_window_start_s >= c->last_cut_s
+		bool fresh = worst.reason == PaceReason::AppLatency    ? seen.app_window_start_s >= c->last_cut_s
 		             : worst.reason == PaceReason::CpuPressure ? seen.cpu_window_start_s >= c->last_cut_s
 		                                                       : seen.now_s - c->last_cut_s >= 1.0;
 		// The application's latency and CPU have causes besides the

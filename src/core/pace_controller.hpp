@@ -83,7 +83,7 @@ struct PaceSettings {
 	double min_duty;              // floor of the duty, (0, 1]
 	double min_latency_duty;      // the application's latency alone cuts no lower than this
 	double duty_increase_per_s;   // additive increase per second
-	double idle_app_tps; // app transactions/s at or below which the app counts as idle (its p99 would be noise)
+	double idle_app_tps;        // app transactions/s at or below which the app counts as idle (its p99 would be noise)
 	double max_cpu_stall_share; // CPU stall share the backfill may add to its baseline while the app is
 	                            // active; <= 0: off
 };

@@ -61,9 +61,9 @@ FinishCpp(sigjmp_buf *exception_stack, ErrorContextCallback *context_stack, bool
 	// The core's texts are complete messages of their own (core::Error),
 	// naming the job and what was asked of it: a CONTEXT line naming the
 	// C++ call site would add nothing a user can act on.
-	ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])), errmsg("%s", error->message),
-	                error->detail[0] ? errdetail("%s", error->detail) : 0,
-	                error->hint[0] ? errhint("%s", error->hint) : 0));
+	ereport(ERROR,
+	        (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])), errmsg("%s", error->message),
+	         error->detail[0] ? errdetail("%s", error->detail) : 0, error->hint[0] ? errhint("%s", error->hint) : 0));
 }
 
 } // namespace pg_backfill::pg

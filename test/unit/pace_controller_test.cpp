@@ -17,7 +17,7 @@ using namespace pg_backfill::core;
 namespace {
 
 constexpr double kBaselineMs = 2.0;
-constexpr double kHarm = 4.0;    // p99 ratio at full duty under full load: 1 + kHarm
+constexpr double kHarm = 4.0;        // p99 ratio at full duty under full load: 1 + kHarm
 constexpr double kWindowS = 1.0;     // the latency window of the PostgreSQL layer
 constexpr double kCpuWindowS = 0.25; // the CPU pressure window (cpu_pressure.cpp)
 

@@ -151,20 +151,19 @@ ReportLockQueueHazards(List *hazards, bool held_by_job_worker, bool honoured, co
 		}
 		int level = EffectiveGuardMode() == kGuardBlock ? ERROR : WARNING;
 		CountGuardAction(core::DdlRule::kLockQueue, level == ERROR ? kGuardBlocked : kGuardWarned);
-		ereport(level,
-		        (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
-		         errmsg("%s on table \"%s\" would wait behind another session's lock with lock_timeout = 0", lock,
-		                h->relname),
-		         h->lock_mode == AccessExclusiveLock
-		             ? errdetail("The statement would wait behind %s. While it waits, every later query on the "
-		                         "table queues behind it.%s",
-		                         h->holder, UnhonouredNote(honoured))
-		             : errdetail("The statement would wait behind %s. While it waits, every later write to the "
-		                         "table queues behind it.%s",
-		                         h->holder, UnhonouredNote(honoured)),
-		         errhint("Run it with run_with_lock_retries(sql), which tries it under a short lock_timeout and "
-		                 "retries with backoff, or set lock_timeout (for example SET lock_timeout = '2s') and "
-		                 "retry it until it gets the lock.")));
+		ereport(level, (errcode(level == ERROR ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_WARNING),
+		                errmsg("%s on table \"%s\" would wait behind another session's lock with lock_timeout = 0",
+		                       lock, h->relname),
+		                h->lock_mode == AccessExclusiveLock
+		                    ? errdetail("The statement would wait behind %s. While it waits, every later query on the "
+		                                "table queues behind it.%s",
+		                                h->holder, UnhonouredNote(honoured))
+		                    : errdetail("The statement would wait behind %s. While it waits, every later write to the "
+		                                "table queues behind it.%s",
+		                                h->holder, UnhonouredNote(honoured)),
+		                errhint("Run it with run_with_lock_retries(sql), which tries it under a short lock_timeout and "
+		                        "retries with backoff, or set lock_timeout (for example SET lock_timeout = '2s') and "
+		                        "retry it until it gets the lock.")));
 	}
 }
 

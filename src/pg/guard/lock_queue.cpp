@@ -48,8 +48,8 @@ DescribeBackend(int pid) {
 		if (be->st_backendType == B_BACKEND)
 			return psprintf("pid %d (%s, query: %s)", pid, open, query);
 		const char *type = be->st_backendType == B_BG_WORKER ? GetBackgroundWorkerTypeByPid(pid) : nullptr;
-		return psprintf("pid %d (%s, %s, query: %s)", pid, type ? type : GetBackendTypeDesc(be->st_backendType),
-		                open, query);
+		return psprintf("pid %d (%s, %s, query: %s)", pid, type ? type : GetBackendTypeDesc(be->st_backendType), open,
+		                query);
 	}
 	return psprintf("pid %d", pid);
 }

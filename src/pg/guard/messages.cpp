@@ -507,10 +507,9 @@ AddColumnHint(const GuardFinding *g) {
 	switch (g->verdict.rule) {
 	case DdlRule::kAddColumnSerial: {
 		const char *nextval = psprintf("nextval(%s)", quote_literal_cstr(f->sequence_name));
-		const char *one_job =
-		    psprintf("CREATE SEQUENCE %s; %s ALTER SEQUENCE %s OWNED BY %s.%s;", f->sequence_name,
-		             AddColumnBackfill(f, f->type_name, nextval, true, nextval, false), f->sequence_name,
-		             f->relation, col);
+		const char *one_job = psprintf("CREATE SEQUENCE %s; %s ALTER SEQUENCE %s OWNED BY %s.%s;", f->sequence_name,
+		                               AddColumnBackfill(f, f->type_name, nextval, true, nextval, false),
+		                               f->sequence_name, f->relation, col);
 		const char *sql =
 		    psprintf("%s CREATE SEQUENCE %s OWNED BY %s.%s; %sALTER COLUMN %s SET DEFAULT %s; %s", add_plain,
 		             f->sequence_name, f->relation, col, a, col, nextval, StartBackfill(f, f->column_raw, nextval));
@@ -568,10 +567,9 @@ AddColumnHint(const GuardFinding *g) {
 		const char *steps = _("Add the column with the domain's base type, fill it with a backfill, add the domain's "
 		                      "checks as a CHECK constraint NOT VALID, then VALIDATE CONSTRAINT in a separate "
 		                      "transaction.");
-		const char *one_job = psprintf(
-		    _("The column and its fill as one backfill job: %s"),
-		    AddColumnBackfill(f, "<base type>", f->has_default ? f->expression : "<value>", f->not_null,
-		                      f->has_default ? f->expression : nullptr, false));
+		const char *one_job = psprintf(_("The column and its fill as one backfill job: %s"),
+		                               AddColumnBackfill(f, "<base type>", f->has_default ? f->expression : "<value>",
+		                                                 f->not_null, f->has_default ? f->expression : nullptr, false));
 		steps = Sentences(steps, one_job);
 		if (!f->has_default)
 			return steps;
@@ -593,8 +591,7 @@ AddColumnHint(const GuardFinding *g) {
 		return Sentences(psprintf(_("Run it as one backfill job, which adds the column nullable with lock retries, "
 		                            "fills existing rows in batches while a trigger fills rows written meanwhile, "
 		                            "then sets the default (and NOT NULL) without a long lock: %s"),
-		                          AddColumnBackfill(f, f->type_name, f->expression, f->not_null, f->expression,
-		                                            false)),
+		                          AddColumnBackfill(f, f->type_name, f->expression, f->not_null, f->expression, false)),
 		                 Sentences(psprintf(_("Step by step: add the column without the default, set the default "
 		                                      "for new rows, and fill existing rows with a backfill: %s"),
 		                                    sql),

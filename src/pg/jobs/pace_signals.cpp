@@ -44,7 +44,7 @@ struct Snapshot {
 Snapshot *ring = nullptr; // kRing entries, in the worker's context
 int ring_count = 0;
 int ring_newest = -1;
-int max_blocked = 0; // most sessions seen waiting on the worker since the last read
+int max_blocked = 0;            // most sessions seen waiting on the worker since the last read
 double cpu_baseline_share = -1; // the host's CPU pressure before the worker's first batch
 
 // Sessions waiting for a lock this process holds in a conflicting mode, from
