@@ -107,11 +107,14 @@ RunDdl(const char *sql) {
 // commit and start transactions themselves). Call outside any transaction.
 // lock_timeout is off for it: the build's ShareUpdateExclusiveLock blocks
 // no reads and writes while it waits, and its waits for older transactions
-// are lock waits that a timeout would turn into an invalid index.
+// are lock waits that a timeout would turn into an invalid index. Without
+// parallel workers: the build takes one core, not every core the
+// application needs meanwhile.
 void
 RunTopLevel(const char *sql) {
 	char *saved_lock_timeout = pstrdup(GetConfigOption("lock_timeout", false, false));
 	SetConfigOption("lock_timeout", "0", PGC_USERSET, PGC_S_SESSION);
+	SetConfigOption("max_parallel_maintenance_workers", "0", PGC_USERSET, PGC_S_SESSION);
 	MemoryContext caller_cxt = CurrentMemoryContext;
 	MemoryContext parse_cxt =
 	    AllocSetContextCreate(caller_cxt, "pg_backfill top-level statement", ALLOCSET_SMALL_SIZES);
