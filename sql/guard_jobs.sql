@@ -104,6 +104,33 @@ DROP TYPE app.mood;
 DROP FUNCTION app.positive(integer) CASCADE;
 SELECT count(*) FROM backfill.jobs WHERE state = 'paused';
 -- once the jobs are cancelled, everything goes
+-- A job with a sync trigger: dropping or disabling the trigger while the job
+-- is active would leave rows written meanwhile unfilled.
+CREATE TABLE synced (id int PRIMARY KEY, a int, c int);
+INSERT INTO synced SELECT g, g FROM generate_series(1, 100) g;
+BEGIN;
+SELECT start_backfill('synced', 'c', 'a', sync => true) AS synced_job \gset
+SELECT pause_backfill(:synced_job);
+COMMIT;
+SELECT t.tgname AS sync_trigger FROM backfill.jobs j JOIN pg_trigger t ON t.oid = j.sync_trigger
+ WHERE j.job_id = :synced_job \gset
+\set VERBOSITY terse
+DROP TRIGGER :"sync_trigger" ON synced;
+\set VERBOSITY default
+DROP TRIGGER :"sync_trigger" ON synced;
+ALTER TABLE synced DISABLE TRIGGER :"sync_trigger";
+ALTER TABLE synced DISABLE TRIGGER ALL;
+ALTER TABLE synced DISABLE TRIGGER USER;
+-- other triggers on the table are not the job's business
+CREATE FUNCTION synced_noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER synced_other BEFORE INSERT ON synced FOR EACH ROW EXECUTE FUNCTION synced_noop();
+DROP TRIGGER synced_other ON synced;
+-- once the job is cancelled (which drops its trigger), nothing is refused
+SELECT cancel_backfill(:synced_job);
+SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgrelid = 'synced'::regclass;
+DROP TABLE synced;
+DROP FUNCTION synced_noop();
+
 -- A job's batch holds its table lock: with lock_timeout = 0, DDL that would
 -- break the job is refused as such (55006, with the cancel hint), not as a
 -- lock-queue hazard about the batch; other DDL gets the lock-queue report,

@@ -123,8 +123,9 @@ Expand(DroppedObjects *set, bool cascade) {
 // The object a DROP names, looked up as RemoveObjects does. Relations by
 // name without a lock (as the lock-queue check requires); other objects
 // through get_object_address, whose lock on the object is released with the
-// caller's subtransaction. Triggers, rules and policies are skipped: they
-// take no table or column with them.
+// caller's subtransaction. Rules and policies are skipped: they take no
+// table or column with them (triggers are looked for: a job's sync
+// trigger).
 void
 AddDropStmtTargets(DroppedObjects *set, DropStmt *stmt) {
 	ListCell *lc;
@@ -140,7 +141,6 @@ AddDropStmtTargets(DroppedObjects *set, DropStmt *stmt) {
 			AddTarget(set, RelationRelationId,
 			          RangeVarGetRelid(makeRangeVarFromNameList(castNode(List, object)), NoLock, true), 0);
 			break;
-		case OBJECT_TRIGGER:
 		case OBJECT_RULE:
 		case OBJECT_POLICY:
 			break;

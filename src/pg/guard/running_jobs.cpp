@@ -18,6 +18,8 @@ extern "C" {
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_trigger.h"
+#include "commands/trigger.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -36,11 +38,12 @@ struct ActiveJob {
 	Oid relid;
 	AttrNumber attnum;
 	Oid key_index;
+	Oid sync_trigger; // InvalidOid: none (or a job table still at 0.1)
 };
 
 // Column numbers of backfill.jobs, looked up by name.
 struct JobColumns {
-	AttrNumber job_id, relid, attnum, key_index, state;
+	AttrNumber job_id, relid, attnum, key_index, state, sync_trigger; // sync_trigger 0: no such column (0.1)
 };
 
 // Whether work the statement does on relid reaches the job's table: relid
@@ -68,6 +71,8 @@ enum class Breaking {
 	kDropsKeyIndex,
 	kRetypesColumn,
 	kRewritesTable,
+	kDropsSyncTrigger,
+	kDisablesSyncTrigger,
 };
 
 // kRewritesTable if the analysis predicts a rewrite of job's table.
@@ -117,6 +122,13 @@ BreakingAction(GuardedStatement *guarded, const GuardAnalysis *analysis, const D
 		*by_name = DroppedBy(&self, &by);
 		return Breaking::kDropsKeyIndex;
 	}
+	// The sync trigger fills the column in rows written while the job runs:
+	// without it, those rows stay wrong.
+	if (OidIsValid(job->sync_trigger) && IsDropped(dropped, TriggerRelationId, job->sync_trigger, 0, &by)) {
+		self = {TriggerRelationId, job->sync_trigger, 0};
+		*by_name = DroppedBy(&self, &by);
+		return Breaking::kDropsSyncTrigger;
+	}
 	// ALTER COLUMN TYPE recurses to every partition and inheritance child.
 	Node *parsetree = guarded->parsetree;
 	if (!IsA(parsetree, AlterTableStmt) || !ReachesJobTable(guarded, StatementRelid(guarded), job))
@@ -126,6 +138,11 @@ BreakingAction(GuardedStatement *guarded, const GuardAnalysis *analysis, const D
 		AlterTableCmd *cmd = (AlterTableCmd *)lfirst(lc);
 		if (cmd->subtype == AT_AlterColumnType && get_attnum(job->relid, cmd->name) == job->attnum)
 			return Breaking::kRetypesColumn;
+		// DISABLE TRIGGER name / ALL / USER (the sync trigger is a user trigger).
+		if (OidIsValid(job->sync_trigger) &&
+		    ((cmd->subtype == AT_DisableTrig && get_trigger_oid(job->relid, cmd->name, true) == job->sync_trigger) ||
+		     cmd->subtype == AT_DisableTrigAll || cmd->subtype == AT_DisableTrigUser))
+			return Breaking::kDisablesSyncTrigger;
 	}
 	return RewritesTable(guarded, analysis, job);
 }
@@ -153,6 +170,15 @@ BreakingDetail(Breaking action, const char *by) {
 		          : errdetail("The statement drops the index the job walks, which would break the job.");
 	case Breaking::kRetypesColumn:
 		return errdetail("The statement changes the type of the job's target column, which would break the job.");
+	case Breaking::kDropsSyncTrigger:
+		return by ? errdetail("The statement drops the job's sync trigger (by dropping %s), which fills the column "
+		                      "in rows written while the job runs: rows written after it would stay unfilled.",
+		                      by)
+		          : errdetail("The statement drops the job's sync trigger, which fills the column in rows written "
+		                      "while the job runs: rows written after it would stay unfilled.");
+	case Breaking::kDisablesSyncTrigger:
+		return errdetail("The statement disables the job's sync trigger, which fills the column in rows written "
+		                 "while the job runs: rows written meanwhile would stay unfilled.");
 	default:
 		return errdetail("The statement rewrites the table, which would break the job.");
 	}
@@ -167,7 +193,9 @@ LookUpJobColumns(Oid jobs, JobColumns *col) {
 	col->attnum = get_attnum(jobs, "attnum");
 	col->key_index = get_attnum(jobs, "key_index");
 	col->state = get_attnum(jobs, "state");
+	col->sync_trigger = get_attnum(jobs, "sync_trigger");
 }
+
 
 // Whether a job in state `state` (the text of the state column) is active.
 bool
@@ -209,6 +237,9 @@ CheckRunningBackfills(GuardedStatement *guarded, const GuardAnalysis *analysis) 
 		job->relid = GetAttr(tup, desc, col.relid, &d) ? DatumGetObjectId(d) : InvalidOid;
 		job->attnum = GetAttr(tup, desc, col.attnum, &d) ? DatumGetInt16(d) : 0;
 		job->key_index = GetAttr(tup, desc, col.key_index, &d) ? DatumGetObjectId(d) : InvalidOid;
+		job->sync_trigger = col.sync_trigger != InvalidAttrNumber && GetAttr(tup, desc, col.sync_trigger, &d)
+		                        ? DatumGetObjectId(d)
+		                        : InvalidOid;
 		active = lappend(active, job);
 	}
 	systable_endscan(scan);
