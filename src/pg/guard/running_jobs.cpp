@@ -196,7 +196,6 @@ LookUpJobColumns(Oid jobs, JobColumns *col) {
 	col->sync_trigger = get_attnum(jobs, "sync_trigger");
 }
 
-
 // Whether a job in state `state` (the text of the state column) is active.
 bool
 StateIsActive(Datum state) {
