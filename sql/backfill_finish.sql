@@ -131,6 +131,10 @@ SELECT finish_backfill(:job5, foreign_key => 'customers');
 SELECT finish_backfill(:job5, foreign_key => 'nosuch(cid)');
 SELECT finish_backfill(:job5, foreign_key => 'customers(nosuch)');
 SELECT finish_backfill(:job5, foreign_key => 'orders(total)');
+-- a referenced key the job's column cannot be compared with (as ADD FOREIGN KEY refuses)
+CREATE TABLE finish_codes (code text PRIMARY KEY);
+SELECT finish_backfill(:job5, foreign_key => 'finish_codes(code)');
+DROP TABLE finish_codes;
 -- A constraint name that is taken: the step's check gets another one.
 SELECT finish_backfill(:job5, set_not_null => true);
 SELECT finish_not_null_check FROM backfill.jobs WHERE job_id = :job5;

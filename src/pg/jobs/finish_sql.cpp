@@ -22,6 +22,7 @@ extern "C" {
 #include "utils/rel.h"
 #include "utils/regproc.h"
 #include "utils/syscache.h"
+#include "parser/parse_coerce.h"
 
 PG_FUNCTION_INFO_V1(pg_backfill_finish_backfill);
 Datum pg_backfill_finish_backfill(PG_FUNCTION_ARGS);
@@ -55,10 +56,12 @@ TextArgument(FunctionCallInfo fcinfo, int arg) {
 	return PG_ARGISNULL(arg) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(arg));
 }
 
-// Whether `relid` has a unique, valid, immediate index over exactly column
-// `attnum` without a predicate: what a foreign key may reference.
-bool
-HasUniqueIndexOn(Relation rel, AttrNumber attnum) {
+// The input type of the operator class of a unique, valid, immediate index
+// of rel over exactly column `attnum` without a predicate (what a foreign
+// key may reference, and the type its equality operator compares), or
+// InvalidOid when there is none.
+Oid
+UniqueIndexKeyType(Relation rel, AttrNumber attnum) {
 	List *indexes = RelationGetIndexList(rel);
 	ListCell *lc;
 	foreach (lc, indexes) {
@@ -68,19 +71,27 @@ HasUniqueIndexOn(Relation rel, AttrNumber attnum) {
 		Form_pg_index index = (Form_pg_index)GETSTRUCT(tuple);
 		bool fits = index->indisunique && index->indisvalid && index->indimmediate && index->indnkeyatts == 1 &&
 		            index->indkey.values[0] == attnum && heap_attisnull(tuple, Anum_pg_index_indpred, nullptr);
+		Oid key_type = InvalidOid;
+		if (fits) {
+			bool isnull;
+			Datum classes = SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indclass, &isnull);
+			key_type = get_opclass_input_type(((oidvector *)DatumGetPointer(classes))->values[0]);
+		}
 		ReleaseSysCache(tuple);
-		if (fits)
-			return true;
+		if (OidIsValid(key_type))
+			return key_type;
 	}
-	return false;
+	return InvalidOid;
 }
 
 // foreign_key 'table(column)' (the table as the caller's search_path finds
 // it now) into the referenced table's OID and column number. 22023 for
 // another form, 42P01, 42703, 42830 (no unique index over the column alone),
-// 42501 (REFERENCES privilege).
+// 42804 (the job's column, fk_column of type fk_type, cannot be compared with
+// it, as PostgreSQL's ADD FOREIGN KEY would refuse), 42501 (REFERENCES
+// privilege).
 void
-ParseForeignKey(const char *text, Oid *relid, AttrNumber *attnum) {
+ParseForeignKey(const char *text, const char *fk_column, Oid fk_type, Oid *relid, AttrNumber *attnum) {
 	const char *open = strrchr(text, '(');
 	size_t len = strlen(text);
 	while (len > 0 && isspace((unsigned char)text[len - 1]))
@@ -106,12 +117,18 @@ ParseForeignKey(const char *text, Oid *relid, AttrNumber *attnum) {
 	if (acl != ACLCHECK_OK && pg_class_aclcheck(*relid, GetUserId(), ACL_REFERENCES) != ACLCHECK_OK)
 		aclcheck_error(acl, OBJECT_TABLE, get_rel_name(*relid));
 	Relation referenced = relation_open(*relid, AccessShareLock);
-	bool unique = HasUniqueIndexOn(referenced, *attnum);
+	Oid key_type = UniqueIndexKeyType(referenced, *attnum);
 	relation_close(referenced, NoLock);
-	if (!unique)
+	if (!OidIsValid(key_type))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_FOREIGN_KEY),
 		                errmsg("there is no unique constraint matching given keys for referenced table \"%s\"",
 		                       get_rel_name(*relid))));
+	// The check ADD FOREIGN KEY makes: the referencing column must coerce
+	// implicitly to the type the referenced key's equality compares.
+	if (!can_coerce_type(1, &fk_type, &key_type, COERCION_IMPLICIT))
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH), errmsg("foreign key cannot be implemented"),
+		                errdetail("Key columns \"%s\" and \"%s\" are of incompatible types: %s and %s.", fk_column,
+		                          column_name, format_type_be(fk_type), format_type_be(get_atttype(*relid, *attnum)))));
 }
 
 // 42710 when rel has a constraint named `name` (a finishing step would
@@ -150,7 +167,8 @@ FinishSpecFromArguments(FunctionCallInfo fcinfo, const bf::JobRow *row, Relation
 		f.check_name = ChooseConstraintName(relname, column, "check", nsp, NIL);
 	}
 	if (foreign_key != nullptr) {
-		ParseForeignKey(foreign_key, &f.foreign_key, &f.foreign_key_column);
+		ParseForeignKey(foreign_key, column, get_atttype(row->relid, row->attnum), &f.foreign_key,
+		                &f.foreign_key_column);
 		f.foreign_key_name = ChooseConstraintName(relname, column, "fkey", nsp, NIL);
 	}
 	for (const char *name : {f.not_null_check, f.check_name, f.foreign_key_name})
