@@ -173,24 +173,9 @@ struct SyncEntry {
 
 HTAB *sync_cache = nullptr;
 
+// Marks the cached entries of relid invalid; InvalidOid: every entry.
 void
-InvalidateAll() {
-	if (sync_cache == nullptr)
-		return;
-	HASH_SEQ_STATUS status;
-	hash_seq_init(&status, sync_cache);
-	SyncEntry *entry;
-	while ((entry = (SyncEntry *)hash_seq_search(&status)) != nullptr)
-		entry->valid = false;
-}
-
-void
-SyscacheChanged(Datum, int, uint32) {
-	InvalidateAll();
-}
-
-void
-RelcacheChanged(Datum, Oid relid) {
+Invalidate(Oid relid) {
 	if (sync_cache == nullptr)
 		return;
 	HASH_SEQ_STATUS status;
@@ -199,6 +184,16 @@ RelcacheChanged(Datum, Oid relid) {
 	while ((entry = (SyncEntry *)hash_seq_search(&status)) != nullptr)
 		if (!OidIsValid(relid) || entry->relid == relid)
 			entry->valid = false;
+}
+
+void
+SyscacheChanged(Datum, int, uint32) {
+	Invalidate(InvalidOid);
+}
+
+void
+RelcacheChanged(Datum, Oid relid) {
+	Invalidate(relid);
 }
 
 void
