@@ -150,6 +150,17 @@ ALTER TABLE backfill.pace_history ENABLE ROW LEVEL SECURITY;
 -- The history of a job is visible to whoever sees the job (jobs' own policy).
 CREATE POLICY pace_history_job_visible ON backfill.pace_history
 	USING (EXISTS (SELECT FROM backfill.jobs j WHERE j.job_id OPERATOR(pg_catalog.=) pace_history.job_id));
+-- The pacing controller's latest decision for a job: its newest history row
+-- (none yet: no row). Used by backfill_status, backfill_monitor and
+-- wait_backfill's notices; a plain SQL function without SET clauses, so the
+-- planner inlines it, and it reads as its caller (row-level security
+-- applies to backfill_status's caller, not to backfill_monitor's definer).
+CREATE FUNCTION backfill.latest_pace(job_id bigint) RETURNS SETOF backfill.pace_history
+LANGUAGE sql STABLE
+AS $$
+	SELECT * FROM backfill.pace_history h WHERE h.job_id OPERATOR(pg_catalog.=) $1
+	ORDER BY h.at DESC, h.seq DESC LIMIT 1
+$$;
 
 CREATE FUNCTION alter_backfill(job_id bigint, batch_size integer DEFAULT NULL,
                                batch_delay interval DEFAULT NULL, lock_timeout interval DEFAULT NULL,
@@ -211,9 +222,7 @@ AS $$
 	       h.batch_size, h.pause_ms * interval '1 ms', h.reason, h.app_p99_ms, h.app_baseline_p99_ms
 	FROM backfill.jobs j
 	     LEFT JOIN pg_attribute a ON a.attrelid = j.relid AND a.attnum = j.attnum AND NOT a.attisdropped
-	     LEFT JOIN LATERAL (SELECT * FROM backfill.pace_history h
-	                        WHERE h.job_id = j.job_id AND j.state = 'running'
-	                        ORDER BY h.at DESC, h.seq DESC LIMIT 1) h ON true,
+	     LEFT JOIN LATERAL backfill.latest_pace(j.job_id) h ON j.state = 'running',
 	     LATERAL backfill.job_progress(j.rows_done, j.rows_estimated,
 	                                   coalesce(j.finished_at, j.updated_at) - j.started_at,
 	                                   j.state = 'succeeded') p
@@ -323,9 +332,7 @@ AS $$
 	FROM backfill.jobs j
 	     LEFT JOIN pg_attribute a ON a.attrelid = j.relid AND a.attnum = j.attnum AND NOT a.attisdropped
 	     -- the pacing controller's latest decision while the job runs (no data in it)
-	     LEFT JOIN LATERAL (SELECT * FROM backfill.pace_history h
-	                        WHERE h.job_id = j.job_id AND j.state = 'running'
-	                        ORDER BY h.at DESC, h.seq DESC LIMIT 1) h ON true,
+	     LEFT JOIN LATERAL backfill.latest_pace(j.job_id) h ON j.state = 'running',
 	     LATERAL backfill.job_progress(j.rows_done, j.rows_estimated,
 	                                   coalesce(j.finished_at, j.updated_at) - j.started_at,
 	                                   j.state = 'succeeded') p

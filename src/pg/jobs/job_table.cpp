@@ -900,7 +900,7 @@ DescribeLatestPace(int64 job_id) {
 	static SPIPlanPtr plan;
 	Execute(&plan,
 	        "SELECT format('batch %s rows, pause %s ms, held back by: %s', batch_size, pause_ms, reason)"
-	        " FROM backfill.pace_history WHERE job_id = $1 ORDER BY at DESC, seq DESC LIMIT 1",
+	        " FROM backfill.latest_pace($1)",
 	        1, types, values, nullptr, SPI_OK_SELECT);
 	char *text =
 	    SPI_processed > 0 ? CopyColumn(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, scope.caller_cxt) : nullptr;
