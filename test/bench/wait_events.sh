@@ -6,7 +6,9 @@
 # under an open-loop load (pgbench -R RATE) and a closed-loop one (-c 4).
 # Prints, per load and window, the share of samples per wait event ("CPU"
 # when an active backend waits on nothing: running or runnable), and the
-# backfill worker's own.
+# backfill worker's own; then the stalls: samples in which three or more of
+# the application's backends waited on one event at once (what the slow
+# transactions of a p99 wait on, when they wait together).
 #   SCALE=20 RATE=3000 SECONDS_EACH=15 test/bench/wait_events.sh
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -88,4 +90,14 @@ SELECT * FROM (
 	  FROM samples s JOIN ticks t USING (load, phase) GROUP BY 1, 2, 3, 4, 5) s
  WHERE pct >= 0.5
  ORDER BY 1, 2, 3, 6 DESC;
+-- Stalls: per load, phase and event, the samples with >= 3 application
+-- backends in that wait at once, and their share of all samples.
+WITH ticks AS (SELECT load, phase, max(tick) AS ticks FROM samples GROUP BY 1, 2),
+     per_sample AS (SELECT load, phase, tick, wait, count(*) AS n FROM samples WHERE who = 'app' GROUP BY 1, 2, 3, 4)
+SELECT p.load, p.phase, p.wait, count(*) AS stall_samples, round(100.0 * count(*) / t.ticks, 2) AS pct_of_samples,
+       max(p.n) AS most_backends
+  FROM per_sample p JOIN ticks t USING (load, phase)
+ WHERE p.n >= 3 AND p.wait <> 'CPU'
+ GROUP BY p.load, p.phase, p.wait, t.ticks
+ ORDER BY 1, 2, 4 DESC;
 SQL
