@@ -6,6 +6,9 @@
 #   plpgsql      a PL/pgSQL procedure committing every 10,000 rows (hand_written_backfill.sql)
 #   defaults     start_backfill with defaults (the pacing controller on)
 #   unthrottled  start_backfill + alter_backfill(pace => 'off')
+#   fixed_S_D    start_backfill with pace => 'off', batch_size => S and
+#                batch_delay => 'D ms': one point of the rate/latency map
+#                without the controller (e.g. fixed_100_1)
 # Loads (the application dual-writes the new column, test/demo/app_after.sql):
 #   none, open (pgbench -R RATE, open loop: latency counts from the scheduled
 #   start), closed (pgbench -c 4, closed loop).
@@ -63,9 +66,11 @@ run_method() {
 	case $1 in
 	update) sql -c "UPDATE bench SET abalance_cents = abalance::bigint * 100" ;;
 	plpgsql) sql -c "CALL fill_by_hand(10000)" ;;
-	defaults | unthrottled)
+	defaults | unthrottled | fixed_*)
 		local alter=""
 		[ "$1" = unthrottled ] && alter="SELECT alter_backfill(:job, pace => 'off');"
+		case $1 in fixed_*) IFS=_ read -r _ fsize fdelay <<<"$1"
+			alter="SELECT alter_backfill(:job, pace => 'off', batch_size => $fsize, batch_delay => '$fdelay ms');" ;; esac
 		sql -v ON_ERROR_STOP=1 >/dev/null <<SQL
 BEGIN;
 SELECT start_backfill('bench', 'abalance_cents', 'abalance::bigint * 100') AS job \gset

@@ -9,7 +9,7 @@ import sys
 from txlog import quantile, read_txlog
 
 out, rate = sys.argv[1], sys.argv[2]
-METHODS = ["update", "plpgsql", "defaults", "unthrottled"]
+METHODS = ["update", "plpgsql", "defaults", "unthrottled"]  # then others run (fixed_S_D), in order seen
 
 
 runs = []
@@ -44,6 +44,8 @@ for line in open(os.path.join(out, "results.tsv")):
 by = collections.defaultdict(list)
 for r in runs:
     by[(r["load"], r["method"])].append(r)
+    if r["method"] not in METHODS:
+        METHODS.append(r["method"])
 
 
 def med(load, method, key):
