@@ -67,10 +67,14 @@ run_method() {
 	update) sql -c "UPDATE bench SET abalance_cents = abalance::bigint * 100" ;;
 	plpgsql) sql -c "CALL fill_by_hand(10000)" ;;
 	defaults | unthrottled | fixed_*)
-		local alter=""
-		[ "$1" = unthrottled ] && alter="SELECT alter_backfill(:job, pace => 'off');"
-		case $1 in fixed_*) IFS=_ read -r _ fsize fdelay <<<"$1"
-			alter="SELECT alter_backfill(:job, pace => 'off', batch_size => $fsize, batch_delay => '$fdelay ms');" ;; esac
+		local alter="" size delay
+		case $1 in
+		unthrottled) alter="SELECT alter_backfill(:job, pace => 'off');" ;;
+		fixed_*)
+			IFS=_ read -r _ size delay <<<"$1"
+			alter="SELECT alter_backfill(:job, pace => 'off', batch_size => $size, batch_delay => '$delay ms');"
+			;;
+		esac
 		sql -v ON_ERROR_STOP=1 >/dev/null <<SQL
 BEGIN;
 SELECT start_backfill('bench', 'abalance_cents', 'abalance::bigint * 100') AS job \gset
