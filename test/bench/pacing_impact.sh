@@ -22,8 +22,9 @@
 # with the application's p99 per second and the backfill's rows/s over time
 # (first repetition). gnuplot-nox is installed on first use (bench only).
 #   REPS=3 SCALE=20 RATE=3000 LOADS="none open closed" test/bench/pacing_impact.sh
-# (METHODS= picks methods, EXTRA_CONF= adds one postgresql.conf line, OUT= the
-# figures' directory.)
+# (METHODS= picks methods, EXTRA_CONF= adds one postgresql.conf line,
+# FILLFACTOR= the copy's fillfactor (100; below it the fill's updates can be
+# HOT and the table need not grow), OUT= the figures' directory.)
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 PG_BACKFILL_PACKAGES="$PG_BACKFILL_PACKAGES gnuplot-nox"
@@ -37,6 +38,7 @@ baseline=${BASELINE:-10}
 after=${AFTER:-3}
 loads=${LOADS:-none open closed}
 methods=${METHODS:-defaults unthrottled plpgsql update}
+fillfactor=${FILLFACTOR:-100}
 out=${OUT:-${TMPDIR:-/tmp}/pg_backfill-bench-pacing}
 dir=$PWD/run_pacing
 mkdir -p "$out"
@@ -55,7 +57,8 @@ sed 's/pgbench_accounts/bench/g' test/demo/app_after.sql >"$dir/app.sql"
 rows=$(sql -At -c "SELECT count(*) FROM pgbench_accounts")
 
 fresh_table() {
-	sql -c "DROP TABLE IF EXISTS bench" -c "CREATE TABLE bench AS SELECT * FROM pgbench_accounts" \
+	sql -c "DROP TABLE IF EXISTS bench" \
+		-c "CREATE TABLE bench WITH (fillfactor = $fillfactor) AS SELECT * FROM pgbench_accounts" \
 		-c "ALTER TABLE bench ADD PRIMARY KEY (aid)" -c "ALTER TABLE bench ADD COLUMN abalance_cents bigint" \
 		-c "VACUUM ANALYZE bench" -c "CHECKPOINT"
 }
