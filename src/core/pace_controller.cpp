@@ -7,8 +7,12 @@ namespace pg_backfill::core {
 
 namespace {
 
-// Weight of the newest batch in the time-per-row average.
+// Weight of the newest batch in the batch-time fit.
 constexpr double kRowTimeWeight = 0.3;
+// The fit separates the fixed cost from the per-row cost only when recent
+// batch sizes differ: the sizes' variance must reach this share of their
+// mean square, else the whole time is taken as per-row.
+constexpr double kMinSizeSpread = 0.01;
 // Cuts: the duty is multiplied by this (AIMD's "halve").
 constexpr double kCutFactor = 0.5;
 // A batch size cut by a lock conflict grows back by this share of the
@@ -70,6 +74,27 @@ ConsiderCpuPressure(Pressure *worst, const PaceSettings &settings, const PaceObs
 bool
 IsAppSignal(PaceReason reason) {
 	return reason == PaceReason::AppLatency || reason == PaceReason::CpuPressure;
+}
+
+// Batch time model from the fit: *fixed_ms + *per_row_ms x rows. False
+// before the first batch.
+bool
+BatchTimeModel(const PaceController &c, double *fixed_ms, double *per_row_ms) {
+	if (c.fit_w <= 0 || c.fit_x <= 0)
+		return false;
+	double spread = c.fit_w * c.fit_xx - c.fit_x * c.fit_x;
+	if (spread > kMinSizeSpread * c.fit_w * c.fit_xx) {
+		double slope = (c.fit_w * c.fit_xy - c.fit_x * c.fit_y) / spread;
+		double intercept = (c.fit_y - slope * c.fit_x) / c.fit_w;
+		if (slope > 0 && intercept >= 0) {
+			*fixed_ms = intercept;
+			*per_row_ms = slope;
+			return true;
+		}
+	}
+	*fixed_ms = 0;
+	*per_row_ms = c.fit_y / c.fit_x;
+	return *per_row_ms > 0;
 }
 
 int32_t
@@ -165,8 +190,13 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 	c->started = true;
 	c->last_now_s = seen.now_s;
 	if (seen.batch_rows > 0 && seen.batch_ms >= 0) {
-		double per_row = seen.batch_ms / (double)seen.batch_rows;
-		c->ms_per_row = c->ms_per_row > 0 ? c->ms_per_row + kRowTimeWeight * (per_row - c->ms_per_row) : per_row;
+		double keep = c->fit_w > 0 ? 1.0 - kRowTimeWeight : 0.0;
+		double x = (double)seen.batch_rows;
+		c->fit_w = keep * c->fit_w + 1.0;
+		c->fit_x = keep * c->fit_x + x;
+		c->fit_y = keep * c->fit_y + seen.batch_ms;
+		c->fit_xx = keep * c->fit_xx + x * x;
+		c->fit_xy = keep * c->fit_xy + x * seen.batch_ms;
 	}
 
 	// The binding signal.
@@ -229,10 +259,15 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 	}
 
 	// Batch size from the duty (its square root: small batches cost their
-	// fixed overhead), capped so a batch stays under max_batch_ms.
+	// fixed overhead), capped so a batch stays under max_batch_ms: as many
+	// rows as fit beside the fixed cost, and when none do, as many as take
+	// as long as the fixed cost (smaller batches would not be shorter).
 	int32_t size = BatchSizeFor(settings, std::sqrt(c->duty) * c->size_share);
-	if (settings.max_batch_ms > 0 && c->ms_per_row > 0) {
-		double fits = settings.max_batch_ms / c->ms_per_row;
+	double fixed_ms = 0;
+	double per_row_ms = 0;
+	if (settings.max_batch_ms > 0 && BatchTimeModel(*c, &fixed_ms, &per_row_ms)) {
+		double room_ms = settings.max_batch_ms > fixed_ms ? settings.max_batch_ms - fixed_ms : fixed_ms;
+		double fits = room_ms / per_row_ms;
 		if (fits < size) {
 			size = (int32_t)std::max(fits, (double)std::min(std::max(settings.min_batch_size, 1), size));
 			if (d.reason == PaceReason::None) {

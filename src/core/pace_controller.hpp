@@ -38,7 +38,11 @@
 // Independently, a WAL token bucket (rate and burst derived from max_wal_size
 // and checkpoint_timeout by the caller) lengthens the pause so the backfill's
 // WAL stays within its budget, and a batch that took longer than
-// max_batch_ms shrinks the batch size (row locks are held for a batch).
+// max_batch_ms shrinks the batch size (row locks are held for a batch). The
+// batch time is modelled as a fixed cost per batch (its transaction, the job
+// row) plus a cost per row, fitted to recent batches; a limit below the
+// fixed cost cannot be met by any size, so batches then shrink no further
+// than to the size whose rows take as long as the fixed cost.
 //
 // Pure C++17: no clock, no I/O; time comes in the observations (now_s), so
 // tests drive it with simulated loads. Every member is trivially destructible
@@ -126,11 +130,13 @@ struct PaceDecision {
 
 // One job's controller state; zero-initialise with Reset.
 struct PaceController {
-	double duty;             // current duty, min_duty .. 1
-	double size_share;       // share of the duty's batch size after lock conflicts, (0, 1]
-	double last_now_s;       // now_s of the previous observation
-	double last_cut_s;       // when the duty was last cut (-1: never)
-	double ms_per_row;       // moving average of batch time per row (0: unknown)
+	double duty;       // current duty, min_duty .. 1
+	double size_share; // share of the duty's batch size after lock conflicts, (0, 1]
+	double last_now_s; // now_s of the previous observation
+	double last_cut_s; // when the duty was last cut (-1: never)
+	// Batch time against batch rows, exponentially weighted sums (weight,
+	// rows, ms, rows^2, rows x ms) for the fixed-plus-per-row fit.
+	double fit_w, fit_x, fit_y, fit_xx, fit_xy;
 	bool wal_filled;         // the WAL bucket was filled (first use)
 	double wal_tokens;       // WAL bucket level, bytes
 	PaceReason held_by;      // the signal of the last cut (shown while recovering)

@@ -309,6 +309,34 @@ TEST(PaceController, LongBatchesShrink) {
 	EXPECT_EQ(sim.decision.pause_ms, 0) << "a long batch alone does not pause";
 }
 
+TEST(PaceController, BatchTimeLimitAccountsForTheFixedCost) {
+	// Each batch costs 2 ms besides its rows: 1,000 rows fit in 5 ms.
+	Sim sim;
+	sim.fixed_ms = 2.0;
+	sim.ms_per_row = 0.003;
+	sim.settings.max_batch_ms = 5;
+	sim.RunUntil(2);
+	EXPECT_NEAR(sim.decision.batch_size, 1000, 50);
+	// Just above the fixed cost: few rows fit, and the limit is still met.
+	sim.settings.max_batch_ms = 3;
+	sim.RunUntil(4);
+	EXPECT_NEAR(sim.decision.batch_size, 333, 20);
+}
+
+TEST(PaceController, UnreachableBatchTimeLimitKeepsBatchesWorthTheirCost) {
+	// A limit below a batch's fixed cost cannot be met by any batch size:
+	// shrinking further would only multiply the fixed cost, so batches stay
+	// at least as large as the rows' share of their time equals it.
+	Sim sim;
+	sim.fixed_ms = 2.0;
+	sim.ms_per_row = 0.003;
+	sim.settings.max_batch_ms = 1;
+	sim.RunUntil(2);
+	EXPECT_EQ(sim.decision.reason, PaceReason::BatchTime);
+	EXPECT_GE(sim.decision.batch_size, 600) << "2 ms fixed / 0.003 ms per row = 667 rows";
+	EXPECT_LT(sim.decision.batch_size, sim.settings.max_batch_size);
+}
+
 TEST(PaceController, UnthrottledUsesTheJobsOptions) {
 	Sim sim;
 	sim.settings.enabled = false;
