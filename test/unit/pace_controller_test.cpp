@@ -309,12 +309,18 @@ TEST(PaceController, LongBatchesShrink) {
 	EXPECT_EQ(sim.decision.pause_ms, 0) << "a long batch alone does not pause";
 }
 
-TEST(PaceController, BatchTimeLimitAccountsForTheFixedCost) {
-	// Each batch costs 2 ms besides its rows: 1,000 rows fit in 5 ms.
+// Batches that cost 2 ms besides 0.003 ms per row, under a batch time limit.
+Sim
+FixedCostSim(int64_t max_batch_ms) {
 	Sim sim;
 	sim.fixed_ms = 2.0;
 	sim.ms_per_row = 0.003;
-	sim.settings.max_batch_ms = 5;
+	sim.settings.max_batch_ms = max_batch_ms;
+	return sim;
+}
+
+TEST(PaceController, BatchTimeLimitAccountsForTheFixedCost) {
+	Sim sim = FixedCostSim(5); // 1,000 rows fit in 5 ms
 	sim.RunUntil(2);
 	EXPECT_NEAR(sim.decision.batch_size, 1000, 50);
 	// Just above the fixed cost: few rows fit, and the limit is still met.
@@ -327,10 +333,7 @@ TEST(PaceController, UnreachableBatchTimeLimitKeepsBatchesWorthTheirCost) {
 	// A limit below a batch's fixed cost cannot be met by any batch size:
 	// shrinking further would only multiply the fixed cost, so batches stay
 	// at least as large as the rows' share of their time equals it.
-	Sim sim;
-	sim.fixed_ms = 2.0;
-	sim.ms_per_row = 0.003;
-	sim.settings.max_batch_ms = 1;
+	Sim sim = FixedCostSim(1);
 	sim.RunUntil(2);
 	EXPECT_EQ(sim.decision.reason, PaceReason::BatchTime);
 	EXPECT_GE(sim.decision.batch_size, 600) << "2 ms fixed / 0.003 ms per row = 667 rows";
