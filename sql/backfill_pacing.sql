@@ -15,7 +15,9 @@ SHOW pg_backfill.max_slot_lag;
 SHOW pg_backfill.max_cpu_pressure;
 SHOW pg_backfill.max_wal_rate;
 SHOW pg_backfill.measure_app_latency;
+SHOW pg_backfill.finish_cpu_limit;
 SET pg_backfill.target_latency_ratio = 1.0;
+SET pg_backfill.finish_cpu_limit = 0;
 SET pg_backfill.pace = 'fast';
 
 -- A job sleeping an hour after its first batch of 100 rows.

@@ -34,6 +34,13 @@ bool AppLatencyAvailable();
 void AppLatencyBackfillRunning();
 void AppLatencyBackfillStopped();
 
+// The number of transactions this database's client backends committed
+// since the server started, into *count; false when not measured (not
+// preloaded, pg_backfill.measure_app_latency off, no database slot). The
+// first call may claim the database's slot under a spinlock; later calls
+// only read atomics, so they are async-signal-safe. Never errors.
+bool AppTransactionCount(uint64 *count);
+
 // Sums this database's histograms over the stripes into all and idle.
 // False when not available. Never errors.
 bool ReadAppLatency(uint64 all[core::kLatencyBuckets], uint64 idle[core::kLatencyBuckets]);

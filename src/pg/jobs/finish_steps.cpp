@@ -26,9 +26,11 @@ extern "C" {
 #include "core/job_phase.hpp"
 #include "core/job_state.hpp"
 #include "core/lock_retry.hpp"
+#include "pg/jobs/cpu_duty_limit.hpp"
 #include "pg/jobs/job_table.hpp"
 #include "pg/jobs/lock_retries.hpp"
 #include "pg/jobs/own_transaction.hpp"
+#include "pg/jobs/settings.hpp"
 #include "pg/jobs/sync_trigger.hpp"
 
 namespace core = pg_backfill::core;
@@ -308,6 +310,15 @@ AddConstraintStep(const JobRow *row, ConstraintKind kind) {
 	});
 }
 
+// The share of one CPU the job's scanning steps may use while the
+// application is active: pg_backfill.finish_cpu_limit for a paced job, all
+// of it for an unthrottled one.
+double
+StepCpuDuty(const JobRow *row) {
+	core::EffectiveJobOptions options = core::ResolveJobOptions(row->options, CurrentJobOptionSettings());
+	return options.pace == core::PaceMode::Off ? 1.0 : guc_finish_cpu_limit;
+}
+
 // VALIDATE CONSTRAINT <name>, unless it is validated (or, for the NOT NULL
 // check, the column is already NOT NULL). When validation fails, the
 // constraint is dropped and the job's phase set back to the step that adds
@@ -323,7 +334,8 @@ ValidateConstraintStep(const JobRow *row, core::JobPhase phase, ConstraintKind k
 			bool validated;
 			if (NotNullDone(row, kind) || (ConstraintExists(row->relid, name, &validated) && validated))
 				return;
-			RunDdl(psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", TableName(row), quote_identifier(name)));
+			char *validate = psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", TableName(row), quote_identifier(name));
+			WithCpuDutyLimit(StepCpuDuty(row), [&] { RunDdl(validate); });
 		});
 	});
 	if (edata == nullptr)
@@ -408,7 +420,7 @@ CreateIndexStep(const JobRow *row) {
 	char *drop = psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", qualified);
 	if (state == IndexState::Invalid)
 		RunTopLevel(drop);
-	ErrorData *edata = CatchError(cxt, [&] { RunTopLevel(create); });
+	ErrorData *edata = CatchError(cxt, [&] { WithCpuDutyLimit(StepCpuDuty(row), [&] { RunTopLevel(create); }); });
 	if (edata == nullptr)
 		return;
 	if (UndoesStep(edata)) {

@@ -28,6 +28,7 @@ int guc_max_batch_time_ms = 200;
 int guc_max_slot_lag_kb = 1024 * 1024;
 double guc_max_cpu_pressure = 0.2;
 int guc_max_wal_rate_kb = -1;
+double guc_finish_cpu_limit = 0.1;
 bool guc_measure_app_latency = true;
 
 namespace {
@@ -130,6 +131,14 @@ DefinePaceSettings() {
 	                        "burst of max_wal_size / 2, so a backfill alone never forces a checkpoint. 0 "
 	                        "turns the budget off.",
 	                        &guc_max_wal_rate_kb, -1, -1, INT_MAX, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomRealVariable("pg_backfill.finish_cpu_limit",
+	                         "Share of one CPU that a paced backfill job's finishing steps may use while they "
+	                         "scan the table (VALIDATE CONSTRAINT, CREATE INDEX CONCURRENTLY) and the "
+	                         "application is active.",
+	                         "The worker pauses every millisecond for what it owes; while the database's "
+	                         "client backends commit 20 transactions a second or fewer it runs at full speed. "
+	                         "1 turns the limit off.",
+	                         &guc_finish_cpu_limit, 0.1, 0.01, 1, PGC_SUSET, 0, nullptr, nullptr, nullptr);
 	DefineCustomBoolVariable("pg_backfill.measure_app_latency",
 	                         "Client backends record their transactions' latency for the pacing controller.",
 	                         "Needs shared_preload_libraries. Off: paced jobs have no latency signal.",

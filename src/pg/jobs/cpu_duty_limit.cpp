@@ -1,0 +1,128 @@
+// See cpu_duty_limit.hpp.
+#include "pg/jobs/cpu_duty_limit.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <ctime>
+
+extern "C" {
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/wait_event.h"
+}
+
+#include "core/cpu_duty.hpp"
+#include "core/pace_controller.hpp"
+#include "pg/jobs/app_latency.hpp"
+
+namespace pg_backfill::pg {
+
+namespace {
+
+constexpr int64 kNsPerSec = 1000000000;
+// The tick: short slices, so an application transaction that needs the CPU
+// the worker holds waits about a millisecond at most.
+constexpr int64 kTickNs = 1000000;
+// Ticks between two looks at the application's commits.
+constexpr int kTicksPerActivityCheck = 100;
+// A longer run without a chance to pause (the worker held an LWLock) is
+// not paid back all at once: one pause pays for 10 ms of CPU time at most.
+constexpr int64 kMaxOwedCpuNs = 10 * kTickNs;
+
+timer_t tick_timer;
+bool tick_timer_created = false;
+// Written while the timer is disarmed, read and updated by the handler.
+core::CpuDutyLimit duty_limit(1.0, kMaxOwedCpuNs, 0);
+int64 last_cpu_ns = 0;
+int ticks_to_activity_check = 0;
+bool app_measured = false;
+uint64 app_commits = 0;
+int64 app_commits_at_ns = 0;
+
+int64
+ClockNs(clockid_t clock) {
+	struct timespec ts;
+	(void)clock_gettime(clock, &ts);
+	return static_cast<int64>(ts.tv_sec) * kNsPerSec + ts.tv_nsec;
+}
+
+// Tells the limit how many transactions the database's client backends
+// committed since the last look (when that is measured).
+void
+CheckAppActivity() {
+	uint64 commits = 0;
+	if (!app_measured || !AppTransactionCount(&commits))
+		return;
+	int64 now = ClockNs(CLOCK_MONOTONIC);
+	duty_limit.SeeAppCommits(commits - app_commits, now - app_commits_at_ns);
+	app_commits = commits;
+	app_commits_at_ns = now;
+}
+
+// The timer's signal handler: clock_gettime and nanosleep are
+// async-signal-safe; CpuDutyLimit is arithmetic, AppTransactionCount reads
+// atomics, the wait event is one store. Another signal (SIGTERM, SIGINT, a
+// latch) ends the pause early.
+void
+PauseForDuty(int) {
+	int saved_errno = errno;
+	if (--ticks_to_activity_check <= 0) {
+		CheckAppActivity();
+		ticks_to_activity_check = kTicksPerActivityCheck;
+	}
+	int64 now = ClockNs(CLOCK_THREAD_CPUTIME_ID);
+	bool may_pause = InterruptHoldoffCount == 0 && CritSectionCount == 0;
+	int64 pause = duty_limit.PauseAfter(now - last_cpu_ns, may_pause);
+	if (pause > 0) {
+		uint32 saved_wait_event = *my_wait_event_info;
+		*(volatile uint32 *)my_wait_event_info = PG_WAIT_EXTENSION;
+		struct timespec ts = {static_cast<time_t>(pause / kNsPerSec), static_cast<long>(pause % kNsPerSec)};
+		(void)nanosleep(&ts, nullptr);
+		*(volatile uint32 *)my_wait_event_info = saved_wait_event;
+	}
+	last_cpu_ns = ClockNs(CLOCK_THREAD_CPUTIME_ID);
+	errno = saved_errno;
+}
+
+void
+ArmTimer(int64 interval_ns) {
+	struct itimerspec spec = {};
+	spec.it_interval.tv_nsec = interval_ns;
+	spec.it_value.tv_nsec = interval_ns;
+	(void)timer_settime(tick_timer, 0, &spec, nullptr);
+}
+
+} // namespace
+
+void
+StartCpuDutyLimit(double duty) {
+	if (!tick_timer_created) {
+		struct sigaction action = {};
+		action.sa_handler = PauseForDuty;
+		sigemptyset(&action.sa_mask);
+		action.sa_flags = SA_RESTART;
+		struct sigevent event = {};
+		event.sigev_notify = SIGEV_SIGNAL;
+		event.sigev_signo = SIGRTMIN;
+		if (sigaction(SIGRTMIN, &action, nullptr) != 0 || timer_create(CLOCK_MONOTONIC, &event, &tick_timer) != 0)
+			ereport(ERROR, (errcode(ERRCODE_SYSTEM_ERROR), errmsg("could not create a timer for the CPU limit: %m")));
+		tick_timer_created = true;
+	}
+	duty_limit = core::CpuDutyLimit(duty, kMaxOwedCpuNs, core::DefaultPaceSettings().idle_app_tps);
+	// The first count claims the database's slot here, not in the handler.
+	app_measured = AppTransactionCount(&app_commits);
+	app_commits_at_ns = ClockNs(CLOCK_MONOTONIC);
+	ticks_to_activity_check = kTicksPerActivityCheck;
+	last_cpu_ns = ClockNs(CLOCK_THREAD_CPUTIME_ID);
+	ArmTimer(kTickNs);
+}
+
+void
+StopCpuDutyLimit() {
+	if (tick_timer_created)
+		ArmTimer(0);
+	// A tick already queued pauses for nothing.
+	duty_limit = core::CpuDutyLimit(1.0, kMaxOwedCpuNs, 0);
+}
+
+} // namespace pg_backfill::pg
