@@ -20,17 +20,21 @@ namespace pg_backfill::pg {
 namespace {
 
 constexpr int64 kNsPerSec = 1000000000;
+constexpr int64 kNsPerMs = 1000000;
 // The tick: short slices, so an application transaction that needs the CPU
 // the worker holds waits about a millisecond at most.
-constexpr int64 kTickNs = 1000000;
-// Ticks between two looks at the application's commits.
-constexpr int kTicksPerActivityCheck = 100;
+constexpr int64 kTickNs = kNsPerMs;
+// Ticks between two looks at the application's commits: 100 ms.
+constexpr int kTicksPerActivityCheck = static_cast<int>(100 * kNsPerMs / kTickNs);
 // A longer run without a chance to pause (the worker held an LWLock) is
 // not paid back all at once: one pause pays for 10 ms of CPU time at most.
-constexpr int64 kMaxOwedCpuNs = 10 * kTickNs;
+constexpr int64 kMaxOwedCpuNs = 10 * kNsPerMs;
 
 timer_t tick_timer;
 bool tick_timer_created = false;
+// Whether the handler arms the next tick (cleared first when the limit
+// stops, so a tick already delivered does not re-arm the timer).
+volatile sig_atomic_t limit_armed = false;
 // Written while the timer is disarmed, read and updated by the handler.
 core::CpuDutyLimit duty_limit(1.0, kMaxOwedCpuNs, 0);
 int64 last_cpu_ns = 0;
@@ -59,12 +63,25 @@ CheckAppActivity() {
 	app_commits_at_ns = now;
 }
 
-// The timer's signal handler: clock_gettime and nanosleep are
+// Arms the timer once, interval_ns from now (0 disarms it).
+void
+ArmTimer(int64 interval_ns) {
+	struct itimerspec spec = {};
+	spec.it_value.tv_nsec = interval_ns;
+	(void)timer_settime(tick_timer, 0, &spec, nullptr);
+}
+
+// The timer's signal handler: clock_gettime, nanosleep and timer_settime are
 // async-signal-safe; CpuDutyLimit is arithmetic, AppTransactionCount reads
 // atomics, the wait event is one store. Another signal (SIGTERM, SIGINT, a
-// latch) ends the pause early.
+// latch) ends the pause early. The next tick is armed when the handler
+// ends, a full tick later: a periodic timer would fire during the pause
+// and its tick, delivered at once after it, would count the handler's own
+// cost as work and pause again, starving the statement at small duties.
 void
 PauseForDuty(int) {
+	if (!limit_armed)
+		return;
 	int saved_errno = errno;
 	if (--ticks_to_activity_check <= 0) {
 		CheckAppActivity();
@@ -81,15 +98,9 @@ PauseForDuty(int) {
 		*(volatile uint32 *)my_wait_event_info = saved_wait_event;
 	}
 	last_cpu_ns = ClockNs(CLOCK_THREAD_CPUTIME_ID);
+	if (limit_armed)
+		ArmTimer(kTickNs);
 	errno = saved_errno;
-}
-
-void
-ArmTimer(int64 interval_ns) {
-	struct itimerspec spec = {};
-	spec.it_interval.tv_nsec = interval_ns;
-	spec.it_value.tv_nsec = interval_ns;
-	(void)timer_settime(tick_timer, 0, &spec, nullptr);
 }
 
 } // namespace
@@ -114,15 +125,16 @@ StartCpuDutyLimit(double duty) {
 	app_commits_at_ns = ClockNs(CLOCK_MONOTONIC);
 	ticks_to_activity_check = kTicksPerActivityCheck;
 	last_cpu_ns = ClockNs(CLOCK_THREAD_CPUTIME_ID);
+	limit_armed = true;
 	ArmTimer(kTickNs);
 }
 
 void
 StopCpuDutyLimit() {
+	// A tick already queued returns at once and arms nothing.
+	limit_armed = false;
 	if (tick_timer_created)
 		ArmTimer(0);
-	// A tick already queued pauses for nothing.
-	duty_limit = core::CpuDutyLimit(1.0, kMaxOwedCpuNs, 0);
 }
 
 } // namespace pg_backfill::pg

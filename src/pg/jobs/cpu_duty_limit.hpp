@@ -1,8 +1,8 @@
 // Limits the worker's own CPU use while it runs a statement that cannot be
 // paced between batches (VALIDATE CONSTRAINT, CREATE INDEX CONCURRENTLY)
-// and the application is active: a POSIX timer interrupts the process every
-// millisecond of wall time, and its signal handler pauses the process for
-// what the CPU time used since the previous tick owes at the duty
+// and the application is active: a POSIX timer interrupts the process a
+// millisecond of wall time after the last tick ended, and its signal handler
+// pauses the process for what the CPU time used since then owes at the duty
 // (core/cpu_duty). Every 100 ms the handler counts the transactions the
 // database's client backends committed meanwhile (app_latency's counters):
 // at or below the pacing controller's idle rate (20 a second) the
