@@ -60,6 +60,7 @@ PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 #include "pg/jobs/key_index.hpp"
 #include "pg/jobs/launcher.hpp"
 #include "pg/jobs/pacing.hpp"
+#include "pg/jobs/wal_segments.hpp"
 #include "pg/jobs/replica_lag.hpp"
 #include "pg/jobs/settings.hpp"
 #include "pg/jobs/worker_launch.hpp"
@@ -1085,6 +1086,7 @@ pg_backfill_job_worker_main(Datum) {
 			CHECK_FOR_INTERRUPTS();
 			ReloadConfigIfRequested();
 			WaitForReplicas(ctx.job_id);
+			bf::CreateWalSegmentsAhead();
 			bf::PaceBatchStarting();
 			outcome = RunBatch(&ctx, &delay_ms);
 			if (outcome == BatchOutcome::Finishing) {
