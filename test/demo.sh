@@ -6,7 +6,7 @@
 #   4. the safe column addition: abalance_cents bigint, nullable,
 #   5. the application now also writes abalance_cents while pg_backfill fills
 #      the existing rows with abalance::bigint * 100, showing its progress,
-#   6. every row is checked, and rows/s, TPS and latency (p50, p99, from
+#   6. every row is checked, and rows/s, TPS and latency (average, p50, p99, from
 #      pgbench's per-transaction logs) before and during the backfill, side by
 #      side, the pacing controller's decisions, and the lock waits pgbench
 #      spent behind the backfill are printed.
@@ -81,26 +81,31 @@ long_waits=$(grep -c 'client backend .*still waiting' "$dir/server.log" || true)
 # each transaction's scheduled start): before = the 15 s run before the
 # deploy, during = transactions that ended while the job ran.
 window=$(sql -At -F ' ' -c "SELECT extract(epoch FROM started_at), extract(epoch FROM finished_at) FROM backfill.jobs WHERE job_id = $job")
-latency() { # files... -> "tps p50 p99 count" of transactions ending in [from, to]
+latency() { # files... -> "tps mean p50 p99 count" of transactions ending in [from, to]
 	local from=$1 to=$2
 	shift 2
 	cat "$@" | awk -v from="$from" -v to="$to" '{ t = $5 + $6 / 1e6; if (t >= from && t <= to) printf "%.3f %.6f\n", $3 / 1000.0, t }' |
-		sort -n | awk '{ lat[NR] = $1; if (NR == 1 || $2 < lo) lo = $2; if ($2 > hi) hi = $2 }
-			END { if (NR == 0) { print "- - - 0"; exit }
-			      printf "%.0f %.2f %.2f %d\n", NR / (hi - lo), lat[int(NR * 0.5) + 1], lat[int(NR * 0.99) + 1], NR }'
+		sort -n | awk '{ lat[NR] = $1; sum += $1; if (NR == 1 || $2 < lo) lo = $2; if ($2 > hi) hi = $2 }
+			END { if (NR == 0) { print "- - - - 0"; exit }
+			      printf "%.0f %.2f %.2f %.2f %d\n", NR / (hi - lo), sum / NR, lat[int(NR * 0.5) + 1], lat[int(NR * 0.99) + 1], NR }'
 }
-read -r tps_b p50_b p99_b n_b <<<"$(latency 0 9999999999 "$dir"/before_log.*)"
-read -r tps_d p50_d p99_d n_d <<<"$(latency $window "$dir"/during_log.*)"
+read -r tps_b mean_b p50_b p99_b n_b <<<"$(latency 0 9999999999 "$dir"/before_log.*)"
+read -r tps_d mean_d p50_d p99_d n_d <<<"$(latency $window "$dir"/during_log.*)"
 # Without transactions in either window there is nothing to compare: the
 # demo is broken, not the backfill.
 [ "$n_b" -gt 0 ] && [ "$n_d" -gt 0 ] || { echo "no application transactions found in a window" >&2; exit 1; }
 echo "backfill: $rows_per_s rows/s"
 printf '%-28s %12s %12s\n' "application (pgbench -R $rate)" "before" "during"
 printf '%-28s %12s %12s\n' "TPS" "$tps_b" "$tps_d"
+printf '%-28s %12s %12s\n' "latency average (ms)" "$mean_b" "$mean_d"
 printf '%-28s %12s %12s\n' "latency p50 (ms)" "$p50_b" "$p50_d"
 printf '%-28s %12s %12s\n' "latency p99 (ms)" "$p99_b" "$p99_d"
 printf '%-28s %12s %12s\n' "transactions" "$n_b" "$n_d"
-awk -v b="$p99_b" -v d="$p99_d" 'BEGIN { printf "p99 during / before: %.2fx (target: within 2x)\n", d / b }'
+# The demo's target is on pgbench's average latency (0.1's unpaced worker
+# took it from 0.6 to 15 ms); the p99, printed beside it, is the benchmark's
+# (test/bench/pacing_impact.sh).
+awk -v mb="$mean_b" -v md="$mean_d" -v b="$p99_b" -v d="$p99_d" \
+	'BEGIN { printf "during / before: average %.2fx (target: within 2x), p99 %.2fx\n", md / mb, d / b }'
 echo "what the pacing controller did (backfill_history, reasons and their intervals):"
 sql -c "SELECT regexp_replace(reason, ' [0-9.]+x', ' Nx') AS held_back_by, count(*) AS seconds,
                round(avg(rows_per_s)) AS avg_rows_per_s, round(avg(batch_size)) AS avg_batch_size
