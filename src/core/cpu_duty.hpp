@@ -13,7 +13,7 @@
 namespace pg_backfill::core {
 
 class CpuDutyLimit {
-public:
+  public:
 	// duty is the share of one CPU the process may use, in (0, 1]; values
 	// outside are clamped (at or below 0: 0.01). The pause owed is at most
 	// what max_owed_cpu_ns of CPU time owes at the duty, so a process that
@@ -36,10 +36,16 @@ public:
 	// debt is dropped).
 	int64_t PauseAfter(int64_t cpu_ns, bool may_pause) noexcept;
 
-	double duty() const noexcept { return duty_; }
-	bool app_active() const noexcept { return app_active_; }
+	double
+	duty() const noexcept {
+		return duty_;
+	}
+	bool
+	app_active() const noexcept {
+		return app_active_;
+	}
 
-private:
+  private:
 	double duty_;
 	int64_t max_pause_ns_;
 	double idle_app_tps_;

@@ -25,7 +25,7 @@ extern int guc_max_slot_lag_kb;         // logical slot lag the controller backs
 extern double guc_max_cpu_pressure;     // CPU stall share the controller backs off at; 0: off
 extern bool guc_measure_app_latency;    // client backends record their commit latency (preload only)
 extern int guc_max_wal_rate_kb;         // WAL budget in kB/s; -1: from max_wal_size and checkpoint_timeout; 0: off
-extern double guc_finish_cpu_limit;      // share of one CPU a paced job's VALIDATE and index build may use
+extern double guc_finish_cpu_limit;     // share of one CPU a paced job's VALIDATE and index build may use
 
 // Defines the GUCs above. PG regime: may ereport(ERROR).
 void DefineBackfillSettings();

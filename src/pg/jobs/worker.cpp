@@ -60,9 +60,9 @@ PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 #include "pg/jobs/key_index.hpp"
 #include "pg/jobs/launcher.hpp"
 #include "pg/jobs/pacing.hpp"
-#include "pg/jobs/wal_segments.hpp"
 #include "pg/jobs/replica_lag.hpp"
 #include "pg/jobs/settings.hpp"
+#include "pg/jobs/wal_segments.hpp"
 #include "pg/jobs/worker_launch.hpp"
 
 namespace core = pg_backfill::core;
