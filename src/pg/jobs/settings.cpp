@@ -28,7 +28,7 @@ int guc_max_batch_time_ms = 200;
 int guc_max_slot_lag_kb = 1024 * 1024;
 double guc_max_cpu_pressure = 0.2;
 int guc_max_wal_rate_kb = -1;
-double guc_finish_cpu_limit = 0.1;
+double guc_finish_cpu_limit = 0.05;
 bool guc_measure_app_latency = true;
 
 namespace {
@@ -138,7 +138,7 @@ DefinePaceSettings() {
 	                         "The worker pauses every millisecond for what it owes; while the database's "
 	                         "client backends commit 20 transactions a second or fewer it runs at full speed. "
 	                         "1 turns the limit off.",
-	                         &guc_finish_cpu_limit, 0.1, 0.01, 1, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+	                         &guc_finish_cpu_limit, 0.05, 0.01, 1, PGC_SUSET, 0, nullptr, nullptr, nullptr);
 	DefineCustomBoolVariable("pg_backfill.measure_app_latency",
 	                         "Client backends record their transactions' latency for the pacing controller.",
 	                         "Needs shared_preload_libraries. Off: paced jobs have no latency signal.",
