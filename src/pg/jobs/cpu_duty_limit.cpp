@@ -30,6 +30,10 @@ constexpr int kTicksPerActivityCheck = static_cast<int>(100 * kNsPerMs / kTickNs
 // not paid back all at once: one pause pays for 10 ms of CPU time at most.
 constexpr int64 kMaxOwedCpuNs = 10 * kNsPerMs;
 
+// What a page of a scan that calls vacuum_delay_point costs in CPU, about
+// (a btree page of the build's own index, read and its tuples sorted).
+constexpr double kPageCpuMs = 0.05;
+
 timer_t tick_timer;
 bool tick_timer_created = false;
 // Whether the handler arms the next tick (cleared first when the limit
@@ -42,6 +46,10 @@ int ticks_to_activity_check = 0;
 bool app_measured = false;
 uint64 app_commits = 0;
 int64 app_commits_at_ns = 0;
+// Vacuum's cost-delay state of the process before the limit started.
+bool saved_cost_active = false;
+int saved_cost_limit = 0;
+double saved_cost_delay = 0;
 
 int64
 ClockNs(clockid_t clock) {
@@ -125,6 +133,17 @@ StartCpuDutyLimit(double duty) {
 	app_commits_at_ns = ClockNs(CLOCK_MONOTONIC);
 	ticks_to_activity_check = kTicksPerActivityCheck;
 	last_cpu_ns = ClockNs(CLOCK_THREAD_CPUTIME_ID);
+	// Scans that hold a page lock most of the time (an index build's scan
+	// of its own index) leave the handler no tick to pause at; they call
+	// vacuum_delay_point at every page boundary, where vacuum's cost delay
+	// sleeps with no lock held: a page's CPU owes its pause there.
+	saved_cost_active = VacuumCostActive;
+	saved_cost_limit = VacuumCostLimit;
+	saved_cost_delay = VacuumCostDelay;
+	VacuumCostActive = true;
+	VacuumCostBalance = 0;
+	VacuumCostLimit = 1;
+	VacuumCostDelay = kPageCpuMs * (1.0 - duty_limit.duty()) / duty_limit.duty();
 	limit_armed = true;
 	ArmTimer(kTickNs);
 }
@@ -135,6 +154,10 @@ StopCpuDutyLimit() {
 	limit_armed = false;
 	if (tick_timer_created)
 		ArmTimer(0);
+	VacuumCostActive = saved_cost_active;
+	VacuumCostLimit = saved_cost_limit;
+	VacuumCostDelay = saved_cost_delay;
+	VacuumCostBalance = 0;
 }
 
 } // namespace pg_backfill::pg
