@@ -12,7 +12,10 @@
 // LWLock (no buffer, WAL or lock-table lock another backend may queue for)
 // and is in no critical section; what a tick could not pause is paused at
 // the next one that can. While paused the worker shows wait event
-// Extension in pg_stat_activity. PG regime.
+// Extension in pg_stat_activity. Scans that hold page locks most of the
+// time but call vacuum_delay_point at page boundaries (a btree build's scan
+// of its own index) are paced there by vacuum's cost delay, which the limit
+// turns on for its duration. PG regime.
 #pragma once
 
 extern "C" {
