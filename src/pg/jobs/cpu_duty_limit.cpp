@@ -69,6 +69,8 @@ CheckAppActivity() {
 	duty_limit.SeeAppCommits(commits - app_commits, now - app_commits_at_ns);
 	app_commits = commits;
 	app_commits_at_ns = now;
+	// Vacuum's cost delay (below) only while the application is active too.
+	VacuumCostActive = duty_limit.app_active();
 }
 
 // Arms the timer once, interval_ns from now (0 disarms it).
