@@ -182,18 +182,6 @@ AppLatencyBackfillStopped() {
 }
 
 bool
-AppTransactionCount(uint64 *count) {
-	AppLatencyDb *db = MyDb();
-	if (db == nullptr || !guc_measure_app_latency)
-		return false;
-	*count = 0;
-	for (auto &stripe : db->stripes)
-		for (int b = 0; b < core::kLatencyBuckets; b++)
-			*count += pg_atomic_read_u64(&stripe.all[b]);
-	return true;
-}
-
-bool
 ReadAppLatency(uint64 all[core::kLatencyBuckets], uint64 idle[core::kLatencyBuckets]) {
 	AppLatencyDb *db = MyDb();
 	if (db == nullptr)
@@ -206,6 +194,16 @@ ReadAppLatency(uint64 all[core::kLatencyBuckets], uint64 idle[core::kLatencyBuck
 			idle[b] += pg_atomic_read_u64(&stripe.idle[b]);
 		}
 	}
+	return true;
+}
+
+bool
+AppTransactionCount(uint64 *count) {
+	uint64 all[core::kLatencyBuckets];
+	uint64 idle[core::kLatencyBuckets];
+	if (!guc_measure_app_latency || !ReadAppLatency(all, idle))
+		return false;
+	*count = core::LatencyCount(all);
 	return true;
 }
 

@@ -7,7 +7,6 @@
 
 extern "C" {
 #include "miscadmin.h"
-#include "pgstat.h"
 #include "utils/wait_event.h"
 }
 
