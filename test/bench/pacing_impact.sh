@@ -9,6 +9,8 @@
 #   fixed_S_D    start_backfill with pace => 'off', batch_size => S and
 #                batch_delay => 'D ms': one point of the rate/latency map
 #                without the controller (e.g. fixed_100_1)
+#   idle_S       no backfill: the application alone for S seconds, the
+#                control (how its p99 drifts from the baseline window by itself)
 # Loads (the application dual-writes the new column, test/demo/app_after.sql):
 #   none, open (pgbench -R RATE, open loop: latency counts from the scheduled
 #   start), closed (pgbench -c 4, closed loop).
@@ -68,6 +70,7 @@ run_method() {
 	echo "" >"$dir/job"
 	case $1 in
 	update) sql -c "UPDATE bench SET abalance_cents = abalance::bigint * 100" ;;
+	idle_*) sleep "${1#idle_}" ;;
 	plpgsql) sql -c "CALL fill_by_hand(10000)" ;;
 	defaults | unthrottled | fixed_*)
 		local alter="" size delay
@@ -126,17 +129,22 @@ run_one() {
 	else
 		lsnb=$lsn0
 	fi
-	wrong=$(sql -At -c "SELECT count(*) FROM bench WHERE abalance_cents IS DISTINCT FROM abalance::bigint * 100")
-	[ "$wrong" -eq 0 ] || { echo "$wrong rows wrong after $tag" >&2; exit 1; }
+	local filled=$rows
+	if [[ $method == idle_* ]]; then
+		filled=0
+	else
+		wrong=$(sql -At -c "SELECT count(*) FROM bench WHERE abalance_cents IS DISTINCT FROM abalance::bigint * 100")
+		[ "$wrong" -eq 0 ] || { echo "$wrong rows wrong after $tag" >&2; exit 1; }
+	fi
 	local wal_window wal_base
 	wal_window=$(sql -At -c "SELECT '$lsn1'::pg_lsn - '$lsn0'::pg_lsn")
 	wal_base=$(sql -At -c "SELECT '$lsn0'::pg_lsn - '$lsnb'::pg_lsn")
 	if [ -n "$job" ]; then
 		sql -At -F ' ' -c "SELECT extract(epoch FROM at), coalesce(rows_per_s, 0), batch_size, extract(epoch FROM pause) * 1000, seconds, rows, wal_bytes_per_s * seconds, replace(reason, ' ', '_') FROM backfill_history($job)" >"$out/history_$tag.dat"
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$load" "$method" "$rep" "$t0" "$t1" "$rows" "$wal_window" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$load" "$method" "$rep" "$t0" "$t1" "$filled" "$wal_window" \
 		"$wal_base" "$baseline" >>"$out/results.tsv"
-	echo "$(date +%T) $tag: $(awk -v a="$t0" -v b="$t1" -v r="$rows" 'BEGIN { printf "%.1f s, %.0f rows/s", b - a, r / (b - a) }')"
+	echo "$(date +%T) $tag: $(awk -v a="$t0" -v b="$t1" -v r="$filled" 'BEGIN { printf "%.1f s, %.0f rows/s", b - a, r / (b - a) }')"
 }
 
 for load in $loads; do

@@ -12,12 +12,22 @@ out, rate = sys.argv[1], sys.argv[2]
 METHODS = ["update", "plpgsql", "defaults", "unthrottled"]  # then others run (fixed_S_D), in order seen
 
 
+WINDOW = 20
+
+
+def frange(start, stop, step):
+    while start < stop:
+        yield start
+        start += step
+
+
 runs = []
 for line in open(os.path.join(out, "results.tsv")):
     load, method, rep, t0, t1, rows, wal_window, wal_base, base_s = line.rstrip("\n").split("\t")
     t0, t1, rows = float(t0), float(t1), int(rows)
     wal_window, wal_base, base_s = float(wal_window), float(wal_base), float(base_s)
     r = dict(load=load, method=method, rep=int(rep), t0=t0, t1=t1, secs=t1 - t0, rows_s=rows / (t1 - t0))
+    rows = rows or float("nan")  # idle_S, the control, fills nothing
     # WAL per row: without load, all WAL of the window; with load, the
     # worker's own WAL (backfill_history) for the backfill methods, else the
     # window's WAL minus the application's baseline rate (an estimate: "~").
@@ -39,6 +49,9 @@ for line in open(os.path.join(out, "results.tsv")):
         r.update(p50_b=quantile(base, 0.5), p99_b=quantile(base, 0.99), p50_d=quantile(during, 0.5),
                  p99_d=quantile(during, 0.99), tps_b=len(base) / base_s, tps_d=len(during) / (t1 - t0))
         r["txs"] = txs
+        # The p99 of successive WINDOW-second windows of "during": drift over a long run.
+        r["p99_windows"] = [quantile([lat for t, lat in txs if w <= t < min(w + WINDOW, t1)], 0.99)
+                            for w in frange(t0, t1, WINDOW)]
     runs.append(r)
 
 by = collections.defaultdict(list)
@@ -108,7 +121,8 @@ print("Per run:")
 for r in runs:
     extra = ""
     if r["load"] != "none":
-        extra = " p99 %.2f/%.2f ms, TPS %.0f/%.0f" % (r["p99_d"], r["p99_b"], r["tps_d"], r["tps_b"])
+        extra = " p99 %.2f/%.2f ms, TPS %.0f/%.0f; p99 per %d s: %s" % (
+            r["p99_d"], r["p99_b"], r["tps_d"], r["tps_b"], WINDOW, " ".join("%.2f" % p for p in r["p99_windows"]))
     print("  %-7s %-12s rep %d: %6.1f s %8.0f rows/s%s" % (r["load"], r["method"], r["rep"], r["secs"],
                                                           r["rows_s"], extra))
 
