@@ -76,15 +76,17 @@ enum SelectedColumn {
 	kColFinishIndex,
 	kColFinishIndexUnique,
 	kColFinishDropSync,
+	kColCtid,
 };
 
-// %s: the columns 0.2 added (kSelect02), or their defaults at 0.1.
+// %s: the columns 0.2 added (kSelect02), or their defaults at 0.1; then ""
+// or kAtSeenVersion.
 constexpr const char *kSelectJob =
     "SELECT job_id, relid, attnum, column_name, expression_sql, key_index, key_columns, only_null,"
     " batch_size, lock_timeout, batch_delay, state, owner, login_role, search_path, checkpoint, rows_done,"
     " rows_estimated, worker_pid, xmin, started_at, updated_at, last_error_sqlstate, last_error_message,"
-    " failed_key_range, %s"
-    " FROM backfill.jobs WHERE job_id = $1";
+    " failed_key_range, %s, ctid"
+    " FROM backfill.jobs WHERE job_id = $1%s";
 constexpr const char *kSelect02 =
     "strategy, end_key, phase, sweeps, table_generation, worker_starts, partition, partitions_done, pace,"
     " target_latency_ratio, finish_default, finish_not_null_check, finish_check, finish_check_name,"
@@ -94,6 +96,43 @@ constexpr const char *kSelect02Defaults =
     "'key', NULL::text[], 'walk', 0, NULL::bigint, 0, NULL::oid, '{}'::oid[], NULL::text,"
     " NULL::float8, NULL::text, NULL::name, NULL::text, NULL::name, NULL::oid, NULL::int2, NULL::name, NULL::name,"
     " false, false";
+
+// Where this process last saw the current version of a job's row (its ctid).
+// The worker reads and updates its job row several times a batch; through
+// the key index every access visits every version of the row still in the
+// table, and while something holds back the xmin horizon (a wait_backfill's
+// statement, any long transaction) none can be pruned: one more per batch,
+// so each batch would cost more than the one before. The worker's accesses
+// go straight to the version last seen (a TID scan, kAtSeenVersion, the job
+// id still checked); when another session has updated the row since, or that
+// version is gone, the key index finds the current one.
+struct SeenVersion {
+	int64 job_id = 0;
+	ItemPointerData tid;
+};
+SeenVersion seen;
+
+// The qual added to a statement "... WHERE job_id = $1" with $n the seen ctid.
+constexpr const char *kAtSeenVersion = " AND ctid = $%d";
+
+bool
+SeenTid(int64 job_id, ItemPointer tid) {
+	if (seen.job_id != job_id)
+		return false;
+	ItemPointerCopy(&seen.tid, tid);
+	return true;
+}
+
+// Remembers column `col` (a tid) of an SPI result row as job_id's current version.
+void
+RememberTid(int64 job_id, HeapTuple tuple, TupleDesc desc, int col) {
+	bool isnull;
+	Datum d = SPI_getbinval(tuple, desc, col, &isnull);
+	if (isnull)
+		return;
+	seen.job_id = job_id;
+	ItemPointerCopy((ItemPointer)DatumGetPointer(d), &seen.tid);
+}
 
 // The parameters of InsertJob's statement, $1 first.
 enum InsertParam {
@@ -377,12 +416,45 @@ NameArray(int n, const char *const *strings) {
 	return PointerGetDatum(construct_array(elems, n, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR));
 }
 
-// Runs an UPDATE of one job row as the extension owner.
+// The plans of one UPDATE of a job row: through the key index, and at the
+// version last seen.
+struct JobUpdatePlans {
+	SPIPlanPtr by_key = nullptr;
+	SPIPlanPtr at_seen = nullptr;
+};
+
+// Runs `sql`, an UPDATE of one job row ending "WHERE job_id = $1", as the
+// extension owner: at the version this process last saw (SeenVersion) when
+// that is still the current one, else through the key index; remembers the
+// version it wrote.
 void
-UpdateJob(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values, const char *nulls) {
+UpdateJob(JobUpdatePlans *plans, const char *sql, int nargs, Oid *types, Datum *values, const char *nulls) {
 	AccessScope scope;
 	EnterScope(JobAccess::AsExtensionOwner, &scope);
-	Execute(plan, sql, nargs, types, values, nulls, SPI_OK_UPDATE);
+	int64 job_id = DatumGetInt64(values[0]);
+	ItemPointerData tid;
+	bool updated = false;
+	if (SeenTid(job_id, &tid)) {
+		Oid *at_types = (Oid *)palloc(sizeof(Oid) * (nargs + 1));
+		Datum *at_values = (Datum *)palloc(sizeof(Datum) * (nargs + 1));
+		char *at_nulls = (char *)palloc(nargs + 2);
+		memcpy(at_types, types, sizeof(Oid) * nargs);
+		memcpy(at_values, values, sizeof(Datum) * nargs);
+		memset(at_nulls, ' ', nargs + 1);
+		at_nulls[nargs + 1] = '\0';
+		if (nulls != nullptr)
+			memcpy(at_nulls, nulls, nargs);
+		at_types[nargs] = TIDOID;
+		at_values[nargs] = PointerGetDatum(&tid);
+		const char *at_seen = psprintf("%s%s RETURNING ctid", sql, psprintf(kAtSeenVersion, nargs + 1));
+		Execute(&plans->at_seen, at_seen, nargs + 1, at_types, at_values, at_nulls, SPI_OK_UPDATE_RETURNING);
+		updated = SPI_processed > 0;
+	}
+	if (!updated)
+		Execute(&plans->by_key, psprintf("%s RETURNING ctid", sql), nargs, types, values, nulls,
+		        SPI_OK_UPDATE_RETURNING);
+	if (SPI_processed > 0)
+		RememberTid(job_id, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	LeaveScope(&scope);
 }
 
@@ -414,15 +486,21 @@ bool
 LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 	AccessScope scope;
 	EnterScope(access, &scope);
-	Oid types[1] = {INT8OID};
-	Datum values[1] = {Int64GetDatum(job_id)};
+	ItemPointerData tid;
+	Oid types[2] = {INT8OID, TIDOID};
+	Datum values[2] = {Int64GetDatum(job_id), PointerGetDatum(&tid)};
 	JobTableVersion version = InstalledJobTable();
-	static SPIPlanPtr plans[2][kJobTableVersions];
-	const char *sql = psprintf(kSelectJob, Since(kJobTable02, version, kSelect02, kSelect02Defaults));
-	if (for_update)
-		sql = psprintf("%s FOR UPDATE", sql);
-	Execute(&plans[for_update][version], sql, 1, types, values, nullptr, SPI_OK_SELECT);
-	bool found = SPI_processed > 0;
+	static SPIPlanPtr plans[2][2][kJobTableVersions]; // [at the seen version][for_update]
+	bool found = false;
+	// At the version seen last; if that is no longer the current one, through the key index.
+	for (int at_seen = SeenTid(job_id, &tid) ? 1 : 0; at_seen >= 0 && !found; at_seen--) {
+		const char *sql = psprintf(kSelectJob, Since(kJobTable02, version, kSelect02, kSelect02Defaults),
+		                           at_seen ? psprintf(kAtSeenVersion, 2) : "");
+		if (for_update)
+			sql = psprintf("%s FOR UPDATE", sql);
+		Execute(&plans[at_seen][for_update][version], sql, 1 + at_seen, types, values, nullptr, SPI_OK_SELECT);
+		found = SPI_processed > 0;
+	}
 	if (found) {
 		MemoryContext cxt = scope.caller_cxt;
 		HeapTuple t = SPI_tuptable->vals[0];
@@ -491,6 +569,7 @@ LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row) {
 		f->index_name = CopyColumn(t, d, kColFinishIndex, cxt);
 		f->index_unique = GetInt64(t, d, kColFinishIndexUnique, 0) != 0;
 		f->drop_sync = GetInt64(t, d, kColFinishDropSync, 0) != 0;
+		RememberTid(job_id, t, d, kColCtid);
 	}
 	LeaveScope(&scope);
 	return found;
@@ -564,7 +643,7 @@ SetJobState(int64 job_id, core::JobState state) {
 	Oid types[] = {INT8OID, TEXTOID, BOOLOID};
 	Datum values[] = {Int64GetDatum(job_id), CStringGetTextDatum(core::StateName(state)), BoolGetDatum(terminal)};
 	JobTableVersion version = InstalledJobTable();
-	static SPIPlanPtr plans[kJobTableVersions];
+	static JobUpdatePlans plans[kJobTableVersions];
 	UpdateJob(&plans[version],
 	          psprintf("UPDATE backfill.jobs SET state = $2, updated_at = now(),%s"
 	                   " finished_at = CASE WHEN $3 THEN now() END,"
@@ -583,7 +662,7 @@ MarkWorkerRequested(int64 job_id) {
 		return; // no worker_requested_at before 0.2
 	Oid types[] = {INT8OID};
 	Datum values[] = {Int64GetDatum(job_id)};
-	static SPIPlanPtr plan;
+	static JobUpdatePlans plan;
 	UpdateJob(&plan, "UPDATE backfill.jobs SET worker_requested_at = clock_timestamp() WHERE job_id = $1", 1, types,
 	          values, nullptr);
 }
@@ -593,7 +672,7 @@ MarkJobStarted(int64 job_id, int32 worker_pid) {
 	Oid types[] = {INT8OID, INT4OID};
 	Datum values[] = {Int64GetDatum(job_id), Int32GetDatum(worker_pid)};
 	JobTableVersion version = InstalledJobTable();
-	static SPIPlanPtr plans[kJobTableVersions];
+	static JobUpdatePlans plans[kJobTableVersions];
 	(void)set_config_option("synchronous_commit", "on", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
 	UpdateJob(&plans[version],
 	          psprintf("UPDATE backfill.jobs SET state = 'running', worker_pid = $2, updated_at = now(),%s"
@@ -628,7 +707,7 @@ RecordBatch(int64 job_id, const BatchRecord *r) {
 	nulls[11] = last ? ' ' : 'n';
 	nulls[12] = OidIsValid(r->partition) ? ' ' : 'n';
 	JobTableVersion version = InstalledJobTable();
-	static SPIPlanPtr plans[kJobTableVersions];
+	static JobUpdatePlans plans[kJobTableVersions];
 	UpdateJob(&plans[version],
 	          psprintf("UPDATE backfill.jobs SET checkpoint = $2, rows_done = rows_done + $4,"
 	                   " rows_updated = rows_updated + $5, batches_done = batches_done + 1, updated_at = now(),"
@@ -753,7 +832,7 @@ SetFinishSpec(int64 job_id, const FinishSpec *f) {
 	nulls[5] = nulls[6] = OidIsValid(f->foreign_key) ? ' ' : 'n';
 	nulls[7] = f->foreign_key_name ? ' ' : 'n';
 	nulls[8] = f->index_name ? ' ' : 'n';
-	static SPIPlanPtr plan;
+	static JobUpdatePlans plan;
 	UpdateJob(&plan,
 	          "UPDATE backfill.jobs SET finish_default = $2, finish_not_null_check = $3, finish_check = $4,"
 	          " finish_check_name = $5, finish_foreign_key = $6, finish_foreign_key_column = $7,"
@@ -766,7 +845,7 @@ void
 SetJobPhase(int64 job_id, core::JobPhase phase) {
 	Oid types[] = {INT8OID, TEXTOID};
 	Datum values[] = {Int64GetDatum(job_id), CStringGetTextDatum(core::PhaseName(phase))};
-	static SPIPlanPtr plan;
+	static JobUpdatePlans plan;
 	UpdateJob(&plan, "UPDATE backfill.jobs SET phase = $2, updated_at = now() WHERE job_id = $1", 2, types, values,
 	          nullptr);
 }
@@ -776,7 +855,7 @@ RecordFinishingStep(int64 job_id, const core::JobPhase *next) {
 	Oid types[] = {INT8OID, TEXTOID};
 	Datum values[] = {Int64GetDatum(job_id), next ? CStringGetTextDatum(core::PhaseName(*next)) : (Datum)0};
 	char nulls[] = {' ', next ? ' ' : 'n', '\0'};
-	static SPIPlanPtr plan;
+	static JobUpdatePlans plan;
 	UpdateJob(&plan,
 	          "UPDATE backfill.jobs SET phase = coalesce($2, phase), updated_at = now(),"
 	          " state = CASE WHEN state = 'running' AND $2 IS NULL THEN 'succeeded' ELSE state END,"
@@ -791,7 +870,7 @@ void
 RecordLockTimeout(int64 job_id) {
 	Oid types[] = {INT8OID};
 	Datum values[] = {Int64GetDatum(job_id)};
-	static SPIPlanPtr plan;
+	static JobUpdatePlans plan;
 	UpdateJob(&plan, "UPDATE backfill.jobs SET lock_timeouts = lock_timeouts + 1, updated_at = now() WHERE job_id = $1",
 	          1, types, values, nullptr);
 }
@@ -804,7 +883,7 @@ RecordJobError(int64 job_id, core::JobState state, const char *sqlstate, const c
 	char nulls[] = "     ";
 	nulls[4] = key_range ? ' ' : 'n';
 	JobTableVersion version = InstalledJobTable();
-	static SPIPlanPtr plans[kJobTableVersions];
+	static JobUpdatePlans plans[kJobTableVersions];
 	UpdateJob(&plans[version],
 	          psprintf("UPDATE backfill.jobs SET state = $2, last_error_sqlstate = $3, last_error_message = $4,"
 	                   " failed_key_range = $5, worker_pid = NULL,%s updated_at = now(),"
@@ -860,7 +939,7 @@ SetJobOptions(int64 job_id, const core::JobOptions &options) {
 	nulls[3] = options.batch_delay_ms ? ' ' : 'n';
 	nulls[4] = options.pace ? ' ' : 'n';
 	nulls[5] = options.target_latency_ratio ? ' ' : 'n';
-	static SPIPlanPtr plan;
+	static JobUpdatePlans plan;
 	UpdateJob(&plan,
 	          "UPDATE backfill.jobs SET batch_size = $2, lock_timeout = $3, batch_delay = $4, pace = $5,"
 	          " target_latency_ratio = $6, updated_at = now() WHERE job_id = $1",

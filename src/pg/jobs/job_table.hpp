@@ -104,6 +104,9 @@ struct NewJob {
 
 // Reads job_id into *row; false when it does not exist (or, AsCaller, is not
 // visible to the caller). for_update locks the row until the transaction ends.
+// Like every write below, goes straight to the row version this process read
+// or wrote last when that is still the current one (its cost does not grow
+// with the row's dead versions), else through the key index.
 bool LoadJob(int64 job_id, JobAccess access, bool for_update, JobRow *row);
 
 // Inserts a queued job and returns its id.
