@@ -57,6 +57,7 @@ PGDLLEXPORT void pg_backfill_job_worker_main(Datum arg);
 #include "pg/jobs/kept_plan.hpp"
 #include "pg/jobs/own_transaction.hpp"
 #include "pg/jobs/finish_steps.hpp"
+#include "pg/jobs/growth_writeback.hpp"
 #include "pg/jobs/key_index.hpp"
 #include "pg/jobs/launcher.hpp"
 #include "pg/jobs/pacing.hpp"
@@ -792,6 +793,8 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 		return rec.final_state != nullptr ? BatchOutcome::Finished : BatchOutcome::More;
 	}
 	BuildStatementsIfRenamed(ctx, walked, &row);
+	bf::RelationSizes sizes;
+	bf::NoteRelationSizes(walked, &sizes);
 	// TRUNCATE, a rewrite, ATTACH or DETACH PARTITION since the checkpoint
 	// was written can put rows behind it: walk the table again from the
 	// start (with only_null, the rows already filled cost a read only).
@@ -836,6 +839,7 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	else
 		SweepBatch(ctx, &row, phase, batch_size, &rec, &pass_ended);
 	SetUserIdAndSecContext(saved_user, saved_sec_context);
+	bf::WriteBackGrowth(&sizes);
 
 	// After a pass: sweep what is still skipped, or finish.
 	core::JobState finished = core::JobState::Succeeded;
