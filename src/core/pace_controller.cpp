@@ -142,6 +142,7 @@ DefaultPaceSettings() noexcept {
 	s.target_latency_ratio = 1.5;
 	s.latency_slack_ms = 0.5;
 	s.max_batch_ms = 200;
+	s.max_active_batch_ms = 2;
 	s.max_replica_lag_bytes = 512.0 * 1024 * 1024;
 	s.max_slot_lag_bytes = 1024.0 * 1024 * 1024;
 	s.wal_bytes_per_s = 0;
@@ -259,14 +260,20 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 	}
 
 	// Batch size from the duty (its square root: small batches cost their
-	// fixed overhead), capped so a batch stays under max_batch_ms: as many
-	// rows as fit beside the fixed cost, and when none do, as many as take
-	// as long as the fixed cost (smaller batches would not be shorter).
+	// fixed overhead), capped so a batch stays under the batch time limit
+	// (max_batch_ms, or max_active_batch_ms while the application is active
+	// if shorter): as many rows as fit beside the fixed cost, and when none
+	// do, as many as take as long as the fixed cost (smaller batches would
+	// not be shorter).
 	int32_t size = BatchSizeFor(settings, std::sqrt(c->duty) * c->size_share);
+	int64_t limit_ms = settings.max_batch_ms;
+	if (settings.max_active_batch_ms > 0 && AppActive(settings, seen) &&
+	    (limit_ms <= 0 || settings.max_active_batch_ms < limit_ms))
+		limit_ms = settings.max_active_batch_ms;
 	double fixed_ms = 0;
 	double per_row_ms = 0;
-	if (settings.max_batch_ms > 0 && BatchTimeModel(*c, &fixed_ms, &per_row_ms)) {
-		double room_ms = settings.max_batch_ms > fixed_ms ? settings.max_batch_ms - fixed_ms : fixed_ms;
+	if (limit_ms > 0 && BatchTimeModel(*c, &fixed_ms, &per_row_ms)) {
+		double room_ms = limit_ms > fixed_ms ? limit_ms - fixed_ms : fixed_ms;
 		double fits = room_ms / per_row_ms;
 		if (fits < size) {
 			size = (int32_t)std::max(fits, (double)std::min(std::max(settings.min_batch_size, 1), size));

@@ -38,7 +38,11 @@
 // Independently, a WAL token bucket (rate and burst derived from max_wal_size
 // and checkpoint_timeout by the caller) lengthens the pause so the backfill's
 // WAL stays within its budget, and a batch that took longer than
-// max_batch_ms shrinks the batch size (row locks are held for a batch). The
+// max_batch_ms shrinks the batch size (row locks are held for a batch);
+// while the application is active, the limit is max_active_batch_ms if
+// that is shorter (a batch is a burst of CPU and WAL that the application's
+// commits queue behind: at the same rows/s, the shorter the bursts, the
+// lower the application's p99). The
 // batch time is modelled as a fixed cost per batch (its transaction, the job
 // row) plus a cost per row, fitted to recent batches; a limit below the
 // fixed cost cannot be met by any size, so batches then shrink no further
@@ -64,7 +68,7 @@ enum class PaceReason {
 	WalRate,      // the backfill's WAL is over its budget
 	LockConflict, // sessions are waiting on the worker's locks
 	CpuPressure,  // runnable tasks wait for a CPU more than max_cpu_stall_share of the time
-	BatchTime,    // the last batch took longer than max_batch_ms
+	BatchTime,    // the last batch took longer than the batch time limit
 };
 
 // The stable short name of a reason ("none", "app latency", ...). Never throws.
@@ -80,6 +84,7 @@ struct PaceSettings {
 	double target_latency_ratio;  // app p99 / baseline p99 to stay under; <= 0: off
 	double latency_slack_ms;      // added to ratio x baseline (scheduling noise of tiny baselines)
 	int64_t max_batch_ms;         // batch duration to stay under; <= 0: off
+	int64_t max_active_batch_ms;  // batch duration to stay under while the application is active; <= 0: off
 	double max_replica_lag_bytes; // soft limit on replay lag; <= 0: off
 	double max_slot_lag_bytes;    // limit on logical slot lag; <= 0: off
 	double wal_bytes_per_s;       // WAL budget rate; <= 0: off

@@ -6,6 +6,8 @@
 #   plpgsql      a PL/pgSQL procedure committing every 10,000 rows (hand_written_backfill.sql)
 #   defaults     start_backfill with defaults (the pacing controller on)
 #   unthrottled  start_backfill + alter_backfill(pace => 'off')
+#   defaults_S   start_backfill with the controller on and batch_size => S
+#                (the controller's ceiling: its batches are S x sqrt(duty))
 #   fixed_S_D    start_backfill with pace => 'off', batch_size => S and
 #                batch_delay => 'D ms': one point of the rate/latency map
 #                without the controller (e.g. fixed_100_1)
@@ -72,10 +74,11 @@ run_method() {
 	update) sql -c "UPDATE bench SET abalance_cents = abalance::bigint * 100" ;;
 	idle_*) sleep "${1#idle_}" ;;
 	plpgsql) sql -c "CALL fill_by_hand(10000)" ;;
-	defaults | unthrottled | fixed_*)
+	defaults | defaults_* | unthrottled | fixed_*)
 		local alter="" size delay
 		case $1 in
 		unthrottled) alter="SELECT alter_backfill(:job, pace => 'off');" ;;
+		defaults_*) alter="SELECT alter_backfill(:job, batch_size => ${1#defaults_});" ;;
 		fixed_*)
 			IFS=_ read -r _ size delay <<<"$1"
 			alter="SELECT alter_backfill(:job, pace => 'off', batch_size => $size, batch_delay => '$delay ms');"

@@ -238,6 +238,7 @@ TEST(PaceController, FloorKeepsTheJobMoving) {
 
 TEST(PaceController, LockConflictHalvesTheBatchAtOnce) {
 	Sim sim;
+	sim.settings.max_active_batch_ms = 0; // the batch sizes here are the lock conflicts' alone
 	sim.blocked = 1;
 	sim.Step();
 	EXPECT_EQ(sim.decision.reason, PaceReason::LockConflict);
@@ -340,6 +341,30 @@ TEST(PaceController, UnreachableBatchTimeLimitKeepsBatchesWorthTheirCost) {
 	EXPECT_LT(sim.decision.batch_size, sim.settings.max_batch_size);
 }
 
+TEST(PaceController, ShortBatchesWhileTheApplicationIsActive) {
+	// A batch is a burst of CPU and WAL the application's commits queue
+	// behind: while the application is active, batches stay under
+	// max_active_batch_ms (2 ms); idle, they are the ceiling again.
+	Sim sim; // 0.5 ms per batch + 0.005 ms per row
+	sim.latency_harm = 0;
+	sim.load = [](double) { return 1.0; };
+	sim.RunUntil(2);
+	EXPECT_EQ(sim.decision.reason, PaceReason::BatchTime);
+	EXPECT_NEAR(sim.decision.batch_size, 300, 30) << "(2 - 0.5) ms / 0.005 ms per row";
+	EXPECT_DOUBLE_EQ(sim.decision.duty, 1.0) << "shorter batches, not a smaller duty";
+	sim.load = [](double) { return 0.0; };
+	sim.RunUntil(4);
+	EXPECT_EQ(sim.decision.batch_size, sim.settings.max_batch_size);
+	EXPECT_EQ(sim.decision.reason, PaceReason::None);
+	// Off: only max_batch_ms (200 ms) limits them.
+	Sim off;
+	off.settings.max_active_batch_ms = 0;
+	off.latency_harm = 0;
+	off.load = [](double) { return 1.0; };
+	off.RunUntil(2);
+	EXPECT_EQ(off.decision.batch_size, off.settings.max_batch_size);
+}
+
 TEST(PaceController, UnthrottledUsesTheJobsOptions) {
 	Sim sim;
 	sim.settings.enabled = false;
@@ -429,6 +454,7 @@ TEST(PaceController, CpuPressureIsJudgedAboveTheLoadsOwn) {
 
 TEST(PaceController, CpuPressureBelowItsDeadbandOrUnmeasuredIsNoSignal) {
 	Sim sim;
+	sim.settings.max_active_batch_ms = 0; // no reason but the CPU pressure's
 	sim.latency_harm = 0;
 	sim.load = [](double) { return 1.0; };
 	sim.cpu_harm = sim.settings.max_cpu_stall_share * kIncreaseBelow * 0.95;

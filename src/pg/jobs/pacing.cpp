@@ -58,6 +58,7 @@ SettingsFor(const core::EffectiveJobOptions &options) {
 	s.max_pause_ms = guc_max_pause_ms;
 	s.target_latency_ratio = options.target_latency_ratio;
 	s.max_batch_ms = guc_max_batch_time_ms;
+	s.max_active_batch_ms = guc_max_active_batch_time_ms;
 	// The soft limit is half of the hard one (WaitForReplicas holds every
 	// batch above pg_backfill.max_replica_lag).
 	s.max_replica_lag_bytes = (double)guc_max_replica_lag_kb * 1024 / 2;

@@ -25,6 +25,7 @@ int guc_pace = (int)core::PaceMode::Auto;
 double guc_target_latency_ratio = 1.5;
 int guc_max_pause_ms = 2000;
 int guc_max_batch_time_ms = 200;
+int guc_max_active_batch_time_ms = 2;
 int guc_max_slot_lag_kb = 1024 * 1024;
 double guc_max_cpu_pressure = 0.2;
 int guc_max_wal_rate_kb = -1;
@@ -115,6 +116,13 @@ DefinePaceSettings() {
 	                        "for a batch).",
 	                        "0 turns the limit off.", &guc_max_batch_time_ms, 200, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MS,
 	                        nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("pg_backfill.max_active_batch_time",
+	                        "Batch duration the pacing controller keeps batches under while the application is "
+	                        "active.",
+	                        "A batch is a burst of CPU and WAL that the application's commits queue behind. "
+	                        "0 turns the limit off.",
+	                        &guc_max_active_batch_time_ms, 2, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr,
+	                        nullptr);
 	DefineCustomIntVariable(
 	    "pg_backfill.max_slot_lag", "Lag of an active logical replication slot at which paced backfill jobs back off.",
 	    "Bytes of WAL between the insert position and the slot's confirmed_flush_lsn, "
