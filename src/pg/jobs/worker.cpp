@@ -737,9 +737,10 @@ EndFill(const JobContext *ctx, const bf::JobRow *row, bf::BatchRecord *rec, core
 // under lock_timeout), run a walk or sweep batch as the job's owner in a
 // security-restricted operation, start the writeback of the blocks the
 // table and its indexes grew by (growth_writeback.hpp), and record the
-// checkpoint and counters in the same transaction. The job row is not locked while the batch works, so
-// pause and cancel never wait for a batch. *delay_ms gets the pause before
-// the next batch. PG regime: errors propagate to the caller's PG_CATCH.
+// checkpoint and counters in the same transaction. The job row is not
+// locked while the batch works, so pause and cancel never wait for a batch.
+// *delay_ms gets the pause before the next batch. PG regime: errors
+// propagate to the caller's PG_CATCH.
 BatchOutcome
 RunBatch(JobContext *ctx, int64 *delay_ms) {
 	SetCurrentStatementStartTimestamp();
