@@ -22,7 +22,8 @@ extern "C" {
 
 namespace pg_backfill::pg {
 
-// The sizes of a table and its indexes, in blocks, when last noted.
+// The sizes of a table and its indexes, in blocks, when last noted: [0]
+// the table, then its indexes.
 struct RelationSizes {
 	int count;
 	Oid *relids;

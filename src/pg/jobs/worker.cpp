@@ -801,7 +801,7 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	// was written can put rows behind it: walk the table again from the
 	// start (with only_null, the rows already filled cost a read only).
 	int64 generation = CurrentTableGeneration(walked);
-	ctx->nblocks = ctx->tid_walk ? RelationGetNumberOfBlocks(walked) : 0;
+	ctx->nblocks = ctx->tid_walk ? sizes.nblocks[0] : 0; // the table's size, just read
 	ctx->tuples_per_block = walked->rd_rel->relpages > 0 && walked->rd_rel->reltuples > 0
 	                            ? walked->rd_rel->reltuples / walked->rd_rel->relpages
 	                            : kDefaultTuplesPerBlock;
