@@ -12,6 +12,7 @@ SHOW pg_backfill.target_latency_ratio;
 SHOW pg_backfill.max_pause;
 SHOW pg_backfill.max_batch_time;
 SHOW pg_backfill.max_active_batch_time;
+SHOW pg_backfill.cpu_yield_interval;
 SHOW pg_backfill.max_slot_lag;
 SHOW pg_backfill.max_cpu_pressure;
 SHOW pg_backfill.max_wal_rate;

@@ -6,6 +6,8 @@
 #   plpgsql      a PL/pgSQL procedure committing every 10,000 rows (hand_written_backfill.sql)
 #   defaults     start_backfill with defaults (the pacing controller on)
 #   unthrottled  start_backfill + alter_backfill(pace => 'off')
+#   noyield      defaults with pg_backfill.cpu_yield_interval = 0 (ALTER
+#                SYSTEM for the run): batches do not offer the CPU to others
 #   defaults_S   start_backfill with the controller on and batch_size => S
 #                (the controller's ceiling: its batches are S x sqrt(duty))
 #   fixed_S_D    start_backfill with pace => 'off', batch_size => S and
@@ -74,6 +76,11 @@ run_method() {
 	update) sql -c "UPDATE bench SET abalance_cents = abalance::bigint * 100" ;;
 	idle_*) sleep "${1#idle_}" ;;
 	plpgsql) sql -c "CALL fill_by_hand(10000)" ;;
+	noyield)
+		sql -c "ALTER SYSTEM SET pg_backfill.cpu_yield_interval = 0" -c "SELECT pg_reload_conf()" >/dev/null
+		run_method defaults
+		sql -c "ALTER SYSTEM RESET pg_backfill.cpu_yield_interval" -c "SELECT pg_reload_conf()" >/dev/null
+		;;
 	defaults | defaults_* | unthrottled | fixed_*)
 		local alter="" size delay
 		case $1 in

@@ -13,6 +13,7 @@ extern "C" {
 #include "core/cpu_duty.hpp"
 #include "core/pace_controller.hpp"
 #include "pg/jobs/app_latency.hpp"
+#include "pg/jobs/tick_timer.hpp"
 
 namespace pg_backfill::pg {
 
@@ -72,14 +73,6 @@ CheckAppActivity() {
 	VacuumCostActive = duty_limit.app_active();
 }
 
-// Arms the timer once, interval_ns from now (0 disarms it).
-void
-ArmTimer(int64 interval_ns) {
-	struct itimerspec spec = {};
-	spec.it_value.tv_nsec = interval_ns;
-	(void)timer_settime(tick_timer, 0, &spec, nullptr);
-}
-
 // The timer's signal handler: clock_gettime, nanosleep and timer_settime are
 // async-signal-safe; CpuDutyLimit is arithmetic, AppTransactionCount reads
 // atomics, the wait event is one store. Another signal (SIGTERM, SIGINT, a
@@ -108,7 +101,7 @@ PauseForDuty(int) {
 	}
 	last_cpu_ns = ClockNs(CLOCK_THREAD_CPUTIME_ID);
 	if (limit_armed)
-		ArmTimer(kTickNs);
+		ArmTickTimer(tick_timer, kTickNs);
 	errno = saved_errno;
 }
 
@@ -117,15 +110,7 @@ PauseForDuty(int) {
 void
 StartCpuDutyLimit(double duty) {
 	if (!tick_timer_created) {
-		struct sigaction action = {};
-		action.sa_handler = PauseForDuty;
-		sigemptyset(&action.sa_mask);
-		action.sa_flags = SA_RESTART;
-		struct sigevent event = {};
-		event.sigev_notify = SIGEV_SIGNAL;
-		event.sigev_signo = SIGRTMIN;
-		if (sigaction(SIGRTMIN, &action, nullptr) != 0 || timer_create(CLOCK_MONOTONIC, &event, &tick_timer) != 0)
-			ereport(ERROR, (errcode(ERRCODE_SYSTEM_ERROR), errmsg("could not create a timer for the CPU limit: %m")));
+		tick_timer = CreateTickTimer(SIGRTMIN, PauseForDuty, "the CPU limit");
 		tick_timer_created = true;
 	}
 	duty_limit = core::CpuDutyLimit(duty, kMaxOwedCpuNs, core::DefaultPaceSettings().idle_app_tps);
@@ -146,7 +131,7 @@ StartCpuDutyLimit(double duty) {
 	VacuumCostLimit = 1;
 	VacuumCostDelay = kPageCpuMs * (1.0 - duty_limit.duty()) / duty_limit.duty();
 	limit_armed = true;
-	ArmTimer(kTickNs);
+	ArmTickTimer(tick_timer, kTickNs);
 }
 
 void
@@ -154,7 +139,7 @@ StopCpuDutyLimit() {
 	// A tick already queued returns at once and arms nothing.
 	limit_armed = false;
 	if (tick_timer_created)
-		ArmTimer(0);
+		ArmTickTimer(tick_timer, 0);
 	VacuumCostActive = saved_cost_active;
 	VacuumCostLimit = saved_cost_limit;
 	VacuumCostDelay = saved_cost_delay;

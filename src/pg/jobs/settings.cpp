@@ -26,6 +26,7 @@ double guc_target_latency_ratio = 1.5;
 int guc_max_pause_ms = 2000;
 int guc_max_batch_time_ms = 200;
 int guc_max_active_batch_time_ms = 2;
+double guc_cpu_yield_interval_ms = 0.2;
 int guc_max_slot_lag_kb = 1024 * 1024;
 double guc_max_cpu_pressure = 0.2;
 int guc_max_wal_rate_kb = -1;
@@ -123,6 +124,14 @@ DefinePaceSettings() {
 	                        "0 turns the limit off.",
 	                        &guc_max_active_batch_time_ms, 2, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr,
 	                        nullptr);
+	DefineCustomRealVariable("pg_backfill.cpu_yield_interval",
+	                         "Wall time between two offers of the CPU to other runnable tasks while a paced "
+	                         "job's batch runs.",
+	                         "The worker calls sched_yield() this often during a batch, so an application "
+	                         "backend that wakes meanwhile need not wait for the worker's time slice to end. "
+	                         "0 turns it off.",
+	                         &guc_cpu_yield_interval_ms, 0.2, 0, 1000, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr,
+	                         nullptr);
 	DefineCustomIntVariable(
 	    "pg_backfill.max_slot_lag", "Lag of an active logical replication slot at which paced backfill jobs back off.",
 	    "Bytes of WAL between the insert position and the slot's confirmed_flush_lsn, "

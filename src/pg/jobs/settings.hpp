@@ -22,6 +22,7 @@ extern double guc_target_latency_ratio; // app p99 / baseline p99 to stay under;
 extern int guc_max_pause_ms;            // longest pause the controller makes
 extern int guc_max_batch_time_ms;       // batch duration the controller keeps batches under; 0: off
 extern int guc_max_active_batch_time_ms; // the same while the application is active; 0: off
+extern double guc_cpu_yield_interval_ms;  // sched_yield() this often during a paced batch; 0: off
 extern int guc_max_slot_lag_kb;         // logical slot lag the controller backs off at; 0: off
 extern double guc_max_cpu_pressure;     // CPU stall share the controller backs off at; 0: off
 extern bool guc_measure_app_latency;    // client backends record their commit latency (preload only)
