@@ -284,6 +284,7 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 		}
 	}
 	d.batch_size = size;
+	d.yield_cpu = AppActive(settings, seen);
 
 	// Pause: the rest of the duty cycle of the batch just done (its measured
 	// time includes the batch's fixed costs, which a per-row model misses).

@@ -42,7 +42,9 @@
 // while the application is active, the limit is max_active_batch_ms if
 // that is shorter (a batch is a burst of CPU and WAL that the application's
 // commits queue behind: at the same rows/s, the shorter the bursts, the
-// lower the application's p99). The
+// lower the application's p99); and such batches offer the CPU to other
+// runnable tasks as they run (yield_cpu: an application backend that wakes
+// during a batch need not wait for the worker's time slice). The
 // batch time is modelled as a fixed cost per batch (its transaction, the job
 // row) plus a cost per row, fitted to recent batches; a limit below the
 // fixed cost cannot be met by any size, so batches then shrink no further
@@ -131,6 +133,7 @@ struct PaceDecision {
 	PaceReason reason; // the binding signal, None when at full pace
 	double value;      // the signal's value (ratio, bytes, sessions, ms), 0 for None
 	double duty;       // the duty after this decision, (0, 1]
+	bool yield_cpu;    // run the batch offering the CPU to other tasks: the application is active
 };
 
 // One job's controller state; zero-initialise with Reset.

@@ -1,5 +1,6 @@
 # A paced job's batches offer the CPU to other runnable tasks every
-# pg_backfill.cpu_yield_interval (cpu_yield.hpp). The server is pinned to one
+# pg_backfill.cpu_yield_interval (cpu_yield.hpp) while the application is
+# active (here pgbench, 200 transactions a second). The server is pinned to one
 # CPU beside a process that wakes every 0.1 ms (as an application backend
 # wakes for its client's next statement), so the worker is switched out
 # whenever it yields while that process waits for the CPU: with the yield on, the worker is switched out involuntarily several
@@ -23,11 +24,22 @@ plan skip_all => 'needs Linux /proc and taskset'
 my $node = start_backfill_node('cpu_yield', conf => "pg_backfill.guard = off\n");
 $node->safe_psql('postgres', q{
 CREATE TABLE t (id integer PRIMARY KEY, a integer NOT NULL, c1 bigint, c2 bigint);
-INSERT INTO t SELECT g, g FROM generate_series(1, 200000) g;
+INSERT INTO t SELECT g, g FROM generate_series(1, 100000) g;
 VACUUM ANALYZE t;
 });
 
-# Workers forked from now on share CPU 0 with a busy loop.
+# The application: its baseline first (transactions while no backfill
+# runs), then 200 transactions a second while the jobs run.
+my $script = $node->basedir . '/app.sql';
+open(my $fh, '>', $script) or die $!;
+print $fh "SELECT 1;\n";
+close $fh;
+my @pgbench = ('pgbench', '-n', '-c', '1', '-f', $script, '-h', $node->host, '-p', $node->port, 'postgres');
+my ($out, $err);
+IPC::Run::run([ @pgbench, '-t', '500' ], '>', \$out, '2>', \$err) or die "pgbench: $err";
+my $app = IPC::Run::start([ @pgbench, '-R', '200', '-T', '600' ], '>', \my $app_out, '2>', \my $app_err);
+
+# Workers forked from now on share CPU 0 with a task that wakes often.
 my $postmaster = (split /\n/, slurp_file($node->data_dir . '/postmaster.pid'))[0];
 system('taskset', '-pc', '0', $postmaster) == 0 or die "taskset failed";
 # A task that wakes every 0.1 ms and runs for 20 us, as an application
@@ -35,7 +47,7 @@ system('taskset', '-pc', '0', $postmaster) == 0 or die "taskset failed";
 my $waker = IPC::Run::start([ 'taskset', '-c', '0', $^X, '-MTime::HiRes=usleep,time', '-e',
 	'while (1) { usleep(100); my $t = time; 1 while time - $t < 20e-6; }' ]);
 # Stopped also when the test dies on the way.
-END { local $?; $waker->kill_kill if $waker; }
+END { local $?; $_->kill_kill for grep { defined } $waker, $app; }
 
 # (involuntary context switches, CPU time in ms) of process $pid.
 sub switches_and_cpu {

@@ -1,4 +1,5 @@
-// Gives the CPU away while a paced job's batch runs: a timer interrupts the
+// Gives the CPU away while a paced job's batch runs and the application is
+// active (the controller's decision, core/pace_controller): a timer interrupts the
 // worker every pg_backfill.cpu_yield_interval of wall time, and the signal
 // handler calls sched_yield(), so any runnable task waiting for this CPU
 // (an application backend woken by its client, the client itself on the

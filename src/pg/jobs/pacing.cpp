@@ -164,6 +164,11 @@ PacedBatchSize(const core::EffectiveJobOptions &options) {
 	return batch_rows_asked;
 }
 
+bool
+PacedBatchYieldsCpu() {
+	return decided && settings.enabled && decision.yield_cpu;
+}
+
 void
 PaceBatchStarting() {
 	batch_started_s = PaceClockSeconds();

@@ -34,6 +34,11 @@ void StartPacing(MemoryContext cxt);
 // the job row and its options were read).
 int64 PacedBatchSize(const core::EffectiveJobOptions &options);
 
+// Whether the batch about to run offers the CPU to other runnable tasks
+// (cpu_yield.hpp): the controller's last decision, which says so for a
+// paced job while the application is active. Never errors.
+bool PacedBatchYieldsCpu();
+
 // Marks the start of a batch (before its transaction).
 void PaceBatchStarting();
 

@@ -123,9 +123,6 @@ struct JobContext {
 	// The job table is the current version; at 0.1 walk batches wait for row
 	// locks under the job's lock_timeout as before (no table for skipped keys).
 	bool table_current;
-	// The job was paced (pace = auto) at its last batch: its batches yield
-	// the CPU (cpu_yield.hpp); unthrottled ones run as they are.
-	bool paced;
 
 	// The key range of the batch in progress, for the error report.
 	char *range;
@@ -771,7 +768,6 @@ RunBatch(JobContext *ctx, int64 *delay_ms) {
 	int64 batch_size = bf::PacedBatchSize(options); // the controller's, at most options.batch_size
 	*delay_ms = options.batch_delay_ms;
 	ctx->lock_timeout_ms = options.lock_timeout_ms;
-	ctx->paced = options.pace == core::PaceMode::Auto;
 	SetBatchSettings(options.lock_timeout_ms);
 
 	Relation rel = OpenTarget(ctx, &row);
@@ -1077,7 +1073,6 @@ pg_backfill_job_worker_main(Datum) {
 	ctx.job_id = params.job_id;
 	ctx.owner = params.owner;
 	ctx.lock_timeout_ms = bf::guc_lock_timeout_ms;
-	ctx.paced = true; // until the first batch reads the job's options
 	SetConfigOption("search_path", bf::kJobSearchPath, PGC_USERSET, PGC_S_SESSION);
 	int slot = StartJob(&params);
 	if (slot < 0)
@@ -1100,7 +1095,7 @@ pg_backfill_job_worker_main(Datum) {
 			WaitForReplicas(ctx.job_id);
 			bf::CreateWalSegmentsAhead();
 			bf::PaceBatchStarting();
-			bf::WithCpuYield(ctx.paced ? bf::guc_cpu_yield_interval_ms : 0,
+			bf::WithCpuYield(bf::PacedBatchYieldsCpu() ? bf::guc_cpu_yield_interval_ms : 0,
 			                 [&] { outcome = RunBatch(&ctx, &delay_ms); });
 			if (outcome == BatchOutcome::Finishing) {
 				ctx.finishing = true;
