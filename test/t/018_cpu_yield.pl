@@ -61,7 +61,8 @@ sub switches_and_cpu {
 # millisecond of its CPU time between 10% and 60% of the job.
 sub switches_per_cpu_ms {
 	my ($column) = @_;
-	my $job = $node->safe_psql('postgres', "SELECT start_backfill('t', '$column', 'a', batch_size => 1000, batch_delay => '20 ms')");
+	my $job = $node->safe_psql('postgres',
+		"SELECT start_backfill('t', '$column', 'a', batch_size => 1000, batch_delay => '20 ms')");
 	my $at = sub {
 		my ($percent) = @_;
 		$node->poll_query_until('postgres',
@@ -84,7 +85,8 @@ $node->reload;
 my $without_yield = switches_per_cpu_ms('c2');
 
 cmp_ok($with_yield, '>', 2 * $without_yield,
-	"with the yield the worker is switched out over twice as often per ms of its CPU as without it ($with_yield against $without_yield per ms)");
+	"with the yield the worker is switched out over twice as often per ms of its CPU as without it "
+	  . "($with_yield against $without_yield per ms)");
 is($node->safe_psql('postgres', 'SELECT count(*) FROM t WHERE c1 IS DISTINCT FROM a OR c2 IS DISTINCT FROM a'),
 	'0', 'every row is right');
 
