@@ -6,10 +6,16 @@ extern "C" {
 #include "nodes/pg_list.h"
 #include "storage/bufmgr.h"
 #include "storage/smgr.h"
+#include "utils/guc.h"
 #include "utils/rel.h"
 }
 
 namespace pg_backfill::pg {
+
+namespace {
+// checkpoint_flush_after's default on Linux.
+constexpr const char *kEvictionFlushAfter = "256kB";
+} // namespace
 
 void
 NoteRelationSizes(Relation rel, RelationSizes *sizes) {
@@ -41,6 +47,12 @@ WriteBackGrowth(const RelationSizes *sizes) {
 			smgrwriteback(RelationGetSmgr(r), MAIN_FORKNUM, sizes->nblocks[i], now - sizes->nblocks[i]);
 		relation_close(r, NoLock);
 	}
+}
+
+void
+StartEvictionWriteback() {
+	if (backend_flush_after == 0)
+		SetConfigOption("backend_flush_after", kEvictionFlushAfter, PGC_USERSET, PGC_S_SESSION);
 }
 
 } // namespace pg_backfill::pg

@@ -11,7 +11,14 @@
 // worker asks the kernel to start writing the blocks its relations grew by
 // (smgrwriteback: sync_file_range with SYNC_FILE_RANGE_WRITE, as
 // checkpoint_flush_after and backend_flush_after do), so they reach the
-// device in batch-sized pieces. PG regime.
+// device in batch-sized pieces.
+//
+// The same holds for the contents of the blocks the batches dirty, once
+// shared_buffers is smaller than what the job touches: the buffers the
+// worker evicts are written to the kernel as dirty pages, and with
+// backend_flush_after at its default (0, off) they too wait for the
+// kernel's burst (120 MB at once in the open-loop bench). The worker turns
+// backend_flush_after on for itself. PG regime.
 #pragma once
 
 extern "C" {
@@ -37,5 +44,11 @@ void NoteRelationSizes(Relation rel, RelationSizes *sizes);
 // Starts the kernel's writeback of the blocks each noted relation grew by
 // since NoteRelationSizes. Call in the same transaction.
 void WriteBackGrowth(const RelationSizes *sizes);
+
+// Sets backend_flush_after to kEvictionFlushAfter for this process when it
+// is 0 (a value the DBA chose is kept): the buffers the worker writes out
+// to reuse them are then written back 256 kB at a time, as the
+// checkpointer's are (checkpoint_flush_after). Call once, at worker start.
+void StartEvictionWriteback();
 
 } // namespace pg_backfill::pg

@@ -1051,6 +1051,7 @@ pg_backfill_job_worker_main(Datum) {
 	snprintf(appname, sizeof(appname), "pg_backfill job " INT64_FORMAT, params.job_id);
 	pgstat_report_appname(appname);
 	PinSessionSettings();
+	bf::StartEvictionWriteback();
 
 	worker_cxt = AllocSetContextCreate(TopMemoryContext, "pg_backfill worker", ALLOCSET_DEFAULT_SIZES);
 	batch_cxt = AllocSetContextCreate(worker_cxt, "pg_backfill batch", ALLOCSET_DEFAULT_SIZES);
