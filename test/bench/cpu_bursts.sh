@@ -46,22 +46,19 @@ wait "$pgb" || true
 cat "$dir"/pgbench_log.* >"$dir/txlog"
 python3 - "$dir/txlog" "$dir/windows" <<'PY'
 import sys
-rows = []
-for line in open(sys.argv[1]):
-    f = line.split()
-    latency, end = int(f[2]), int(f[4]) + int(f[5]) / 1e6
-    rows.append((end - latency / 1e6, latency, int(f[6]) if len(f) > 6 else 0))
-rows.sort()
+sys.path.insert(0, "test/bench")
+from txlog import quantile, read_txlog_with_lag
+txs = sorted(read_txlog_with_lag(sys.argv[1]))
 marks = [line.split() for line in open(sys.argv[2])]
 # The baseline skips pgbench's first 2 s; each window skips its first 0.5 s.
-windows = [("baseline", rows[0][0] + 2, float(marks[0][1]))]
+windows = [("baseline", txs[0][0] + 2, float(marks[0][1]))]
 for i, (name, at) in enumerate(marks):
-    windows.append((name, float(at) + 0.5, float(marks[i + 1][1]) if i + 1 < len(marks) else rows[-1][0]))
+    windows.append((name, float(at) + 0.5, float(marks[i + 1][1]) if i + 1 < len(marks) else txs[-1][0]))
 print(f"{'window':14s} {'txns':>6s} {'p50 ms':>7s} {'p99 ms':>7s} {'lag p99':>8s}")
 for name, start, end in windows:
-    lat = sorted(r[1] for r in rows if start <= r[0] < end)
-    lag = sorted(r[2] for r in rows if start <= r[0] < end)
-    if lat:
-        n = len(lat)
-        print(f"{name:14s} {n:6d} {lat[n // 2] / 1000:7.2f} {lat[int(n * .99)] / 1000:7.2f} {lag[int(n * .99)] / 1000:8.2f}")
+    inside = [(latency, lag) for t, latency, lag in txs if start <= t < end]
+    if inside:
+        lat = [latency for latency, _ in inside]
+        lag = [lag for _, lag in inside]
+        print(f"{name:14s} {len(inside):6d} {quantile(lat, 0.5):7.2f} {quantile(lat, 0.99):7.2f} {quantile(lag, 0.99):8.2f}")
 PY

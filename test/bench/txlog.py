@@ -15,6 +15,12 @@ def read_txlog(path):
     completion time minus the latency (with -R the latency counts from the
     scheduled start), so a transaction blocked by the method counts in the
     window it started in."""
+    return [(start, latency) for start, latency, _ in read_txlog_with_lag(path)]
+
+
+def read_txlog_with_lag(path):
+    """read_txlog's (start time s, latency ms) and the schedule lag in ms
+    (with -R: how late the transaction started; 0 without -R)."""
     txs = []
     if not os.path.exists(path):
         return txs
@@ -22,5 +28,6 @@ def read_txlog(path):
         f = line.split()
         if len(f) < 6:
             continue
-        txs.append((int(f[4]) + int(f[5]) / 1e6 - int(f[2]) / 1e6, int(f[2]) / 1000.0))
+        lag = int(f[6]) / 1000.0 if len(f) > 6 else 0.0
+        txs.append((int(f[4]) + int(f[5]) / 1e6 - int(f[2]) / 1e6, int(f[2]) / 1000.0, lag))
     return txs
