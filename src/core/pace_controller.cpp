@@ -187,6 +187,7 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 		return d;
 	}
 	double min_duty = std::clamp(settings.min_duty, 1e-4, 1.0);
+	bool app_active = AppActive(settings, seen);
 	double dt = c->started ? std::max(0.0, seen.now_s - c->last_now_s) : 0.0;
 	c->started = true;
 	c->last_now_s = seen.now_s;
@@ -239,7 +240,7 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 			c->last_cut_s = seen.now_s;
 		}
 	} else if (worst.pressure < kIncreaseBelow) {
-		if (!AppActive(settings, seen) && worst.pressure == 0) {
+		if (!app_active && worst.pressure == 0) {
 			c->duty = 1.0; // idle: full speed at once
 			c->size_share = 1.0;
 		} else {
@@ -267,7 +268,7 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 	// not be shorter).
 	int32_t size = BatchSizeFor(settings, std::sqrt(c->duty) * c->size_share);
 	int64_t limit_ms = settings.max_batch_ms;
-	if (settings.max_active_batch_ms > 0 && AppActive(settings, seen) &&
+	if (settings.max_active_batch_ms > 0 && app_active &&
 	    (limit_ms <= 0 || settings.max_active_batch_ms < limit_ms))
 		limit_ms = settings.max_active_batch_ms;
 	double fixed_ms = 0;
@@ -284,7 +285,7 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 		}
 	}
 	d.batch_size = size;
-	d.yield_cpu = AppActive(settings, seen);
+	d.yield_cpu = app_active;
 
 	// Pause: the rest of the duty cycle of the batch just done (its measured
 	// time includes the batch's fixed costs, which a per-row model misses).

@@ -166,7 +166,9 @@ PacedBatchSize(const core::EffectiveJobOptions &options) {
 
 bool
 PacedBatchYieldsCpu() {
-	return decided && settings.enabled && decision.yield_cpu;
+	// False before the first decision (zero-initialised) and for an
+	// unthrottled job (NextPace leaves it unset).
+	return decision.yield_cpu;
 }
 
 void
