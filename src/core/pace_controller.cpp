@@ -97,6 +97,34 @@ BatchTimeModel(const PaceController &c, double *fixed_ms, double *per_row_ms) {
 	return *per_row_ms > 0;
 }
 
+// The batch size that keeps a batch under limit_ms, into *rows; false before
+// the first batch.
+//   - max_batch_ms (how long row locks are held): from the fit, as many rows
+//     as fit beside the fixed cost, and when none do, as many as take as
+//     long as the fixed cost (smaller batches would not be shorter);
+//   - max_active_batch_ms (burst_limit: a burst the application's commits
+//     queue behind): from the recent batches' mean time per row, their
+//     fixed cost included, so batch times settle at the limit. A batch whose
+//     commit waited on a congested device then makes the next batches
+//     smaller for a while; the fit would take that wait for a fixed cost
+//     above the limit and make them larger, more rows per burst exactly
+//     while the device is slowest.
+bool
+RowsWithin(const PaceController &c, double limit_ms, bool burst_limit, double *rows) {
+	if (burst_limit) {
+		if (c.fit_x <= 0 || c.fit_y <= 0)
+			return false;
+		*rows = limit_ms * c.fit_x / c.fit_y;
+		return true;
+	}
+	double fixed_ms = 0;
+	double per_row_ms = 0;
+	if (!BatchTimeModel(c, &fixed_ms, &per_row_ms))
+		return false;
+	*rows = (limit_ms > fixed_ms ? limit_ms - fixed_ms : fixed_ms) / per_row_ms;
+	return true;
+}
+
 int32_t
 BatchSizeFor(const PaceSettings &settings, double duty) {
 	int32_t floor_size = std::min(std::max(settings.min_batch_size, 1), settings.max_batch_size);
@@ -263,19 +291,15 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 	// Batch size from the duty (its square root: small batches cost their
 	// fixed overhead), capped so a batch stays under the batch time limit
 	// (max_batch_ms, or max_active_batch_ms while the application is active
-	// if shorter): as many rows as fit beside the fixed cost, and when none
-	// do, as many as take as long as the fixed cost (smaller batches would
-	// not be shorter).
+	// if shorter; RowsWithin).
 	int32_t size = BatchSizeFor(settings, std::sqrt(c->duty) * c->size_share);
 	int64_t limit_ms = settings.max_batch_ms;
-	if (settings.max_active_batch_ms > 0 && app_active &&
-	    (limit_ms <= 0 || settings.max_active_batch_ms < limit_ms))
+	bool burst_limit = settings.max_active_batch_ms > 0 && app_active &&
+	                   (limit_ms <= 0 || settings.max_active_batch_ms < limit_ms);
+	if (burst_limit)
 		limit_ms = settings.max_active_batch_ms;
-	double fixed_ms = 0;
-	double per_row_ms = 0;
-	if (limit_ms > 0 && BatchTimeModel(*c, &fixed_ms, &per_row_ms)) {
-		double room_ms = limit_ms > fixed_ms ? limit_ms - fixed_ms : fixed_ms;
-		double fits = room_ms / per_row_ms;
+	double fits = 0;
+	if (limit_ms > 0 && RowsWithin(*c, (double)limit_ms, burst_limit, &fits)) {
 		if (fits < size) {
 			size = (int32_t)std::max(fits, (double)std::min(std::max(settings.min_batch_size, 1), size));
 			if (d.reason == PaceReason::None) {

@@ -44,11 +44,14 @@
 // commits queue behind: at the same rows/s, the shorter the bursts, the
 // lower the application's p99); and such batches offer the CPU to other
 // runnable tasks as they run (yield_cpu: an application backend that wakes
-// during a batch need not wait for the worker's time slice). The
-// batch time is modelled as a fixed cost per batch (its transaction, the job
-// row) plus a cost per row, fitted to recent batches; a limit below the
-// fixed cost cannot be met by any size, so batches then shrink no further
-// than to the size whose rows take as long as the fixed cost.
+// during a batch need not wait for the worker's time slice). For
+// max_batch_ms the batch time is modelled as a fixed cost per batch (its
+// transaction, the job row) plus a cost per row, fitted to recent batches; a
+// limit below the fixed cost cannot be met by any size, so batches then
+// shrink no further than to the size whose rows take as long as the fixed
+// cost. For max_active_batch_ms the size follows the recent batches' mean
+// time per row, fixed cost included, so that a batch whose commit waited on
+// a congested device shrinks the next batches rather than enlarging them.
 //
 // Pure C++17: no clock, no I/O; time comes in the observations (now_s), so
 // tests drive it with simulated loads. Every member is trivially destructible

@@ -365,6 +365,31 @@ TEST(PaceController, ShortBatchesWhileTheApplicationIsActive) {
 	EXPECT_EQ(off.decision.batch_size, off.settings.max_batch_size);
 }
 
+TEST(PaceController, AStalledBatchDoesNotEnlargeTheBatchesWhileTheApplicationIsActive) {
+	// A batch whose commit waited on a congested device looks, to the fit,
+	// like a large fixed cost. Above max_active_batch_ms that must not turn
+	// into larger batches (more rows per burst exactly when the device is
+	// slowest): the rows still take at most the limit.
+	Sim sim; // 0.5 ms per batch + 0.005 ms per row: ~300 rows in 2 ms
+	sim.latency_harm = 0;
+	sim.load = [](double) { return 1.0; };
+	sim.RunUntil(2);
+	ASSERT_NEAR(sim.decision.batch_size, 300, 30);
+	int32_t largest = 0;
+	for (double stall_ms : {3.0, 8.0, 30.0, 8.0}) {
+		sim.fixed_ms = stall_ms; // a few batches wait on their commit
+		sim.Step();
+		largest = std::max(largest, sim.decision.batch_size);
+	}
+	sim.fixed_ms = 0.5;
+	for (int i = 0; i < 20; i++) {
+		sim.Step();
+		largest = std::max(largest, sim.decision.batch_size);
+	}
+	EXPECT_LE(largest, 2.0 / sim.ms_per_row + 1) << "no more rows than the limit's time holds";
+	EXPECT_NEAR(sim.decision.batch_size, 300, 30) << "back to the limit's size";
+}
+
 TEST(PaceController, BatchesYieldTheCpuWhileTheApplicationIsActive) {
 	// An application backend that wakes during a batch should not wait for
 	// the worker's time slice; idle, a yield would only hand the CPU to
