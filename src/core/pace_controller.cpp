@@ -294,8 +294,8 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 	// if shorter; RowsWithin).
 	int32_t size = BatchSizeFor(settings, std::sqrt(c->duty) * c->size_share);
 	int64_t limit_ms = settings.max_batch_ms;
-	bool burst_limit = settings.max_active_batch_ms > 0 && app_active &&
-	                   (limit_ms <= 0 || settings.max_active_batch_ms < limit_ms);
+	bool burst_limit =
+	    settings.max_active_batch_ms > 0 && app_active && (limit_ms <= 0 || settings.max_active_batch_ms < limit_ms);
 	if (burst_limit)
 		limit_ms = settings.max_active_batch_ms;
 	double fits = 0;
