@@ -45,6 +45,14 @@ AppActive(const PaceSettings &settings, const PaceObservation &seen) {
 	return seen.has_app_latency && seen.app_tps > settings.idle_app_tps;
 }
 
+// Active, or not seen yet although measured: batches are kept short and
+// yield the CPU (their harm comes before any latency window could show it);
+// the latency and CPU signals still need the application seen active.
+bool
+AppMayBeActive(const PaceSettings &settings, const PaceObservation &seen) {
+	return AppActive(settings, seen) || seen.app_latency_pending;
+}
+
 // The application's latency pressure, 0 when not measured or idle.
 void
 ConsiderAppLatency(Pressure *worst, const PaceSettings &settings, const PaceObservation &seen) {
@@ -192,12 +200,18 @@ ResetPaceController(PaceController *c) noexcept {
 }
 
 PaceDecision
-FirstPaceDecision(PaceController *c, const PaceSettings &settings) noexcept {
+FirstPaceDecision(PaceController *c, const PaceSettings &settings, const PaceObservation &seen) noexcept {
 	PaceDecision d{};
 	d.batch_size = settings.enabled ? BatchSizeFor(settings, c->duty) : settings.max_batch_size;
 	d.pause_ms = settings.min_pause_ms;
 	d.reason = settings.enabled ? PaceReason::None : PaceReason::Unthrottled;
 	d.duty = settings.enabled ? c->duty : 1.0;
+	if (settings.enabled && AppMayBeActive(settings, seen)) {
+		d.yield_cpu = true;
+		if (AppActive(settings, seen) && settings.max_active_batch_ms > 0 &&
+		    settings.max_batch_ms > settings.max_active_batch_ms)
+			d.batch_size = BatchSizeFor(settings, (double)settings.max_active_batch_ms / (double)settings.max_batch_ms);
+	}
 	c->last_batch_size = d.batch_size;
 	return d;
 }
@@ -294,8 +308,9 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 	// if shorter; RowsWithin).
 	int32_t size = BatchSizeFor(settings, std::sqrt(c->duty) * c->size_share);
 	int64_t limit_ms = settings.max_batch_ms;
+	bool may_be_active = AppMayBeActive(settings, seen);
 	bool burst_limit =
-	    settings.max_active_batch_ms > 0 && app_active && (limit_ms <= 0 || settings.max_active_batch_ms < limit_ms);
+	    settings.max_active_batch_ms > 0 && may_be_active && (limit_ms <= 0 || settings.max_active_batch_ms < limit_ms);
 	if (burst_limit)
 		limit_ms = settings.max_active_batch_ms;
 	double fits = 0;
@@ -309,7 +324,7 @@ NextPace(PaceController *c, const PaceSettings &settings, const PaceObservation 
 		}
 	}
 	d.batch_size = size;
-	d.yield_cpu = app_active;
+	d.yield_cpu = may_be_active;
 
 	// Pause: the rest of the duty cycle of the batch just done (its measured
 	// time includes the batch's fixed costs, which a per-row model misses).

@@ -39,7 +39,8 @@
 // and checkpoint_timeout by the caller) lengthens the pause so the backfill's
 // WAL stays within its budget, and a batch that took longer than
 // max_batch_ms shrinks the batch size (row locks are held for a batch);
-// while the application is active, the limit is max_active_batch_ms if
+// while the application is active (or measured but not seen yet:
+// app_latency_pending), the limit is max_active_batch_ms if
 // that is shorter (a batch is a burst of CPU and WAL that the application's
 // commits queue behind: at the same rows/s, the shorter the bursts, the
 // lower the application's p99); and such batches offer the CPU to other
@@ -115,6 +116,10 @@ struct PaceObservation {
 	// excludes pg_backfill's own; has_app_latency false: not measured (not
 	// preloaded, or no baseline yet).
 	bool has_app_latency;
+	// Measured, with a baseline, but the job started too recently for a
+	// window: the application may be active (has_app_latency false). The
+	// worker waits for the window before its first batch, so this is rare.
+	bool app_latency_pending;
 	double app_window_start_s;  // when the window began (same clock as now_s)
 	double app_tps;             // app transactions per second in the window
 	double app_p99_ms;          // p99 in the window (meaningful when app_tps > idle)
@@ -158,9 +163,14 @@ struct PaceController {
 // A fresh controller at full duty with a full WAL bucket.
 void ResetPaceController(PaceController *controller) noexcept;
 
-// The first batch of a worker: full duty at the ceiling (the controller
-// learns from the batch), pause min_pause_ms.
-PaceDecision FirstPaceDecision(PaceController *controller, const PaceSettings &settings) noexcept;
+// The first batch of a worker, from the signals seen before it (its batch
+// fields unused): full duty, pause min_pause_ms, at the ceiling (the
+// controller learns from the batch) unless the application is active: then
+// a probe as short as max_active_batch_ms would be if batch_size rows took
+// max_batch_ms (the settings' own bound on a batch's time), offering the
+// CPU, so that a job started under load does not begin with a full batch.
+PaceDecision FirstPaceDecision(PaceController *controller, const PaceSettings &settings,
+                               const PaceObservation &seen) noexcept;
 
 // The decision after observing a batch. Never throws.
 PaceDecision NextPace(PaceController *controller, const PaceSettings &settings, const PaceObservation &seen) noexcept;

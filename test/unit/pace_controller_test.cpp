@@ -46,7 +46,7 @@ struct Sim {
 
 	Sim() {
 		ResetPaceController(&controller);
-		decision = FirstPaceDecision(&controller, settings);
+		decision = FirstPaceDecision(&controller, settings, PaceObservation{});
 		duty_history.emplace_back(0, decision.duty);
 	}
 
@@ -285,7 +285,7 @@ TEST(PaceController, WalBudgetPausesOnceTheBurstIsSpent) {
 	sim.settings.max_batch_size = 1000;
 	sim.wal_per_row = 200; // 200 kB per batch of 1000
 	ResetPaceController(&sim.controller);
-	sim.decision = FirstPaceDecision(&sim.controller, sim.settings);
+	sim.decision = FirstPaceDecision(&sim.controller, sim.settings, PaceObservation{});
 	int free_batches = 0;
 	while (sim.Step().reason == PaceReason::None)
 		free_batches++;
@@ -396,7 +396,7 @@ TEST(PaceController, BatchesYieldTheCpuWhileTheApplicationIsActive) {
 	// housekeeping (it cost an idle server a fifth of its rows/s).
 	Sim sim;
 	sim.latency_harm = 0;
-	EXPECT_FALSE(FirstPaceDecision(&sim.controller, sim.settings).yield_cpu) << "nothing seen yet";
+	EXPECT_FALSE(FirstPaceDecision(&sim.controller, sim.settings, PaceObservation{}).yield_cpu) << "nothing seen yet";
 	sim.load = [](double) { return 1.0; };
 	sim.RunUntil(2);
 	EXPECT_TRUE(sim.decision.yield_cpu);
@@ -410,6 +410,52 @@ TEST(PaceController, BatchesYieldTheCpuWhileTheApplicationIsActive) {
 	EXPECT_FALSE(off.decision.yield_cpu);
 }
 
+TEST(PaceController, AJobStartedUnderLoadBeginsWithAShortBatch) {
+	// The worker sees the application before its first batch (it waits for
+	// the latency window). Active: the first batch is a probe as short as
+	// the settings' own bound makes it (batch_size rows taking
+	// max_batch_time: 5000 x 2 / 200 = 50 rows), yielding the CPU, and the
+	// next ones grow to the active limit without exceeding it. Idle or not
+	// measured: batch_size. Not seen yet although measured: batch_size, but
+	// yielding.
+	Sim sim; // 0.5 ms per batch + 0.005 ms per row: ~300 rows in 2 ms
+	sim.latency_harm = 0;
+	PaceObservation active{};
+	active.has_app_latency = true;
+	active.app_tps = 3000;
+	active.app_p99_ms = active.app_baseline_p99_ms = kBaselineMs;
+	ResetPaceController(&sim.controller);
+	sim.decision = FirstPaceDecision(&sim.controller, sim.settings, active);
+	EXPECT_EQ(sim.decision.batch_size, 50);
+	EXPECT_TRUE(sim.decision.yield_cpu);
+	sim.load = [](double) { return 1.0; };
+	int32_t largest = 0;
+	for (int i = 0; i < 20; i++) {
+		sim.Step();
+		largest = std::max(largest, sim.decision.batch_size);
+	}
+	EXPECT_LE(largest, 2.0 / sim.ms_per_row + 1) << "no batch longer than the active limit";
+	EXPECT_NEAR(sim.decision.batch_size, 300, 30) << "settled at the limit";
+	EXPECT_DOUBLE_EQ(sim.decision.duty, 1.0) << "short batches, not a smaller duty";
+
+	PaceObservation idle = active;
+	idle.app_tps = 5;
+	ResetPaceController(&sim.controller);
+	PaceDecision first = FirstPaceDecision(&sim.controller, sim.settings, idle);
+	EXPECT_EQ(first.batch_size, sim.settings.max_batch_size);
+	EXPECT_FALSE(first.yield_cpu);
+	ResetPaceController(&sim.controller);
+	first = FirstPaceDecision(&sim.controller, sim.settings, PaceObservation{});
+	EXPECT_EQ(first.batch_size, sim.settings.max_batch_size) << "not measured";
+	EXPECT_FALSE(first.yield_cpu);
+	PaceObservation pending{};
+	pending.app_latency_pending = true;
+	ResetPaceController(&sim.controller);
+	first = FirstPaceDecision(&sim.controller, sim.settings, pending);
+	EXPECT_EQ(first.batch_size, sim.settings.max_batch_size);
+	EXPECT_TRUE(first.yield_cpu);
+}
+
 TEST(PaceController, UnthrottledUsesTheJobsOptions) {
 	Sim sim;
 	sim.settings.enabled = false;
@@ -418,7 +464,7 @@ TEST(PaceController, UnthrottledUsesTheJobsOptions) {
 	sim.load = [](double) { return 1.0; };
 	sim.blocked = 3;
 	sim.replica_lag = 1e12;
-	sim.decision = FirstPaceDecision(&sim.controller, sim.settings);
+	sim.decision = FirstPaceDecision(&sim.controller, sim.settings, PaceObservation{});
 	EXPECT_EQ(sim.decision.reason, PaceReason::Unthrottled);
 	sim.RunUntil(5, [&] {
 		EXPECT_EQ(sim.decision.batch_size, 5000);
@@ -438,7 +484,7 @@ TEST(PaceController, UnknownLatencyIsNoSignal) {
 	PaceSettings settings = DefaultPaceSettings();
 	PaceController c;
 	ResetPaceController(&c);
-	(void)FirstPaceDecision(&c, settings);
+	(void)FirstPaceDecision(&c, settings, PaceObservation{});
 	PaceObservation seen{};
 	seen.now_s = 1;
 	seen.batch_ms = 5;

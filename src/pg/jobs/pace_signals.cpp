@@ -30,7 +30,7 @@ namespace {
 // every kSnapshotEveryS.
 constexpr double kWindowS = 1.0;
 constexpr double kMaxWindowS = 5.0;
-constexpr double kSnapshotEveryS = 0.1;
+constexpr double kSnapshotEveryS = kAppLatencyWindowReadyMs / 1000.0;
 constexpr int kRing = 64; // > kMaxWindowS / kSnapshotEveryS
 constexpr uint64 kMinWindowSamples = 100;
 // The baseline needs this many idle transactions.
@@ -101,6 +101,7 @@ RingAt(int age) { // 0: newest
 void
 ReadAppLatencyWindow(double now_s, core::PaceObservation *seen) {
 	seen->has_app_latency = false;
+	seen->app_latency_pending = false;
 	uint64 all[core::kLatencyBuckets];
 	uint64 idle[core::kLatencyBuckets];
 	if (ring == nullptr || !ReadAppLatency(all, idle))
@@ -134,8 +135,12 @@ ReadAppLatencyWindow(double now_s, core::PaceObservation *seen) {
 		if (n >= kMinWindowSamples)
 			break;
 	}
-	if (start == nullptr || now_s - start->at_s < kSnapshotEveryS)
-		return; // the job just started: no window yet
+	if (core::LatencyCount(idle) < kMinBaselineSamples)
+		return; // no baseline: the application was never seen without a backfill
+	if (start == nullptr || now_s - start->at_s < kSnapshotEveryS) {
+		seen->app_latency_pending = true; // the job just started: no window yet
+		return;
+	}
 	if (rate_start == nullptr)
 		rate_start = start;
 	uint64 recent = 0;
@@ -143,8 +148,6 @@ ReadAppLatencyWindow(double now_s, core::PaceObservation *seen) {
 		window[b] = all[b] - start->all[b];
 		recent += all[b] - rate_start->all[b];
 	}
-	if (core::LatencyCount(idle) < kMinBaselineSamples)
-		return; // no baseline: the application was never seen without a backfill
 	seen->has_app_latency = true;
 	seen->app_window_start_s = start->at_s;
 	seen->app_tps = (double)recent / (now_s - rate_start->at_s);

@@ -20,6 +20,10 @@ namespace pg_backfill::pg {
 // this worker's batches (the baseline). Call once, before the first batch.
 void InitPaceSignals(MemoryContext cxt);
 
+// The shortest latency window, in milliseconds: ReadPaceSignals has the
+// application's latency this long after its first call (when measured).
+constexpr int64 kAppLatencyWindowReadyMs = 100;
+
 // Seconds on a monotonic clock.
 double PaceClockSeconds();
 

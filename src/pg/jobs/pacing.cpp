@@ -143,20 +143,30 @@ RecordInterval(int64 job_id, double now_s) {
 
 } // namespace
 
-void
+int64
 StartPacing(MemoryContext cxt) {
 	core::ResetPaceController(&controller);
 	decided = false;
 	InitPaceSignals(cxt);
 	AppLatencyBackfillRunning();
-	interval = PaceInterval{PaceClockSeconds(), 0, 0, 0};
+	double now_s = PaceClockSeconds();
+	interval = PaceInterval{now_s, 0, 0, 0};
+	// The first read starts the application's latency window.
+	core::PaceObservation seen{};
+	ReadPaceSignals(now_s, &seen);
+	return seen.app_latency_pending ? kAppLatencyWindowReadyMs : 0;
 }
 
 int64
 PacedBatchSize(const core::EffectiveJobOptions &options) {
 	settings = SettingsFor(options);
 	if (!decided) {
-		decision = core::FirstPaceDecision(&controller, settings);
+		// The signals before the first batch: whether the application is
+		// active.
+		core::PaceObservation seen{};
+		seen.now_s = PaceClockSeconds();
+		ReadPaceSignals(seen.now_s, &seen);
+		decision = core::FirstPaceDecision(&controller, settings, seen);
 		decided = true;
 	}
 	int64 size = settings.enabled ? Min((int64)decision.batch_size, (int64)options.batch_size) : options.batch_size;

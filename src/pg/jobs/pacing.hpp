@@ -25,9 +25,13 @@ extern "C" {
 namespace pg_backfill::pg {
 
 // Worker set-up, once the job is running: counts the worker as a running
-// backfill of its database for the latency baseline and installs the
-// signals (memory in `cxt`).
-void StartPacing(MemoryContext cxt);
+// backfill of its database for the latency baseline, installs the signals
+// (memory in `cxt`) and starts the application's latency window. Returns
+// how long to wait before the first batch, in milliseconds, so that the
+// controller sees the application before it (a job started under load then
+// begins with a short batch): the window's shortest length (100) when the
+// application's latency is measured, else 0.
+int64 StartPacing(MemoryContext cxt);
 
 // The size of the batch about to run, from the controller's last decision
 // within the job's current options (called in the batch's transaction, after

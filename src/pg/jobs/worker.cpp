@@ -1080,8 +1080,7 @@ pg_backfill_job_worker_main(Datum) {
 		proc_exit(0);
 
 	int lock_retries = 0;
-	int64 sleep_ms = 0;
-	bf::StartPacing(worker_cxt);
+	int64 sleep_ms = bf::StartPacing(worker_cxt);
 	for (;;) {
 		volatile BatchOutcome outcome = BatchOutcome::More;
 		ErrorData *volatile edata = nullptr;
