@@ -35,7 +35,8 @@ int64 StartPacing(MemoryContext cxt);
 
 // The size of the batch about to run, from the controller's last decision
 // within the job's current options (called in the batch's transaction, after
-// the job row and its options were read).
+// the job row and its options were read); the worker's first from the
+// signals read then.
 int64 PacedBatchSize(const core::EffectiveJobOptions &options);
 
 // Whether the batch about to run offers the CPU to other runnable tasks
