@@ -1,8 +1,10 @@
 # Direction of control under a real load: while an application writes the
 # table the backfill works on, the pacing controller holds the job back
 # (smaller duty or batches, a reason in backfill_history and
-# pg_stat_activity); once the load stops, it returns to full pace (duty 1,
-# the job's batch_size, reason none) and the job finishes. (The test's own
+# pg_stat_activity), and a job started under load begins with a short
+# batch; once the load stops, it returns to full pace (duty 1, the job's
+# batch_size, reason none), a new job begins with its batch_size, and the
+# job finishes. (The test's own
 # polling, 10 queries a second, is below the rate at which the controller
 # counts an application as active.) Conditions are
 # polled; nothing asserts how long anything takes.
@@ -68,6 +70,26 @@ SELECT held_back_by IS NOT NULL AND current_batch_size > 0 AND current_pause IS 
   FROM backfill_monitor() WHERE job_id = $job}),
 	't', 'backfill_monitor shows a pg_monitor role what holds the job back');
 
+# A job started under load sees the application before its first batch and
+# begins with a short probe (batch_size x max_active_batch_time /
+# max_batch_time = 50 rows), not its batch_size; an hour's batch_delay keeps
+# it at that first batch.
+$node->safe_psql('postgres', q{
+CREATE TABLE probe_t (id int PRIMARY KEY, a int NOT NULL, c int, d int);
+INSERT INTO probe_t SELECT g, g FROM generate_series(1, 20000) g;
+});
+my $first_batch_rows = sub {
+	my ($column) = @_;
+	my $probe = $node->safe_psql('postgres',
+		"SELECT start_backfill('probe_t', '$column', 'a', batch_size => 5000, batch_delay => '1 h')");
+	$node->poll_query_until('postgres', "SELECT batches_done >= 1 FROM backfill.jobs WHERE job_id = $probe")
+	  or die "job $probe ran no batch";
+	my $done = $node->safe_psql('postgres', "SELECT rows_done FROM backfill.jobs WHERE job_id = $probe");
+	$node->safe_psql('postgres', "SELECT cancel_backfill($probe)");
+	return $done;
+};
+cmp_ok($first_batch_rows->('c'), '<=', 50, 'a job started under load begins with a short batch');
+
 # The load stops: the job returns to full pace before it ends.
 $load->kill_kill;
 $load->finish;
@@ -79,6 +101,7 @@ SELECT count(*) > 0 FROM backfill_history($job)
  WHERE at > '$stopped' AND duty = 1 AND batch_size = 200 AND reason = 'none'}),
 	'without the load it recovers to full pace')
   or diag $node->safe_psql('postgres', "SELECT * FROM backfill_history($job) ORDER BY at DESC LIMIT 20");
+is($first_batch_rows->('d'), 5000, 'a job started without load begins with its batch_size');
 is($node->safe_psql('postgres', "SELECT wait_backfill($job)"), 'succeeded', 'the job finishes');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM acct WHERE cents IS DISTINCT FROM balance::bigint * 100'),
 	'0', 'every row is right');
