@@ -28,26 +28,12 @@ extern "C" {
 namespace pg_backfill::pg {
 
 // Arms the yield, interval_ms (> 0) of wall time between yields. ereports
-// ERROR (58000) when the timer cannot be set up. Not nested.
+// ERROR (58000) when the timer cannot be set up. Not nested. (The batch
+// loop's batches: armed where the batch's size is decided, pacing.hpp, and
+// stopped by the loop when the batch ends or fails.)
 void StartCpuYield(double interval_ms);
-// Disarms it. Never errors (safe in PG_FINALLY).
+// Disarms it (nothing when it is not armed). Never errors (safe in
+// PG_CATCH).
 void StopCpuYield();
-
-// Runs fn with the yield armed; interval_ms <= 0 runs it as it is. The
-// yield ends with fn, also when fn raises.
-template <typename Fn>
-void
-WithCpuYield(double interval_ms, Fn fn) {
-	if (interval_ms <= 0) {
-		fn();
-		return;
-	}
-	StartCpuYield(interval_ms);
-	PG_TRY();
-	{ fn(); }
-	PG_FINALLY();
-	{ StopCpuYield(); }
-	PG_END_TRY();
-}
 
 } // namespace pg_backfill::pg

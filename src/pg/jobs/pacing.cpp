@@ -16,6 +16,7 @@ extern "C" {
 
 #include "core/pace_controller.hpp"
 #include "pg/jobs/app_latency.hpp"
+#include "pg/jobs/cpu_yield.hpp"
 #include "pg/jobs/job_table.hpp"
 #include "pg/jobs/pace_signals.hpp"
 #include "pg/jobs/settings.hpp"
@@ -171,14 +172,11 @@ PacedBatchSize(const core::EffectiveJobOptions &options) {
 	}
 	int64 size = settings.enabled ? Min((int64)decision.batch_size, (int64)options.batch_size) : options.batch_size;
 	batch_rows_asked = Max(size, 1);
+	// From here to the batch's end (the current options may have turned the
+	// controller off since the decision).
+	if (settings.enabled && decision.yield_cpu && guc_cpu_yield_interval_ms > 0)
+		StartCpuYield(guc_cpu_yield_interval_ms);
 	return batch_rows_asked;
-}
-
-bool
-PacedBatchYieldsCpu() {
-	// False before the first decision (zero-initialised) and for an
-	// unthrottled job (NextPace leaves it unset).
-	return decision.yield_cpu;
 }
 
 void

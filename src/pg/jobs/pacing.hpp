@@ -36,13 +36,11 @@ int64 StartPacing(MemoryContext cxt);
 // The size of the batch about to run, from the controller's last decision
 // within the job's current options (called in the batch's transaction, after
 // the job row and its options were read); the worker's first from the
-// signals read then.
+// signals read then. When the decision says so (a paced job while the
+// application is active), also arms the CPU yield (cpu_yield.hpp) for the
+// rest of the batch: the caller stops it (StopCpuYield) when the batch ends
+// or fails.
 int64 PacedBatchSize(const core::EffectiveJobOptions &options);
-
-// Whether the batch about to run offers the CPU to other runnable tasks
-// (cpu_yield.hpp): the controller's last decision, which says so for a
-// paced job while the application is active. Never errors.
-bool PacedBatchYieldsCpu();
 
 // Marks the start of a batch (before its transaction).
 void PaceBatchStarting();

@@ -1095,8 +1095,8 @@ pg_backfill_job_worker_main(Datum) {
 			WaitForReplicas(ctx.job_id);
 			bf::CreateWalSegmentsAhead();
 			bf::PaceBatchStarting();
-			bf::WithCpuYield(bf::PacedBatchYieldsCpu() ? bf::guc_cpu_yield_interval_ms : 0,
-			                 [&] { outcome = RunBatch(&ctx, &delay_ms); });
+			outcome = RunBatch(&ctx, &delay_ms); // may arm the CPU yield (PacedBatchSize)
+			bf::StopCpuYield();
 			if (outcome == BatchOutcome::Finishing) {
 				ctx.finishing = true;
 				outcome = bf::RunFinishingStep(ctx.job_id, batch_cxt) ? BatchOutcome::More : BatchOutcome::Finished;
@@ -1109,6 +1109,7 @@ pg_backfill_job_worker_main(Datum) {
 		PG_CATCH();
 		{
 			HOLD_INTERRUPTS();
+			bf::StopCpuYield();
 			MemoryContextSwitchTo(worker_cxt);
 			edata = CopyErrorData();
 			if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
